@@ -1,0 +1,12 @@
+# Script mode: writes OUT, a C++ file defining ts::db::embedded_migrations_<APP>()
+# that returns every file below ROOT as {relative path, contents}.
+file(GLOB_RECURSE files RELATIVE ${ROOT} ${ROOT}/*.sql)
+list(SORT files)
+set(body "")
+foreach(f ${files})
+  file(READ ${ROOT}/${f} content HEX)
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "\\\\x\\1" escaped "${content}")
+  string(APPEND body "    {\"${f}\", std::string(\"${escaped}\", sizeof(\"${escaped}\") - 1)},\n")
+endforeach()
+string(MAKE_C_IDENTIFIER ${APP} ident)
+file(WRITE ${OUT} "// Generated from migrations/${APP}; do not edit.\n#include <string>\n#include <utility>\n#include <vector>\nnamespace ts::db {\nstd::vector<std::pair<std::string, std::string>> embedded_migrations_${ident}() {\n  return {\n${body}  };\n}\n}  // namespace ts::db\n")

@@ -1,0 +1,68 @@
+#include "platform/core/log.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <mutex>
+#include <string>
+
+namespace ts::log {
+namespace {
+std::atomic<int> g_level{static_cast<int>(Level::info)};
+std::mutex g_mutex;
+
+const char* name(Level l) {
+  switch (l) {
+    case Level::debug: return "debug";
+    case Level::info: return "info";
+    case Level::warn: return "warn";
+    case Level::error: return "error";
+  }
+  return "info";
+}
+
+std::string now_iso() {
+  using namespace std::chrono;
+  const auto now = system_clock::now();
+  const auto t = system_clock::to_time_t(now);
+  const auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+  return buf;
+}
+}  // namespace
+
+void set_level(Level l) { g_level.store(static_cast<int>(l), std::memory_order_relaxed); }
+Level level() { return static_cast<Level>(g_level.load(std::memory_order_relaxed)); }
+
+bool parse_level(std::string_view t, Level& out) {
+  if (t == "debug") out = Level::debug;
+  else if (t == "info") out = Level::info;
+  else if (t == "warn" || t == "warning") out = Level::warn;
+  else if (t == "error") out = Level::error;
+  else return false;
+  return true;
+}
+
+void write(Level l, std::string_view msg, const boost::json::object& fields) {
+  if (static_cast<int>(l) < g_level.load(std::memory_order_relaxed)) return;
+  boost::json::object line;
+  line.reserve(fields.size() + 3);
+  line["time"] = now_iso();
+  line["level"] = name(l);
+  line["msg"] = msg;
+  for (const auto& kv : fields) line[kv.key()] = kv.value();
+  std::string text = boost::json::serialize(line);
+  text.push_back('\n');
+  std::lock_guard lock(g_mutex);
+  std::fwrite(text.data(), 1, text.size(), stderr);
+  std::fflush(stderr);
+}
+
+}  // namespace ts::log

@@ -1,0 +1,26 @@
+#pragma once
+// Structured logging: one JSON object per line on stderr.
+//   ts::log::info("listening", {{"port", 8000}});
+#include <boost/json/object.hpp>
+
+#include <string_view>
+
+namespace ts::log {
+
+enum class Level { debug = 0, info = 1, warn = 2, error = 3 };
+
+void set_level(Level level);
+Level level();
+bool parse_level(std::string_view text, Level& out);
+
+// Writes {"time":..,"level":..,"msg":..,<fields>} as one line, atomically.
+void write(Level level, std::string_view msg, const boost::json::object& fields = {});
+
+inline void debug(std::string_view m, const boost::json::object& f = {}) {
+  if (level() <= Level::debug) write(Level::debug, m, f);
+}
+inline void info(std::string_view m, const boost::json::object& f = {}) { write(Level::info, m, f); }
+inline void warn(std::string_view m, const boost::json::object& f = {}) { write(Level::warn, m, f); }
+inline void error(std::string_view m, const boost::json::object& f = {}) { write(Level::error, m, f); }
+
+}  // namespace ts::log
