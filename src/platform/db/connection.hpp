@@ -1,0 +1,91 @@
+#pragma once
+// One database connection, SQLite or PostgreSQL behind the same interface,
+// and the RAII Transaction. Most code gets connections from ts::db::Pool.
+//
+// URLs:  sqlite:///absolute/path.db   sqlite://:memory:
+//        postgresql://user:pass@host:port/db?sslmode=...   (postgres:// too; handed to libpq)
+// SQL uses $1, $2, ... placeholders in both dialects; values are always bound,
+// never formatted into the text. Statements are prepared once per connection
+// and cached by their SQL text.
+//
+// A Connection is used by one thread at a time (the pool guarantees that).
+#include "platform/db/error.hpp"
+#include "platform/db/value.hpp"
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace ts::db {
+
+enum class Dialect { sqlite, postgres };
+std::string_view to_string(Dialect d) noexcept;
+
+struct ConnectOptions {
+  std::chrono::seconds connect_timeout{5};       // PostgreSQL, unless the URL sets one
+  std::chrono::milliseconds busy_timeout{5000};  // SQLite: wait this long for a writer lock
+  std::size_t statement_cache_size = 256;        // prepared statements kept per connection
+};
+
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  virtual Dialect dialect() const noexcept = 0;
+  // Runs one statement with bound parameters ($1 is params[0]).
+  virtual Result query(std::string_view sql, const Params& params = {}) = 0;
+  // Runs several ;-separated statements without parameters (migration files).
+  virtual void execute_script(std::string_view sql) = 0;
+  // True inside BEGIN ... COMMIT (also after a failed statement in one).
+  virtual bool in_transaction() const noexcept = 0;
+  // True when a statement failed inside the current transaction and the engine
+  // will only roll back (PostgreSQL); commit() then throws instead of pretending.
+  virtual bool transaction_failed() const noexcept = 0;
+  // False once the connection is known to be dead. For PostgreSQL this also
+  // notices, without a round trip, a server that closed the socket meanwhile.
+  virtual bool healthy() noexcept = 0;
+
+ protected:
+  Connection() = default;
+};
+
+// Opens a connection for the URL. Throws ConnectionLost when the server cannot
+// be reached, Error for a malformed URL or an unusable SQLite path.
+std::unique_ptr<Connection> connect(std::string_view url, const ConnectOptions& options = {});
+// The dialect a URL names (throws Error for unknown schemes).
+Dialect dialect_of(std::string_view url);
+// The URL with any password replaced by "***", for logs.
+std::string redact_url(std::string_view url);
+
+enum class TxMode {
+  read,   // PostgreSQL: BEGIN READ ONLY; SQLite: BEGIN DEFERRED
+  write,  // PostgreSQL: BEGIN; SQLite: BEGIN IMMEDIATE (takes the writer lock up front,
+          // so two writers never deadlock upgrading a read lock)
+};
+
+// Begins in the constructor; rolls back in the destructor unless committed.
+//   Transaction tx(*lease);
+//   tx.query("UPDATE ...", {...});
+//   tx.commit();
+class Transaction {
+ public:
+  explicit Transaction(Connection& conn, TxMode mode = TxMode::write);
+  ~Transaction();
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+
+  Result query(std::string_view sql, const Params& params = {}) { return conn_.query(sql, params); }
+  void commit();
+  void rollback();
+  bool active() const noexcept { return active_; }
+  Connection& connection() noexcept { return conn_; }
+
+ private:
+  Connection& conn_;
+  bool active_ = false;
+};
+
+}  // namespace ts::db

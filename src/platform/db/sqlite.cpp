@@ -1,0 +1,252 @@
+// SQLite engine: one sqlite3 handle per Connection, WAL journal, persistent
+// prepared statements cached by SQL text, $N parameters bound by name.
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <thread>
+#include <unordered_map>
+
+#include "platform/db/engines.hpp"
+
+namespace ts::db::detail {
+namespace {
+
+bool only_separators(const char* p, const char* end) {
+  // Whitespace, semicolons and comments may follow the one statement.
+  while (p < end) {
+    if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == ';') {
+      ++p;
+    } else if (p + 1 < end && p[0] == '-' && p[1] == '-') {
+      while (p < end && *p != '\n') ++p;
+    } else if (p + 1 < end && p[0] == '/' && p[1] == '*') {
+      p += 2;
+      while (p + 1 < end && !(p[0] == '*' && p[1] == '/')) ++p;
+      p += 2;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+class SqliteConnection final : public Connection {
+ public:
+  SqliteConnection(sqlite3* db, const ConnectOptions& options)
+      : db_(db), cache_cap_(options.statement_cache_size ? options.statement_cache_size : 1) {}
+
+  ~SqliteConnection() override {
+    for (auto& [sql, entry] : cache_) sqlite3_finalize(entry.stmt);
+    sqlite3_close_v2(db_);
+  }
+
+  Dialect dialect() const noexcept override { return Dialect::sqlite; }
+
+  Result query(std::string_view sql, const Params& params) override {
+    sqlite3_stmt* st = prepare(sql);
+    struct Reset {
+      sqlite3_stmt* st;
+      ~Reset() {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+      }
+    } reset{st};
+    bind(st, params);
+
+    const int ncol = sqlite3_column_count(st);
+    auto columns = std::make_shared<std::vector<std::string>>();
+    columns->reserve(ncol);
+    for (int c = 0; c < ncol; ++c) {
+      const char* name = sqlite3_column_name(st, c);
+      columns->emplace_back(name ? name : "");
+    }
+    const auto changes_before = sqlite3_total_changes64(db_);
+    std::vector<Row> rows;
+    for (;;) {
+      const int rc = sqlite3_step(st);
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) fail(rc, params);
+      std::vector<Value> cells;
+      cells.reserve(ncol);
+      for (int c = 0; c < ncol; ++c) cells.push_back(column_value(st, c));
+      rows.emplace_back(columns, std::move(cells));
+    }
+    const std::int64_t affected =
+        sqlite3_total_changes64(db_) != changes_before ? sqlite3_changes64(db_) : 0;
+    return Result(std::move(columns), std::move(rows), affected);
+  }
+
+  void execute_script(std::string_view sql) override {
+    const std::string text(sql);
+    char* err = nullptr;
+    const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &err);
+    sqlite3_free(err);
+    if (rc != SQLITE_OK) fail(rc, {});
+  }
+
+  bool in_transaction() const noexcept override { return sqlite3_get_autocommit(db_) == 0; }
+  bool transaction_failed() const noexcept override { return false; }
+  bool healthy() noexcept override { return !broken_; }
+
+  // Runs a statement that returns nothing interesting during setup, retrying
+  // while another process holds the lock needed (e.g. switching to WAL).
+  void setup(const char* sql, std::chrono::milliseconds patience) {
+    const auto deadline = std::chrono::steady_clock::now() + patience;
+    for (;;) {
+      const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
+      if (rc == SQLITE_OK) return;
+      if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) fail(rc, {});
+      if (std::chrono::steady_clock::now() >= deadline) fail(rc, {});
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+
+ private:
+  struct Entry {
+    sqlite3_stmt* stmt;
+    std::uint64_t last_use;
+  };
+
+  sqlite3_stmt* prepare(std::string_view sql) {
+    const std::string key(sql);
+    if (auto it = cache_.find(key); it != cache_.end()) {
+      it->second.last_use = ++tick_;
+      return it->second.stmt;
+    }
+    sqlite3_stmt* st = nullptr;
+    const char* tail = nullptr;
+    const int rc = sqlite3_prepare_v3(db_, key.data(), static_cast<int>(key.size()),
+                                      SQLITE_PREPARE_PERSISTENT, &st, &tail);
+    if (rc != SQLITE_OK) fail(rc, {});
+    if (st == nullptr) throw Error("sqlite: empty statement");
+    if (!only_separators(tail, key.data() + key.size())) {
+      sqlite3_finalize(st);
+      throw Error("sqlite: query() takes a single statement; use execute_script() for several");
+    }
+    if (cache_.size() >= cache_cap_) evict_oldest();
+    cache_.emplace(key, Entry{st, ++tick_});
+    return st;
+  }
+
+  void evict_oldest() {
+    auto oldest = cache_.begin();
+    for (auto it = cache_.begin(); it != cache_.end(); ++it)
+      if (it->second.last_use < oldest->second.last_use) oldest = it;
+    if (oldest == cache_.end()) return;
+    sqlite3_finalize(oldest->second.stmt);
+    cache_.erase(oldest);
+  }
+
+  void bind(sqlite3_stmt* st, const Params& params) {
+    const int expected = sqlite3_bind_parameter_count(st);
+    if (expected != static_cast<int>(params.size()))
+      throw Error("sqlite: statement takes " + std::to_string(expected) + " parameters, " +
+                  std::to_string(params.size()) + " given");
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      const std::string name = "$" + std::to_string(i + 1);
+      const int idx = sqlite3_bind_parameter_index(st, name.c_str());
+      if (idx == 0)
+        throw Error("sqlite: statement does not use parameter " + name +
+                    " (placeholders must be $1, $2, ...)");
+      const auto& v = params[i].variant();
+      int rc = SQLITE_OK;
+      if (std::holds_alternative<std::nullptr_t>(v)) {
+        rc = sqlite3_bind_null(st, idx);
+      } else if (auto* n = std::get_if<std::int64_t>(&v)) {
+        rc = sqlite3_bind_int64(st, idx, *n);
+      } else if (auto* d = std::get_if<double>(&v)) {
+        rc = sqlite3_bind_double(st, idx, *d);
+      } else if (auto* s = std::get_if<std::string>(&v)) {
+        // The string outlives the statement's use: bindings are cleared on return.
+        rc = sqlite3_bind_text64(st, idx, s->data(), s->size(), SQLITE_STATIC, SQLITE_UTF8);
+      } else if (auto* b = std::get_if<bool>(&v)) {
+        rc = sqlite3_bind_int(st, idx, *b ? 1 : 0);
+      }
+      if (rc != SQLITE_OK) fail(rc, params);
+    }
+  }
+
+  static Value column_value(sqlite3_stmt* st, int c) {
+    switch (sqlite3_column_type(st, c)) {
+      case SQLITE_INTEGER:
+        return Value(static_cast<std::int64_t>(sqlite3_column_int64(st, c)));
+      case SQLITE_FLOAT:
+        return Value(sqlite3_column_double(st, c));
+      case SQLITE_TEXT: {
+        const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, c));
+        return Value(std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(st, c))));
+      }
+      case SQLITE_BLOB: {
+        const auto* p = static_cast<const char*>(sqlite3_column_blob(st, c));
+        const auto n = static_cast<std::size_t>(sqlite3_column_bytes(st, c));
+        return Value(p ? std::string(p, n) : std::string());
+      }
+      default:
+        return Value(nullptr);
+    }
+  }
+
+  [[noreturn]] void fail(int rc, const Params& params) {
+    const int ext = sqlite3_extended_errcode(db_);
+    const int code = ext != 0 ? ext : rc;
+    const std::string msg = "sqlite: " + scrub_params(sqlite3_errmsg(db_), params) + " (code " +
+                            std::to_string(code) + ")";
+    const std::string state = std::to_string(code);
+    switch (code) {
+      case SQLITE_CONSTRAINT_UNIQUE:
+      case SQLITE_CONSTRAINT_PRIMARYKEY:
+        throw UniqueViolation(msg, state);
+      case SQLITE_CONSTRAINT_FOREIGNKEY:
+        throw ForeignKeyViolation(msg, state);
+      default:
+        break;
+    }
+    switch (code & 0xff) {
+      case SQLITE_BUSY:
+      case SQLITE_LOCKED:
+        throw Busy(msg, state);
+      case SQLITE_IOERR:
+      case SQLITE_CORRUPT:
+      case SQLITE_NOTADB:
+        // Reopen rather than keep using a handle in an unknown state.
+        broken_ = true;
+        break;
+      default:
+        break;
+    }
+    throw Error(msg, state);
+  }
+
+  sqlite3* db_;
+  std::size_t cache_cap_;
+  std::unordered_map<std::string, Entry> cache_;
+  std::uint64_t tick_ = 0;
+  bool broken_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Connection> connect_sqlite(const std::string& path, const ConnectOptions& options) {
+  if (path != ":memory:") {
+    const auto dir = std::filesystem::path(path).parent_path();
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec))
+      throw Error("sqlite: directory of the database file does not exist: " + dir.string());
+  }
+  sqlite3* db = nullptr;
+  const int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close_v2(db);
+    throw Error("sqlite: cannot open " + path + ": " + msg);
+  }
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_busy_timeout(db, static_cast<int>(options.busy_timeout.count()));
+  auto conn = std::make_unique<SqliteConnection>(db, options);
+  conn->setup("PRAGMA journal_mode=WAL", options.busy_timeout);
+  conn->setup("PRAGMA synchronous=NORMAL", options.busy_timeout);
+  conn->setup("PRAGMA foreign_keys=ON", options.busy_timeout);
+  return conn;
+}
+
+}  // namespace ts::db::detail
