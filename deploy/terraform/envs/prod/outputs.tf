@@ -1,0 +1,42 @@
+output "site_dns_name" {
+  description = "DNS name of the public load balancer; point the site's CNAME or alias record at it."
+  value       = module.loadbalancer.public_dns_name
+}
+
+output "site_zone_id" {
+  description = "Hosted zone ID of the public load balancer, for a Route 53 alias record."
+  value       = module.loadbalancer.public_zone_id
+}
+
+output "vpc_id" {
+  description = "ID of the VPC."
+  value       = module.network.vpc_id
+}
+
+output "autoscaling_group_names" {
+  description = "Auto Scaling group of each tier; the pipeline waits on their instance refreshes."
+  value = {
+    web = module.web_tier.autoscaling_group_name
+    app = module.app_tier.autoscaling_group_name
+  }
+}
+
+output "database_address" {
+  description = "Host name of the PostgreSQL endpoint."
+  value       = module.database.address
+}
+
+output "database_secret_arn" {
+  description = "Secrets Manager secret with the database credentials (read it with the AWS CLI; the password is never an output)."
+  value       = module.database.secret_arn
+}
+
+output "monitoring_instance_id" {
+  description = "Instance to open an SSM port-forwarding session to for Grafana (port 3000)."
+  value       = module.monitoring.instance_id
+}
+
+output "grafana_admin_secret_arn" {
+  description = "Secrets Manager secret with Grafana's admin password."
+  value       = module.monitoring.grafana_admin_secret_arn
+}

@@ -1,0 +1,110 @@
+variable "region" {
+  description = "AWS region of the environment."
+  type        = string
+  default     = "us-east-1"
+}
+
+variable "environment" {
+  description = "Environment name; used in resource names and the tags Prometheus discovers by."
+  type        = string
+  default     = "prod"
+}
+
+variable "vpc_cidr" {
+  description = "IPv4 CIDR block of the VPC."
+  type        = string
+  default     = "10.0.0.0/16"
+}
+
+variable "availability_zones" {
+  description = "Two availability zones to use; empty picks the first two of the region."
+  type        = list(string)
+  default     = []
+}
+
+variable "single_nat_gateway" {
+  description = "Share one NAT gateway between the zones (saves about 36 USD a month, loses zone independence of egress)."
+  type        = bool
+  default     = false
+}
+
+variable "certificate_arn" {
+  description = "ARN of the ACM certificate for the site's domain, presented by the HTTPS listener."
+  type        = string
+}
+
+variable "artifact_bucket" {
+  description = "S3 bucket the pipeline uploads release packages to (created once, see docs/operations-aws.md); also holds the monitoring configuration."
+  type        = string
+}
+
+variable "release_version" {
+  description = "Release to run: the packages under s3://<artifact_bucket>/releases/<release_version>/. Changing it rolls every tier."
+  type        = string
+}
+
+variable "web_instance_type" {
+  description = "Instance type of the web tier (nginx)."
+  type        = string
+  default     = "t3.micro"
+}
+
+variable "app_instance_type" {
+  description = "Instance type of the app tier (shop and microblog)."
+  type        = string
+  default     = "t3.small"
+}
+
+variable "web_min_size" {
+  description = "Minimum number of web tier instances (two keeps one per zone)."
+  type        = number
+  default     = 2
+}
+
+variable "web_max_size" {
+  description = "Maximum number of web tier instances."
+  type        = number
+  default     = 4
+}
+
+variable "app_min_size" {
+  description = "Minimum number of app tier instances (two keeps one per zone)."
+  type        = number
+  default     = 2
+}
+
+variable "app_max_size" {
+  description = "Maximum number of app tier instances."
+  type        = number
+  default     = 6
+}
+
+variable "db_instance_class" {
+  description = "RDS instance class of PostgreSQL."
+  type        = string
+  default     = "db.t4g.micro"
+}
+
+variable "db_multi_az" {
+  description = "Keep a standby database in the other zone."
+  type        = bool
+  default     = true
+}
+
+variable "db_allocated_storage" {
+  description = "Initial database storage in GiB."
+  type        = number
+  default     = 20
+}
+
+variable "monitoring_instance_type" {
+  description = "Instance type of the Prometheus and Grafana instance."
+  type        = string
+  default     = "t3.small"
+}
+
+variable "deletion_protection" {
+  description = "Protect the database and load balancers from deletion; set false only to tear the environment down."
+  type        = bool
+  default     = true
+}

@@ -1,0 +1,114 @@
+# An internet-facing ALB (TLS terminated here, HTTP redirected to HTTPS)
+# forwarding to the web tier, and an internal ALB through which the web
+# tier's nginx reaches every healthy instance of each app (no per-zone
+# pinning). Every target group is health-checked on /readyz, which is what
+# gates a rolling deploy.
+
+resource "aws_lb" "public" {
+  name                       = "${var.name}-public"
+  load_balancer_type         = "application"
+  internal                   = false
+  subnets                    = var.public_subnet_ids
+  security_groups            = [var.lb_security_group_id]
+  drop_invalid_header_fields = true
+  enable_deletion_protection = var.deletion_protection
+  idle_timeout               = 60
+}
+
+resource "aws_lb_target_group" "web" {
+  name                 = "${var.name}-web"
+  vpc_id               = var.vpc_id
+  port                 = var.web_port
+  protocol             = "HTTP"
+  target_type          = "instance"
+  deregistration_delay = var.deregistration_delay
+
+  health_check {
+    path                = var.health_check_path
+    port                = "traffic-port"
+    protocol            = "HTTP"
+    matcher             = "200"
+    interval            = 10
+    timeout             = 5
+    healthy_threshold   = 2
+    unhealthy_threshold = 2
+  }
+}
+
+resource "aws_lb_listener" "https" {
+  load_balancer_arn = aws_lb.public.arn
+  port              = 443
+  protocol          = "HTTPS"
+  ssl_policy        = var.ssl_policy
+  certificate_arn   = var.certificate_arn
+
+  default_action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.web.arn
+  }
+}
+
+resource "aws_lb_listener" "http_redirect" {
+  load_balancer_arn = aws_lb.public.arn
+  port              = 80
+  protocol          = "HTTP"
+
+  default_action {
+    type = "redirect"
+
+    redirect {
+      port        = "443"
+      protocol    = "HTTPS"
+      status_code = "HTTP_301"
+    }
+  }
+}
+
+# --- internal load balancer of the app tier -------------------------------------
+
+resource "aws_lb" "internal" {
+  name                       = "${var.name}-app"
+  load_balancer_type         = "application"
+  internal                   = true
+  subnets                    = var.private_subnet_ids
+  security_groups            = [var.app_lb_security_group_id]
+  drop_invalid_header_fields = true
+  enable_deletion_protection = var.deletion_protection
+}
+
+resource "aws_lb_target_group" "app" {
+  for_each = var.app_ports
+
+  name                 = "${var.name}-${each.key}"
+  vpc_id               = var.vpc_id
+  port                 = each.value
+  protocol             = "HTTP"
+  target_type          = "instance"
+  deregistration_delay = var.deregistration_delay
+
+  health_check {
+    path                = var.health_check_path
+    port                = "traffic-port"
+    protocol            = "HTTP"
+    matcher             = "200"
+    interval            = 10
+    timeout             = 5
+    healthy_threshold   = 2
+    unhealthy_threshold = 2
+  }
+}
+
+# Plain HTTP inside the VPC: only the web tier's security group can reach
+# these listeners.
+resource "aws_lb_listener" "app" {
+  for_each = var.app_ports
+
+  load_balancer_arn = aws_lb.internal.arn
+  port              = each.value
+  protocol          = "HTTP"
+
+  default_action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.app[each.key].arn
+  }
+}

@@ -1,0 +1,78 @@
+variable "name" {
+  description = "Name prefix of the load balancers and target groups (at most 20 characters; AWS caps names at 32)."
+  type        = string
+
+  validation {
+    condition     = length(var.name) <= 20
+    error_message = "Keep the name at 20 characters or fewer so that derived names fit AWS's 32-character limit."
+  }
+}
+
+variable "vpc_id" {
+  description = "ID of the VPC of the target groups."
+  type        = string
+}
+
+variable "public_subnet_ids" {
+  description = "Public subnets, one per zone, of the internet-facing load balancer."
+  type        = list(string)
+}
+
+variable "private_subnet_ids" {
+  description = "Private subnets, one per zone, of the internal load balancer in front of the app tier."
+  type        = list(string)
+}
+
+variable "lb_security_group_id" {
+  description = "Security group of the internet-facing load balancer."
+  type        = string
+}
+
+variable "app_lb_security_group_id" {
+  description = "Security group of the internal load balancer."
+  type        = string
+}
+
+variable "certificate_arn" {
+  description = "ARN of the ACM certificate the HTTPS listener presents."
+  type        = string
+}
+
+variable "ssl_policy" {
+  description = "TLS policy of the HTTPS listener."
+  type        = string
+  default     = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+}
+
+variable "web_port" {
+  description = "Port of nginx on the web tier instances."
+  type        = number
+  default     = 8080
+}
+
+variable "app_ports" {
+  description = "HTTP port of each app service, by app name; each gets a listener on the internal load balancer and a target group."
+  type        = map(number)
+  default = {
+    shop      = 8000
+    microblog = 8001
+  }
+}
+
+variable "health_check_path" {
+  description = "Readiness path every target group checks."
+  type        = string
+  default     = "/readyz"
+}
+
+variable "deregistration_delay" {
+  description = "Seconds a draining target keeps its in-flight requests before the load balancer drops it."
+  type        = number
+  default     = 30
+}
+
+variable "deletion_protection" {
+  description = "Protect the load balancers from deletion (turn off before tearing the environment down)."
+  type        = bool
+  default     = true
+}
