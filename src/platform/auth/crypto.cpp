@@ -1,0 +1,134 @@
+#include "platform/auth/crypto.hpp"
+
+#include <sodium.h>
+
+#include <stdexcept>
+
+namespace ts::auth {
+
+void ensure_sodium() {
+  // A function-local static is initialised exactly once even under concurrent
+  // first calls; sodium_init returns 1 when already initialised.
+  static const int status = sodium_init();
+  if (status < 0) throw std::runtime_error("libsodium initialisation failed");
+}
+
+std::string random_bytes(std::size_t n) {
+  ensure_sodium();
+  std::string out(n, '\0');
+  if (n > 0) randombytes_buf(out.data(), n);
+  return out;
+}
+
+std::string random_token(std::size_t nbytes) {
+  return base64url_encode(random_bytes(nbytes));
+}
+
+std::string random_hex(std::size_t nbytes) {
+  return hex_encode(random_bytes(nbytes));
+}
+
+namespace {
+
+std::string encode_b64(std::string_view bytes, int variant) {
+  ensure_sodium();
+  const std::size_t cap = sodium_base64_encoded_len(bytes.size(), variant);
+  std::string out(cap, '\0');  // cap includes the terminating NUL
+  sodium_bin2base64(out.data(), cap, reinterpret_cast<const unsigned char*>(bytes.data()),
+                    bytes.size(), variant);
+  out.resize(cap - 1);
+  return out;
+}
+
+std::optional<std::string> decode_b64(std::string_view text, int variant) {
+  ensure_sodium();
+  std::string out(text.size() / 4 * 3 + 3, '\0');
+  std::size_t len = 0;
+  // No ignore set and no end pointer: libsodium then fails on any character
+  // outside the alphabet, on bad padding and on leftover non-zero bits.
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(),
+                        text.size(), nullptr, &len, nullptr, variant) != 0) {
+    return std::nullopt;
+  }
+  out.resize(len);
+  return out;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+}  // namespace
+
+std::string base64url_encode(std::string_view bytes) {
+  return encode_b64(bytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+std::optional<std::string> base64url_decode(std::string_view text) {
+  return decode_b64(text, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+std::string base64_encode(std::string_view bytes) {
+  return encode_b64(bytes, sodium_base64_VARIANT_ORIGINAL);
+}
+
+std::optional<std::string> base64_decode(std::string_view text) {
+  if (text.size() % 4 != 0) return std::nullopt;
+  return decode_b64(text, sodium_base64_VARIANT_ORIGINAL);
+}
+
+std::string hex_encode(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char b : bytes) {
+    out.push_back(kDigits[b >> 4]);
+    out.push_back(kDigits[b & 0x0f]);
+  }
+  return out;
+}
+
+std::optional<std::string> hex_decode(std::string_view text) {
+  if (text.size() % 2 != 0) return std::nullopt;
+  std::string out;
+  out.reserve(text.size() / 2);
+  for (std::size_t i = 0; i < text.size(); i += 2) {
+    const int hi = hex_value(text[i]);
+    const int lo = hex_value(text[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out.push_back(static_cast<char>(hi << 4 | lo));
+  }
+  return out;
+}
+
+std::string hmac_sha256(std::string_view key, std::string_view data) {
+  ensure_sodium();
+  crypto_auth_hmacsha256_state state;
+  // The init form (unlike crypto_auth_hmacsha256) takes a key of any length.
+  crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(key.data()),
+                              key.size());
+  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(data.data()),
+                                data.size());
+  std::string out(crypto_auth_hmacsha256_BYTES, '\0');
+  crypto_auth_hmacsha256_final(&state, reinterpret_cast<unsigned char*>(out.data()));
+  sodium_memzero(&state, sizeof state);
+  return out;
+}
+
+std::string sha256_hex(std::string_view data) {
+  ensure_sodium();
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  return hex_encode(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
+}
+
+bool constant_time_equal(std::string_view a, std::string_view b) {
+  ensure_sodium();
+  if (a.size() != b.size()) return false;
+  if (a.empty()) return true;
+  return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace ts::auth
