@@ -27,7 +27,9 @@ std::string trim(std::string s) {
 bool connection_sqlstate(std::string_view state) {
   // Class 08: connection exception; 57P01-57P03: admin shutdown, crash
   // shutdown, cannot connect now.
-  return state.substr(0, 2) == "08" || state == "57P01" || state == "57P02" || state == "57P03";
+  // 08P01 (protocol violation) also reports a bad bind message on a live connection.
+  return (state.substr(0, 2) == "08" && state != "08P01") || state == "57P01" || state == "57P02" ||
+         state == "57P03";
 }
 
 void notice_processor(void*, const char* message) {
@@ -98,6 +100,7 @@ class PgConnection final : public Connection {
  private:
   struct Entry {
     std::string name;
+    int nparams;
     std::uint64_t last_use;
   };
 
@@ -116,7 +119,11 @@ class PgConnection final : public Connection {
 
   Result run(std::string_view sql, const Params& params) {
     check_alive();
-    const std::string& name = prepare(sql);
+    const Entry& entry = prepare(sql);
+    if (entry.nparams != static_cast<int>(params.size()))
+      throw Error("postgres: statement takes " + std::to_string(entry.nparams) + " parameters, " +
+                  std::to_string(params.size()) + " given");
+    const std::string& name = entry.name;
     std::vector<std::string> texts(params.size());
     std::vector<const char*> values(params.size(), nullptr);
     for (std::size_t i = 0; i < params.size(); ++i) {
@@ -133,17 +140,21 @@ class PgConnection final : public Connection {
     return convert(res.get());
   }
 
-  const std::string& prepare(std::string_view sql) {
+  const Entry& prepare(std::string_view sql) {
     const std::string key(sql);
     if (auto it = cache_.find(key); it != cache_.end()) {
       it->second.last_use = ++tick_;
-      return it->second.name;
+      return it->second;
     }
     std::string name = "ts_" + std::to_string(++next_id_);
     ResultPtr res(PQprepare(conn_, name.c_str(), key.c_str(), 0, nullptr), &PQclear);
     check(res.get(), {});
+    // One extra round trip per new statement buys a clear parameter-count error.
+    ResultPtr desc(PQdescribePrepared(conn_, name.c_str()), &PQclear);
+    check(desc.get(), {});
+    const int nparams = PQnparams(desc.get());
     if (cache_.size() >= cache_cap_) evict_oldest();
-    return cache_.emplace(key, Entry{std::move(name), ++tick_}).first->second.name;
+    return cache_.emplace(key, Entry{std::move(name), nparams, ++tick_}).first->second;
   }
 
   void evict_oldest() {
