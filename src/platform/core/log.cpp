@@ -16,10 +16,14 @@ std::mutex g_mutex;
 
 const char* name(Level l) {
   switch (l) {
-    case Level::debug: return "debug";
-    case Level::info: return "info";
-    case Level::warn: return "warn";
-    case Level::error: return "error";
+    case Level::debug:
+      return "debug";
+    case Level::info:
+      return "info";
+    case Level::warn:
+      return "warn";
+    case Level::error:
+      return "error";
   }
   return "info";
 }
@@ -31,22 +35,31 @@ std::string now_iso() {
   const auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
   std::tm tm{};
   gmtime_r(&t, &tm);
-  char buf[40];
+  char buf[64];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
   return buf;
 }
 }  // namespace
 
-void set_level(Level l) { g_level.store(static_cast<int>(l), std::memory_order_relaxed); }
-Level level() { return static_cast<Level>(g_level.load(std::memory_order_relaxed)); }
+void set_level(Level l) {
+  g_level.store(static_cast<int>(l), std::memory_order_relaxed);
+}
+Level level() {
+  return static_cast<Level>(g_level.load(std::memory_order_relaxed));
+}
 
 bool parse_level(std::string_view t, Level& out) {
-  if (t == "debug") out = Level::debug;
-  else if (t == "info") out = Level::info;
-  else if (t == "warn" || t == "warning") out = Level::warn;
-  else if (t == "error") out = Level::error;
-  else return false;
+  if (t == "debug")
+    out = Level::debug;
+  else if (t == "info")
+    out = Level::info;
+  else if (t == "warn" || t == "warning")
+    out = Level::warn;
+  else if (t == "error")
+    out = Level::error;
+  else
+    return false;
   return true;
 }
 

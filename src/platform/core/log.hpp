@@ -19,8 +19,14 @@ void write(Level level, std::string_view msg, const boost::json::object& fields 
 inline void debug(std::string_view m, const boost::json::object& f = {}) {
   if (level() <= Level::debug) write(Level::debug, m, f);
 }
-inline void info(std::string_view m, const boost::json::object& f = {}) { write(Level::info, m, f); }
-inline void warn(std::string_view m, const boost::json::object& f = {}) { write(Level::warn, m, f); }
-inline void error(std::string_view m, const boost::json::object& f = {}) { write(Level::error, m, f); }
+inline void info(std::string_view m, const boost::json::object& f = {}) {
+  write(Level::info, m, f);
+}
+inline void warn(std::string_view m, const boost::json::object& f = {}) {
+  write(Level::warn, m, f);
+}
+inline void error(std::string_view m, const boost::json::object& f = {}) {
+  write(Level::error, m, f);
+}
 
 }  // namespace ts::log

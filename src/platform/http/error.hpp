@@ -1,0 +1,53 @@
+#pragma once
+// One error type for everything a handler wants to answer with a non-2xx
+// status. The server maps it to a response in one place (to_response); any
+// other exception becomes a logged 500 that carries the request id and no
+// internals.
+#include <boost/json/value.hpp>
+
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ts::http {
+
+struct Response;
+
+class HttpError : public std::runtime_error {
+ public:
+  // Body {"detail": detail}.
+  HttpError(int status, std::string detail);
+  HttpError(int status, const char* detail) : HttpError(status, std::string(detail)) {}
+  // A body of the caller's shape (e.g. {"username": ["This field is required."]}).
+  HttpError(int status, boost::json::value body);
+
+  int status() const { return status_; }
+  const boost::json::value& body() const { return body_; }
+  HttpError& with_header(std::string name, std::string value) {
+    headers_.emplace_back(std::move(name), std::move(value));
+    return *this;
+  }
+  const std::vector<std::pair<std::string, std::string>>& headers() const { return headers_; }
+
+  Response to_response() const;
+
+  static HttpError bad_request(std::string detail) { return {400, std::move(detail)}; }
+  static HttpError unauthorized(std::string detail) { return {401, std::move(detail)}; }
+  static HttpError forbidden(std::string detail) { return {403, std::move(detail)}; }
+  static HttpError not_found(std::string detail = "Not found.") { return {404, std::move(detail)}; }
+  static HttpError conflict(std::string detail) { return {409, std::move(detail)}; }
+  static HttpError unavailable(std::string detail) { return {503, std::move(detail)}; }
+  // 400 {"field": ["message"]} — one or more field errors.
+  static HttpError fields(const std::vector<std::pair<std::string, std::string>>& errors);
+
+ private:
+  int status_;
+  boost::json::value body_;
+  std::vector<std::pair<std::string, std::string>> headers_;
+};
+
+// {"detail": text} as a compact JSON string.
+std::string detail_json(std::string_view text);
+
+}  // namespace ts::http

@@ -1,0 +1,106 @@
+#pragma once
+// Method + path template → handler. Templates are literal segments and
+// parameters: "/api/product/{id}/" or "/account/user/{pk:int}/". A path that
+// exists under another method is a 405 with Allow; a path that does not
+// exist is a 404. With TrailingSlash::redirect_get, a GET/HEAD for a path
+// that only exists with a final slash is answered 301 to the slashed path
+// (what the shop's original API did).
+#include <array>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "platform/http/message.hpp"
+
+namespace ts::metrics {
+class RouteStats;
+}
+
+namespace ts::http {
+
+using Handler = std::function<Response(Request&)>;
+
+enum class TrailingSlash { strict, redirect_get };
+
+// A token bucket rule applied per client address before the handler runs.
+struct RateRule {
+  std::string name;        // bucket family, e.g. "login"
+  double per_second = 10;  // refill rate
+  double burst = 20;       // bucket capacity
+};
+
+struct RouteOptions {
+  std::size_t body_limit = 1 << 20;  // bytes; larger bodies get 413
+  // Handlers that touch the database or hash passwords must not run on the
+  // network threads; set false only for handlers that do neither.
+  bool blocking = true;
+  std::optional<RateRule> rate_limit;
+  // When false the application's authenticator is not called for this route.
+  bool authenticate = true;
+};
+
+struct Route {
+  Method method;
+  std::string pattern;
+  Handler handler;
+  RouteOptions options;
+  metrics::RouteStats* stats = nullptr;  // set by the server
+};
+
+class Router {
+ public:
+  explicit Router(TrailingSlash policy = TrailingSlash::strict);
+  ~Router();
+  Router(Router&&) noexcept;
+  Router& operator=(Router&&) noexcept;
+
+  Route& add(Method method, std::string_view pattern, Handler handler, RouteOptions options = {});
+  Route& get(std::string_view p, Handler h, RouteOptions o = {}) {
+    return add(Method::get, p, std::move(h), o);
+  }
+  Route& post(std::string_view p, Handler h, RouteOptions o = {}) {
+    return add(Method::post, p, std::move(h), o);
+  }
+  Route& put(std::string_view p, Handler h, RouteOptions o = {}) {
+    return add(Method::put, p, std::move(h), o);
+  }
+  Route& patch(std::string_view p, Handler h, RouteOptions o = {}) {
+    return add(Method::patch, p, std::move(h), o);
+  }
+  Route& del(std::string_view p, Handler h, RouteOptions o = {}) {
+    return add(Method::del, p, std::move(h), o);
+  }
+
+  struct Match {
+    enum Kind { found, not_found, method_not_allowed, redirect, bad_path } kind = not_found;
+    const Route* route = nullptr;
+    std::vector<std::pair<std::string, std::string>> params;
+    std::string allow;     // for method_not_allowed and OPTIONS
+    std::string location;  // for redirect
+  };
+
+  // `path` is the raw (percent-encoded) path without the query.
+  Match match(Method method, std::string_view path, std::string_view query = {}) const;
+
+  std::vector<Route*> routes();
+  TrailingSlash policy() const { return policy_; }
+
+ private:
+  struct Node;
+  bool lookup(std::string_view path, const Node*& node,
+              std::vector<std::pair<std::string, std::string>>& params, bool& bad) const;
+
+  TrailingSlash policy_;
+  std::unique_ptr<Node> root_;
+  std::vector<std::unique_ptr<Route>> routes_;
+};
+
+// Percent-decodes one path segment; nullopt on a bad escape or a NUL byte.
+std::optional<std::string> decode_segment(std::string_view s);
+
+}  // namespace ts::http

@@ -1,0 +1,707 @@
+#include "platform/http/server.hpp"
+
+#include <boost/asio.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
+
+#include <atomic>
+#include <cstdio>
+#include <list>
+#include <map>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <unordered_set>
+
+#include "platform/core/log.hpp"
+#include "platform/http/error.hpp"
+#include "platform/http/rate_limit.hpp"
+#include "platform/metrics/metrics.hpp"
+
+namespace ts::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+
+// Runs fn on the worker pool and resumes the calling coroutine on its own
+// executor with the result (or the exception fn threw).
+template <class F>
+asio::awaitable<std::invoke_result_t<F&>> offload(asio::thread_pool& pool, F fn) {
+  using R = std::invoke_result_t<F&>;
+  co_return co_await asio::async_initiate<decltype(asio::use_awaitable),
+                                          void(std::exception_ptr, R)>(
+      [&pool](auto handler, F work) {
+        asio::post(pool, [handler = std::move(handler), work = std::move(work)]() mutable {
+          std::exception_ptr error;
+          R result{};
+          try {
+            result = work();
+          } catch (...) {
+            error = std::current_exception();
+          }
+          auto ex = asio::get_associated_executor(handler);
+          asio::post(ex,
+                     [handler = std::move(handler), error, result = std::move(result)]() mutable {
+                       std::move(handler)(error, std::move(result));
+                     });
+        });
+      },
+      asio::use_awaitable, std::move(fn));
+}
+
+bool valid_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string new_request_id() {
+  // Request ids correlate log lines; they need to be unique, not secret.
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(20, '0');
+  auto a = rng(), b = rng();
+  for (int i = 0; i < 16; ++i) id[i] = kHex[(a >> (i * 4)) & 15];
+  for (int i = 16; i < 20; ++i) id[i] = kHex[(b >> (i * 4)) & 15];
+  return id;
+}
+
+std::string client_address(const std::string& peer, const Headers& headers, unsigned hops) {
+  if (hops == 0) return peer;
+  auto xff = headers.get("X-Forwarded-For");
+  if (!xff) return peer;
+  std::vector<std::string_view> parts;
+  std::string_view rest = *xff;
+  while (true) {
+    auto comma = rest.find(',');
+    auto item = rest.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) parts.push_back(item);
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  if (parts.empty()) return peer;
+  // Each trusted proxy appended the address it received the request from;
+  // the entry `hops` from the right is the one the outermost proxy saw.
+  const std::size_t idx = parts.size() >= hops ? parts.size() - hops : 0;
+  return std::string(parts[idx]);
+}
+
+Response json_error(int status, std::string_view detail) {
+  return Response(status, detail_json(detail), "application/json");
+}
+
+}  // namespace
+
+struct Server::Impl {
+  // A connection's state as the drain logic sees it; touched only on the
+  // connection's own io_context thread.
+  struct SessionRef {
+    beast::tcp_stream* stream;
+    bool idle;
+  };
+  struct Context {
+    asio::io_context ioc{1};
+    std::unique_ptr<tcp::acceptor> acceptor;
+    std::list<SessionRef> sessions;
+  };
+
+  ServerOptions opt;
+  Router& router;
+  metrics::Registry& registry;
+  std::function<void(Request&)> authenticator;
+  std::function<bool()> readiness;
+  std::vector<std::unique_ptr<Context>> contexts;
+  std::unique_ptr<asio::thread_pool> pool;
+  std::unique_ptr<tcp::acceptor> monitor_acceptor;
+  std::uint16_t bound_port = 0;
+  std::uint16_t bound_monitor_port = 0;
+  std::atomic<bool> draining{false};
+  std::atomic<bool> stopped{false};
+  std::atomic<int> open_sessions{0};
+  std::map<std::string, std::unique_ptr<RateLimiter>> limiters;
+  std::array<metrics::RouteStats*, kMethodCount> unmatched_stats{};
+  metrics::RouteStats* healthz_stats = nullptr;
+  metrics::RouteStats* readyz_stats = nullptr;
+  metrics::RouteStats* metrics_stats = nullptr;
+  std::unique_ptr<asio::signal_set> signals;
+
+  Impl(ServerOptions o, Router& r, metrics::Registry& reg)
+      : opt(std::move(o)), router(r), registry(reg) {
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    if (opt.io_threads == 0) opt.io_threads = cores;
+    if (opt.worker_threads == 0) opt.worker_threads = std::max(8u, 4 * cores);
+    for (auto* route : router.routes()) {
+      route->stats = registry.route(route->pattern, method_name(route->method));
+      if (route->options.rate_limit) {
+        const auto& rule = *route->options.rate_limit;
+        auto& l = limiters[rule.name];
+        if (!l) l = std::make_unique<RateLimiter>(rule.per_second, rule.burst);
+      }
+    }
+    for (std::size_t i = 0; i < kMethodCount; ++i)
+      unmatched_stats[i] = registry.route("unmatched", method_name(static_cast<Method>(i)));
+    healthz_stats = registry.route("/healthz", "GET");
+    readyz_stats = registry.route("/readyz", "GET");
+    metrics_stats = registry.route("/metrics", "GET");
+  }
+
+  // ---- listening -------------------------------------------------------
+
+  static std::unique_ptr<tcp::acceptor> make_acceptor(asio::io_context& ioc, const Endpoint& ep,
+                                                      bool reuse_port) {
+    auto acc = std::make_unique<tcp::acceptor>(ioc);
+    const tcp::endpoint endpoint(asio::ip::make_address(ep.host), ep.port);
+    acc->open(endpoint.protocol());
+    acc->set_option(asio::socket_base::reuse_address(true));
+    if (reuse_port)
+      acc->set_option(asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true));
+    acc->bind(endpoint);
+    acc->listen(asio::socket_base::max_listen_connections);
+    return acc;
+  }
+
+  void start() {
+    for (unsigned i = 0; i < opt.io_threads; ++i) contexts.push_back(std::make_unique<Context>());
+    Endpoint ep = opt.listen;
+    for (auto& c : contexts) {
+      c->acceptor = make_acceptor(c->ioc, ep, true);
+      // Port 0 asks the kernel for a free port; the other threads join it.
+      if (ep.port == 0) ep.port = c->acceptor->local_endpoint().port();
+    }
+    bound_port = ep.port;
+    if (opt.monitor) {
+      monitor_acceptor = make_acceptor(contexts[0]->ioc, *opt.monitor, false);
+      bound_monitor_port = monitor_acceptor->local_endpoint().port();
+    }
+    pool = std::make_unique<asio::thread_pool>(opt.worker_threads);
+    if (!opt.port_file.empty()) {
+      const std::string tmp = opt.port_file + ".tmp";
+      if (FILE* f = std::fopen(tmp.c_str(), "w")) {
+        std::fprintf(f, "%u %u\n", bound_port, bound_monitor_port);
+        std::fclose(f);
+        std::rename(tmp.c_str(), opt.port_file.c_str());
+      }
+    }
+  }
+
+  asio::awaitable<void> accept_loop(Context& ctx, tcp::acceptor& acceptor, bool monitor) {
+    while (acceptor.is_open()) {
+      auto [ec, socket] = co_await acceptor.async_accept(kNoThrow);
+      if (ec) {
+        if (ec == asio::error::operation_aborted || !acceptor.is_open()) break;
+        // EMFILE and friends: back off briefly instead of spinning.
+        log::warn("accept failed", {{"error", ec.message()}});
+        asio::steady_timer t(ctx.ioc, std::chrono::milliseconds(50));
+        co_await t.async_wait(kNoThrow);
+        continue;
+      }
+      socket.set_option(tcp::no_delay(true), ec);
+      asio::co_spawn(ctx.ioc, session(ctx, std::move(socket), monitor), asio::detached);
+    }
+  }
+
+  // ---- one connection --------------------------------------------------
+
+  asio::awaitable<void> write(beast::tcp_stream& stream, Response& res, unsigned version, bool head,
+                              bool keep_alive, std::size_t& bytes) {
+    bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), version};
+    for (const auto& f : res.headers) out.insert(f.name, f.value);
+    out.set(bhttp::field::server, "tierstack");
+    out.body() = std::move(res.body);
+    out.keep_alive(keep_alive);
+    out.prepare_payload();
+    bytes = out.body().size();
+    if (head) out.body().clear();  // Content-Length still tells the GET size
+    stream.expires_after(opt.write_timeout);
+    auto [ec, n] = co_await bhttp::async_write(stream, out, kNoThrow);
+    if (ec) throw beast::system_error(ec);
+  }
+
+  asio::awaitable<void> session(Context& ctx, tcp::socket socket, bool monitor) {
+    beast::tcp_stream stream(std::move(socket));
+    std::string peer;
+    {
+      boost::system::error_code ec;
+      auto ep = stream.socket().remote_endpoint(ec);
+      if (!ec) peer = ep.address().to_string();
+    }
+    if (!monitor) open_sessions.fetch_add(1);
+    auto self = ctx.sessions.insert(ctx.sessions.end(), SessionRef{&stream, true});
+    beast::flat_buffer buffer(opt.max_header_bytes + 64 * 1024);
+    // Reads take as much as has arrived (Beast's default read size is small),
+    // so requests a client pipelined are all seen as queued.
+    buffer.reserve(16 * 1024);
+    unsigned pipelined = 0;
+    bool first = true;
+    try {
+      while (!stopped.load()) {
+        bhttp::request_parser<bhttp::string_body> parser;
+        parser.header_limit(static_cast<std::uint32_t>(opt.max_header_bytes));
+        // The route decides the body limit once the header is in.
+        parser.body_limit(boost::none);
+        pipelined = buffer.size() > 0 ? pipelined + 1 : 0;
+        self->idle = buffer.size() == 0;
+        if (self->idle && draining.load() && !monitor) break;
+        stream.expires_after(first || buffer.size() > 0 ? opt.header_timeout : opt.idle_timeout);
+        first = false;
+        auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kNoThrow);
+        self->idle = false;
+        if (ec) {
+          if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted ||
+              ec == asio::error::connection_reset || ec == asio::error::eof)
+            break;
+          // A stalled header (slow client) or an idle keep-alive connection:
+          // the stream has closed the socket on the deadline; nothing to answer.
+          if (ec == beast::error::timeout) break;
+          if (ec == bhttp::error::header_limit) {
+            co_await write_error(stream, 431, "Request header fields too large.");
+            break;
+          }
+          co_await write_error(stream, 400, "Malformed request: " + ec.message() + ".");
+          break;
+        }
+        const auto start = Clock::now();
+        if (!co_await handle_one(stream, buffer, parser, peer, monitor, start, pipelined)) break;
+      }
+    } catch (const std::exception& e) {
+      // Write failures and timeouts end the connection; nothing to answer.
+      log::debug("connection closed", {{"reason", e.what()}});
+    }
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream.socket().close(ignored);
+    ctx.sessions.erase(self);
+    if (!monitor) open_sessions.fetch_sub(1);
+  }
+
+  asio::awaitable<void> write_error(beast::tcp_stream& stream, int status,
+                                    std::string_view detail) {
+    Response res = json_error(status, detail);
+    std::size_t bytes = 0;
+    try {
+      co_await write(stream, res, 11, false, false, bytes);
+    } catch (...) {
+    }
+    unmatched_stats[static_cast<std::size_t>(Method::other)]->observe(status, 0);
+  }
+
+  // Answers one request; returns whether the connection stays open.
+  asio::awaitable<bool> handle_one(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                   bhttp::request_parser<bhttp::string_body>& parser,
+                                   const std::string& peer, bool monitor, Clock::time_point start,
+                                   unsigned pipelined) {
+    auto& header = parser.get();
+    Request req;
+    req.method_text = std::string(header.method_string());
+    req.method = parse_method(req.method_text);
+    req.version = header.version();
+    req.target = std::string(header.target());
+    if (const auto q = req.target.find('?'); q != std::string::npos) {
+      req.path = req.target.substr(0, q);
+      req.query = req.target.substr(q + 1);
+    } else {
+      req.path = req.target;
+    }
+
+    // Routing happens before the body is read: the route decides the body limit.
+    Router::Match match;
+    const bool builtin = is_builtin(req.path, monitor);
+    if (!builtin && !monitor) {
+      if (req.path.empty() || req.path.front() != '/')
+        match.kind = Router::Match::bad_path;
+      else
+        match = router.match(req.method, req.path, req.query);
+    }
+    std::size_t body_limit = 1 << 20;
+    if (match.kind == Router::Match::found) body_limit = match.route->options.body_limit;
+
+    auto& counter = registry.in_flight();
+    counter.fetch_add(1, std::memory_order_relaxed);
+    struct Guard {
+      std::atomic<std::int64_t>& c;
+      ~Guard() { c.fetch_sub(1, std::memory_order_relaxed); }
+    } guard{counter};
+
+    bool keep_alive = header.keep_alive();
+    if (!parser.is_done()) {
+      if (parser.content_length() && *parser.content_length() > body_limit) {
+        co_await finish(stream, req,
+                        json_error(413, "Request body too large (limit " +
+                                            std::to_string(body_limit) + " bytes)."),
+                        match, start, false);
+        co_return false;
+      }
+      parser.body_limit(body_limit);
+      if (auto expect = header[bhttp::field::expect]; iequals(expect, "100-continue")) {
+        bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, header.version()};
+        stream.expires_after(opt.write_timeout);
+        auto [wec, wn] = co_await bhttp::async_write(stream, cont, kNoThrow);
+        if (wec) throw beast::system_error(wec);
+      }
+      stream.expires_after(opt.body_timeout);
+      auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, kNoThrow);
+      if (ec) {
+        if (ec == bhttp::error::body_limit) {
+          co_await finish(stream, req,
+                          json_error(413, "Request body too large (limit " +
+                                              std::to_string(body_limit) + " bytes)."),
+                          match, start, false);
+        } else if (ec == beast::error::timeout) {
+          // The deadline closed the socket: record it, nothing can be sent.
+          unmatched_stats[static_cast<std::size_t>(Method::other)]->observe(408, 0);
+        } else if (ec != bhttp::error::end_of_stream && ec != asio::error::connection_reset &&
+                   ec != asio::error::eof) {
+          co_await finish(stream, req,
+                          json_error(400, "Malformed request body: " + ec.message() + "."), match,
+                          start, false);
+        }
+        co_return false;
+      }
+    }
+
+    auto message = parser.release();
+    req.headers.reserve(16);
+    for (const auto& f : message) req.headers.add(f.name_string(), f.value());
+    req.body = std::move(message.body());
+    req.client_ip = client_address(peer, req.headers, opt.trusted_proxy_hops);
+
+    // -- request id
+    if (auto id = req.headers.get("X-Request-Id"); id && valid_request_id(*id))
+      req.request_id = *id;
+    else
+      req.request_id = new_request_id();
+
+    Response res;
+    // -- catch-all: anything unexpected is a logged 500 with the request id.
+    try {
+      if (builtin)
+        res = co_await serve_builtin(req);
+      else
+        res = co_await dispatch(req, match);
+    } catch (const HttpError& e) {
+      res = e.to_response();
+    } catch (const std::exception& e) {
+      log::error("unhandled exception",
+                 {{"request_id", req.request_id},
+                  {"route", match.route ? match.route->pattern : "unmatched"},
+                  {"method", req.method_text},
+                  {"error", e.what()}});
+      res = Response::json(
+          boost::json::object{{"detail", "Internal server error."}, {"request_id", req.request_id}},
+          500);
+    }
+    if (!builtin) {
+      apply_cors(req, res, match);
+      for (const auto& [k, v] : opt.security_headers)
+        if (!res.headers.contains(k)) res.headers.set(k, v);
+    }
+    res.headers.set("X-Request-Id", req.request_id);
+
+    if (draining.load() || res.close || pipelined >= opt.pipeline_limit) keep_alive = false;
+    co_await finish(stream, req, std::move(res), match, start, keep_alive);
+    co_return keep_alive;
+  }
+
+  asio::awaitable<void> finish(beast::tcp_stream& stream, Request& req, Response res,
+                               const Router::Match& match, Clock::time_point start,
+                               bool keep_alive) {
+    const int status = res.status;
+    std::size_t bytes = 0;
+    std::exception_ptr write_error;
+    try {
+      co_await write(stream, res, req.version, req.method == Method::head, keep_alive, bytes);
+    } catch (...) {
+      write_error = std::current_exception();
+    }
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    metrics::RouteStats* stats = nullptr;
+    if (match.kind == Router::Match::found)
+      stats = match.route->stats;
+    else if (req.path == "/healthz")
+      stats = healthz_stats;
+    else if (req.path == "/readyz")
+      stats = readyz_stats;
+    else if (req.path == "/metrics")
+      stats = metrics_stats;
+    else
+      stats = unmatched_stats[static_cast<std::size_t>(req.method)];
+    if (stats) stats->observe(status, seconds);
+    if (opt.access_log) {
+      log::info("request", {{"request_id", req.request_id},
+                            {"method", req.method_text},
+                            {"route", stats ? stats->route() : "unmatched"},
+                            {"status", status},
+                            {"duration_ms", seconds * 1000.0},
+                            {"bytes", bytes},
+                            {"client", req.client_ip}});
+    }
+    if (write_error) std::rethrow_exception(write_error);
+  }
+
+  // ---- the middleware chain -------------------------------------------
+
+  bool is_builtin(std::string_view path, bool monitor) const {
+    if (path == "/healthz" || path == "/readyz") return true;
+    if (path == "/metrics") return monitor || !opt.monitor;
+    return monitor;  // the monitor port serves nothing else
+  }
+
+  asio::awaitable<Response> serve_builtin(Request& req) {
+    if (req.method != Method::get && req.method != Method::head) {
+      Response r = json_error(405, "Method \"" + req.method_text + "\" not allowed.");
+      r.headers.set("Allow", "GET, HEAD");
+      co_return r;
+    }
+    if (req.path == "/healthz") co_return Response::json(boost::json::object{{"status", "ok"}});
+    if (req.path == "/readyz") {
+      bool ready = !draining.load();
+      if (ready && readiness) ready = co_await offload(*pool, [this] { return readiness(); });
+      if (ready) co_return Response::json(boost::json::object{{"status", "ready"}});
+      co_return Response::json(
+          boost::json::object{{"status", draining.load() ? "draining" : "not ready"}}, 503);
+    }
+    if (req.path == "/metrics") {
+      std::string text = co_await offload(*pool, [this] { return registry.render(); });
+      co_return Response(200, std::move(text), "text/plain; version=0.0.4; charset=utf-8");
+    }
+    co_return json_error(404, "Not found.");
+  }
+
+  asio::awaitable<Response> dispatch(Request& req, const Router::Match& match) {
+    // CORS preflight for any existing path.
+    if (req.method == Method::options && match.kind != Router::Match::not_found &&
+        match.kind != Router::Match::bad_path) {
+      if (req.headers.contains("Origin") && req.headers.contains("Access-Control-Request-Method")) {
+        Response r = Response::empty(200);
+        if (origin_allowed(*req.headers.get("Origin"))) {
+          r.headers.set("Access-Control-Allow-Methods", opt.cors.allow_methods);
+          r.headers.set("Access-Control-Allow-Headers", opt.cors.allow_headers);
+          r.headers.set("Access-Control-Max-Age", std::to_string(opt.cors.max_age_seconds));
+        }
+        co_return r;
+      }
+      if (match.kind == Router::Match::method_not_allowed) {
+        Response r = Response::empty(204);
+        r.headers.set("Allow", match.allow);
+        co_return r;
+      }
+    }
+    switch (match.kind) {
+      case Router::Match::found:
+        break;
+      case Router::Match::redirect: {
+        Response r = Response::redirect(match.location, 301);
+        co_return r;
+      }
+      case Router::Match::method_not_allowed: {
+        Response r = json_error(405, "Method \"" + req.method_text + "\" not allowed.");
+        r.headers.set("Allow", match.allow);
+        co_return r;
+      }
+      case Router::Match::bad_path:
+        co_return json_error(400, "Malformed request path.");
+      case Router::Match::not_found:
+        co_return json_error(404, "Not found.");
+    }
+    const Route& route = *match.route;
+    req.params = match.params;
+    req.route = route.pattern;
+
+    // -- rate limit (per client address)
+    if (route.options.rate_limit) {
+      auto& limiter = *limiters.at(route.options.rate_limit->name);
+      const auto d = limiter.take(route.options.rate_limit->name + "|" + req.client_ip);
+      if (!d.allowed) {
+        Response r = json_error(429, "Request was throttled. Expected available in " +
+                                         std::to_string(d.retry_after.count()) + " seconds.");
+        r.headers.set("Retry-After", std::to_string(d.retry_after.count()));
+        co_return r;
+      }
+    }
+
+    // -- authentication, then the handler
+    auto run = [this, &req, &route]() -> Response {
+      if (route.options.authenticate && authenticator) authenticator(req);
+      return route.handler(req);
+    };
+    if (route.options.blocking) co_return co_await offload(*pool, run);
+    co_return run();
+  }
+
+  bool origin_allowed(std::string_view origin) const {
+    for (const auto& o : opt.cors.allow_origins)
+      if (o == "*" || o == origin) return true;
+    return false;
+  }
+
+  void apply_cors(const Request& req, Response& res, const Router::Match&) const {
+    if (opt.cors.allow_origins.empty()) return;
+    auto origin = req.headers.get("Origin");
+    if (!origin || !origin_allowed(*origin)) return;
+    const bool wildcard = opt.cors.allow_origins.size() == 1 && opt.cors.allow_origins[0] == "*";
+    res.headers.set("Access-Control-Allow-Origin", wildcard ? std::string_view("*") : *origin);
+    if (!wildcard) res.headers.add("Vary", "Origin");
+  }
+
+  // ---- lifecycle -------------------------------------------------------
+
+  void begin_drain() {
+    if (draining.exchange(true)) return;
+    log::info("draining",
+              {{"in_flight", registry.in_flight().load()}, {"connections", open_sessions.load()}});
+    for (auto& c : contexts) {
+      asio::post(c->ioc, [ctx = c.get()] {
+        boost::system::error_code ec;
+        if (ctx->acceptor) ctx->acceptor->close(ec);
+        // Idle keep-alive connections would otherwise wait for idle_timeout.
+        for (auto& s : ctx->sessions)
+          if (s.idle) s.stream->socket().close(ec);
+      });
+    }
+    asio::co_spawn(contexts[0]->ioc, wait_drained(), asio::detached);
+  }
+
+  asio::awaitable<void> wait_drained() {
+    const auto deadline = Clock::now() + opt.drain_timeout;
+    asio::steady_timer timer(contexts[0]->ioc);
+    while (open_sessions.load() > 0 && Clock::now() < deadline) {
+      timer.expires_after(std::chrono::milliseconds(10));
+      co_await timer.async_wait(kNoThrow);
+    }
+    if (open_sessions.load() > 0)
+      log::warn("drain deadline passed; closing remaining connections",
+                {{"connections", open_sessions.load()}});
+    else
+      log::info("drained");
+    shutdown_now();
+  }
+
+  void shutdown_now() {
+    stopped = true;
+    for (auto& c : contexts) {
+      asio::post(c->ioc, [ctx = c.get()] {
+        boost::system::error_code ec;
+        for (auto& s : ctx->sessions) s.stream->socket().close(ec);
+      });
+    }
+    if (monitor_acceptor) {
+      asio::post(contexts[0]->ioc, [this] {
+        boost::system::error_code ec;
+        monitor_acceptor->close(ec);
+      });
+    }
+    if (signals) {
+      asio::post(contexts[0]->ioc, [this] {
+        boost::system::error_code ec;
+        signals->cancel(ec);
+      });
+    }
+    // Let the closes above run, then stop every loop.
+    asio::post(contexts[0]->ioc, [this] {
+      for (auto& c : contexts) c->ioc.stop();
+    });
+  }
+
+  void run() {
+    signals = std::make_unique<asio::signal_set>(contexts[0]->ioc, SIGTERM, SIGINT);
+    wait_signal();
+    for (auto& c : contexts)
+      asio::co_spawn(c->ioc, accept_loop(*c, *c->acceptor, false), asio::detached);
+    if (monitor_acceptor)
+      asio::co_spawn(contexts[0]->ioc, accept_loop(*contexts[0], *monitor_acceptor, true),
+                     asio::detached);
+    log::info("listening", {{"address", opt.listen.host},
+                            {"port", bound_port},
+                            {"monitor_port", bound_monitor_port},
+                            {"io_threads", opt.io_threads},
+                            {"worker_threads", opt.worker_threads}});
+    std::vector<std::thread> threads;
+    for (std::size_t i = 1; i < contexts.size(); ++i)
+      threads.emplace_back([c = contexts[i].get()] { c->ioc.run(); });
+    contexts[0]->ioc.run();
+    for (auto& t : threads) t.join();
+    pool->join();
+  }
+
+  void wait_signal() {
+    signals->async_wait([this](const boost::system::error_code& ec, int sig) {
+      if (ec) return;
+      if (draining.load()) {
+        log::warn("second signal; stopping now", {{"signal", sig}});
+        shutdown_now();
+        return;
+      }
+      log::info("signal received", {{"signal", sig}});
+      begin_drain();
+      wait_signal();
+    });
+  }
+};
+
+Server::Server(ServerOptions options, Router& router, metrics::Registry& registry)
+    : impl_(std::make_unique<Impl>(std::move(options), router, registry)) {}
+Server::~Server() = default;
+
+void Server::set_authenticator(std::function<void(Request&)> fn) {
+  impl_->authenticator = std::move(fn);
+}
+void Server::set_readiness_check(std::function<bool()> fn) {
+  impl_->readiness = std::move(fn);
+}
+void Server::start() {
+  impl_->start();
+}
+void Server::run() {
+  impl_->run();
+}
+void Server::stop() {
+  asio::post(impl_->contexts[0]->ioc, [this] { impl_->begin_drain(); });
+}
+std::uint16_t Server::port() const {
+  return impl_->bound_port;
+}
+std::uint16_t Server::monitor_port() const {
+  return impl_->bound_monitor_port;
+}
+bool Server::draining() const {
+  return impl_->draining.load();
+}
+
+ServerOptions server_options_from(Config& cfg, std::string_view default_listen) {
+  using std::chrono::milliseconds;
+  ServerOptions o;
+  o.listen = cfg.listen("LISTEN", default_listen);
+  o.monitor = cfg.optional_listen("MONITOR_LISTEN");
+  o.io_threads = static_cast<unsigned>(cfg.integer("IO_THREADS", 0, 0, 256));
+  o.worker_threads = static_cast<unsigned>(cfg.integer("WORKER_THREADS", 0, 0, 1024));
+  o.header_timeout =
+      cfg.millis("HEADER_TIMEOUT_MS", o.header_timeout, milliseconds(100), milliseconds(600'000));
+  o.body_timeout =
+      cfg.millis("BODY_TIMEOUT_MS", o.body_timeout, milliseconds(100), milliseconds(3'600'000));
+  o.idle_timeout =
+      cfg.millis("IDLE_TIMEOUT_MS", o.idle_timeout, milliseconds(100), milliseconds(3'600'000));
+  o.drain_timeout =
+      cfg.millis("DRAIN_TIMEOUT_MS", o.drain_timeout, milliseconds(0), milliseconds(600'000));
+  o.cors.allow_origins = cfg.list("CORS_ORIGINS", "");
+  o.trusted_proxy_hops = static_cast<unsigned>(cfg.integer("TRUST_PROXY_HOPS", 0, 0, 8));
+  o.access_log = cfg.boolean("ACCESS_LOG", true);
+  o.port_file = cfg.str("PORT_FILE", "");
+  return o;
+}
+
+}  // namespace ts::http

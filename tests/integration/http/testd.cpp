@@ -1,0 +1,101 @@
+// platform-testd — a service built only from the platform, used by the HTTP
+// integration tests and by bench/ (GET /hello is the trivial JSON endpoint).
+// Configured like every service: TESTD_LISTEN, TESTD_MONITOR_LISTEN, …
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+#include "platform/core/config.hpp"
+#include "platform/core/log.hpp"
+#include "platform/http/error.hpp"
+#include "platform/http/server.hpp"
+#include "platform/metrics/metrics.hpp"
+
+using namespace ts;
+using namespace ts::http;
+
+int main() {
+  Config cfg("TESTD");
+  ServerOptions options = server_options_from(cfg, "127.0.0.1:8080");
+  const bool ready = cfg.boolean("READY", true);
+  try {
+    cfg.check();
+  } catch (const ConfigError& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return 2;
+  }
+
+  Router router(TrailingSlash::redirect_get);
+  router.get("/hello",
+             [](Request&) {
+               return Response::json(boost::json::object{{"message", "hello"}});
+             },
+             {.blocking = false});
+  router.get("/hello-pooled", [](Request&) {
+    return Response::json(boost::json::object{{"message", "hello"}});
+  });
+  router.post("/echo", [](Request& r) {
+    return Response(200, r.body, r.header("Content-Type").value_or("application/octet-stream"));
+  });
+  router.post("/small",
+              [](Request& r) {
+                return Response::json(boost::json::object{{"size", r.body.size()}});
+              },
+              {.body_limit = 16});
+  router.get("/sleep", [](Request& r) {
+    const int ms = std::stoi(r.query_param("ms").value_or("100"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    return Response::json(boost::json::object{{"slept_ms", ms}});
+  });
+  router.get("/boom",
+             [](Request&) -> Response { throw std::runtime_error("secret internal detail"); });
+  router.get("/teapot", [](Request&) -> Response {
+    throw HttpError(418, boost::json::object{{"field", boost::json::array{"bad value"}}});
+  });
+  router.get("/items/{id:int}/", [](Request& r) {
+    return Response::json(boost::json::object{{"id", r.param_int("id")}});
+  });
+  router.put("/items/{id:int}/", [](Request& r) {
+    auto body = r.json();
+    return Response::json(boost::json::object{{"id", r.param_int("id")}, {"body", body}});
+  });
+  router.get("/names/{name}/", [](Request& r) {
+    return Response::json(
+        boost::json::object{{"name", r.param("name")}, {"q", r.query_param("q").value_or("")}});
+  });
+  router.get("/limited",
+             [](Request&) {
+               return Response::json(boost::json::object{{"ok", true}});
+             },
+             {.rate_limit = RateRule{"limited", 1.0, 2.0}});
+  router.get("/private", [](Request& r) {
+    return Response::json(boost::json::object{{"user", std::any_cast<std::string>(r.user)}});
+  });
+  router.get("/client-ip",
+             [](Request& r) {
+               return Response::json(boost::json::object{{"ip", r.client_ip}});
+             },
+             {.authenticate = false});
+
+  metrics::Registry registry;
+  Server server(options, router, registry);
+  server.set_authenticator([](Request& r) {
+    if (r.route != "/private") return;
+    if (r.header("Authorization") != "Bearer letmein")
+      throw HttpError(401, "Authentication credentials were not provided.")
+          .with_header("WWW-Authenticate", "Bearer realm=\"api\"");
+    r.user = std::string("alice");
+  });
+  server.set_readiness_check([ready] { return ready; });
+  try {
+    server.start();
+  } catch (const std::exception& e) {
+    log::error("cannot listen", {{"error", e.what()}, {"address", options.listen.to_string()}});
+    return 1;
+  }
+  server.run();
+  log::info("stopped");
+  return 0;
+}
