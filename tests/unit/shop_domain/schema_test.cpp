@@ -1,0 +1,359 @@
+// migrations/shop: the SQLite and PostgreSQL files differ only in id columns,
+// both apply, and the same SQL (constraints, cascades, report queries) gives
+// the same answers on both. PostgreSQL is the throwaway cluster of the ctest
+// fixture "pg" (its URL in TS_TEST_PG_DIR/url).
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+#include <sqlite3.h>
+
+#include <fstream>
+#include <memory>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string migration(const std::string& dialect) {
+  return read_file(std::string(TS_SOURCE_DIR) + "/migrations/shop/0001_initial." + dialect +
+                   ".sql");
+}
+
+using Rows = std::vector<std::vector<std::string>>;  // NULL reads as "NULL"
+
+class Db {
+ public:
+  virtual ~Db() = default;
+  bool exec(const std::string& sql, std::string* error = nullptr) { return run(sql, error); }
+  virtual bool run(const std::string& sql, std::string* error) = 0;
+  virtual Rows query(const std::string& sql) = 0;
+};
+
+class SqliteDb final : public Db {
+ public:
+  SqliteDb() {
+    sqlite3_open(":memory:", &db_);
+    exec("PRAGMA foreign_keys = ON");
+  }
+  ~SqliteDb() override { sqlite3_close(db_); }
+  bool run(const std::string& sql, std::string* error) override {
+    char* msg = nullptr;
+    const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &msg);
+    if (error && msg) *error = msg;
+    sqlite3_free(msg);
+    return rc == SQLITE_OK;
+  }
+  Rows query(const std::string& sql) override {
+    Rows rows;
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
+      ADD_FAILURE() << sqlite3_errmsg(db_) << "\n" << sql;
+      return rows;
+    }
+    while (sqlite3_step(st) == SQLITE_ROW) {
+      auto& row = rows.emplace_back();
+      for (int i = 0; i < sqlite3_column_count(st); ++i) {
+        const auto* t = sqlite3_column_text(st, i);
+        row.emplace_back(t ? reinterpret_cast<const char*>(t) : "NULL");
+      }
+    }
+    sqlite3_finalize(st);
+    return rows;
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+class PostgresDb final : public Db {
+ public:
+  // Creates a fresh database in the fixture's cluster and drops it afterwards.
+  PostgresDb() {
+    std::string url = read_file(std::string(TS_TEST_PG_DIR) + "/url");
+    while (!url.empty() && (url.back() == '\n' || url.back() == '\r')) url.pop_back();
+    if (url.empty()) {
+      ADD_FAILURE() << "no PostgreSQL test cluster at " << TS_TEST_PG_DIR
+                    << "/url (run through ctest, which starts the pg fixture)";
+      return;
+    }
+    base_ = url.substr(0, url.rfind('/'));
+    name_ = "shop_schema_" + std::to_string(std::random_device{}());
+    admin_ = PQconnectdb(url.c_str());
+    command(admin_, "CREATE DATABASE " + name_);
+    conn_ = PQconnectdb((base_ + "/" + name_).c_str());
+    if (PQstatus(conn_) != CONNECTION_OK) ADD_FAILURE() << PQerrorMessage(conn_);
+    command(conn_, "SET client_min_messages = warning");
+  }
+  ~PostgresDb() override {
+    if (conn_) PQfinish(conn_);
+    if (admin_) {
+      command(admin_, "DROP DATABASE IF EXISTS " + name_);
+      PQfinish(admin_);
+    }
+  }
+  bool ready() const { return conn_ && PQstatus(conn_) == CONNECTION_OK; }
+  bool run(const std::string& sql, std::string* error) override {
+    if (!ready()) return false;
+    PGresult* r = PQexec(conn_, sql.c_str());
+    const auto status = PQresultStatus(r);
+    const bool ok = status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+    if (!ok && error) *error = PQresultErrorMessage(r);
+    PQclear(r);
+    return ok;
+  }
+  Rows query(const std::string& sql) override {
+    Rows rows;
+    if (!ready()) return rows;
+    PGresult* r = PQexec(conn_, sql.c_str());
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+      ADD_FAILURE() << PQresultErrorMessage(r) << "\n" << sql;
+    } else {
+      for (int i = 0; i < PQntuples(r); ++i) {
+        auto& row = rows.emplace_back();
+        for (int j = 0; j < PQnfields(r); ++j)
+          row.emplace_back(PQgetisnull(r, i, j) ? "NULL" : PQgetvalue(r, i, j));
+      }
+    }
+    PQclear(r);
+    return rows;
+  }
+
+ private:
+  static void command(PGconn* c, const std::string& sql) {
+    PGresult* r = PQexec(c, sql.c_str());
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) ADD_FAILURE() << PQresultErrorMessage(r) << sql;
+    PQclear(r);
+  }
+  PGconn* admin_ = nullptr;
+  PGconn* conn_ = nullptr;
+  std::string base_, name_;
+};
+
+TEST(ShopSchema, DialectsDifferOnlyInIdColumns) {
+  std::istringstream sqlite(migration("sqlite")), pg(migration("postgres"));
+  std::string a, b;
+  int id_lines = 0;
+  while (std::getline(sqlite, a)) {
+    ASSERT_TRUE(std::getline(pg, b));
+    if (a == b) continue;
+    EXPECT_EQ(a, "  id INTEGER PRIMARY KEY AUTOINCREMENT,");
+    EXPECT_EQ(b, "  id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,");
+    ++id_lines;
+  }
+  EXPECT_FALSE(std::getline(pg, b));
+  EXPECT_EQ(id_lines, 5);
+}
+
+TEST(ShopSchema, NoPlaceholdersOrStraySemicolonsInComments) {
+  for (const auto* dialect : {"sqlite", "postgres"}) {
+    std::istringstream in(migration(dialect));
+    std::string line;
+    while (std::getline(in, line)) {
+      EXPECT_EQ(line.find('$'), std::string::npos) << line;
+      const auto comment = line.find("--");
+      if (comment != std::string::npos) {
+        EXPECT_EQ(line.find(';', comment), std::string::npos) << line;
+      }
+    }
+  }
+}
+
+constexpr const char* kTs = "'2024-01-15T10:00:00.000000Z'";
+
+// Identical SQL for both databases: users, products, addresses, orders.
+void seed(Db& db) {
+  const std::string ts = kTs;
+  std::string err;
+  ASSERT_TRUE(db.exec(
+      "INSERT INTO shop_users (id, username, email, password_hash, is_staff, date_joined) VALUES "
+      "(1, 'yash', 'yash@example.com', 'x', 1, " +
+          ts +
+          "), "
+          "(10, 'testuser', 'testuser@example.com', 'x', 0, " +
+          ts +
+          "), "
+          "(19, 'ty', '', '', 0, " +
+          ts + "), (20, 'tz', '', '', 0, " + ts + ")",
+      &err))
+      << err;
+  ASSERT_TRUE(db.exec(
+      "INSERT INTO shop_products (id, name, description, price_cents, stock, image, created_at) "
+      "VALUES (2, 'MacBook Pro', '', 12499999, 1, 'laptop_W0rdEyw.jpg', " +
+          ts +
+          "), "
+          "(3, 'Playstation 5', 'console', 3000000, 0, NULL, " +
+          ts +
+          "), "
+          "(4, 'Bolt Headphones', '', 120099, 1, NULL, " +
+          ts + ")",
+      &err))
+      << err;
+  ASSERT_TRUE(db.exec(
+      "INSERT INTO shop_addresses (id, user_id, name, phone_number, pin_code, house_no, landmark, "
+      "city, state) VALUES (14, 1, 'Yash', '9123456789', '110000', 'Somewhere', 'near park', "
+      "'New Delhi', 'Delhi'), (15, 1, 'Yash', '9123456789', '111121', 'new house', 'none', "
+      "'california', 'new york'), (16, 10, 'Test', '9123456789', '110000', '1', 'x', 'c', "
+      "'Alabama')",
+      &err))
+      << err;
+  ASSERT_TRUE(db.exec(
+      "INSERT INTO shop_cards (id, user_id, customer_id, card_id, brand, last4, exp_month, "
+      "exp_year, "
+      "created_at) VALUES (26, 1, 'cus_JhPLb4Px3sW8Oe', 'card_1J40WaKueibZHHFgK8QECEmm', 'visa', "
+      "'4242', 8, 2028, " +
+          ts + ")",
+      &err))
+      << err;
+  const char* orders[] = {
+      "(24, 1, 'Yash', 'Bolt Headphones', 4, '4242', 14, 'Delhi', 1, "
+      "'2021-06-29T16:03:10.030860Z', 120099, 1, '01 July 2021', 'k1', "
+      "'2021-06-29T16:03:10.030860Z')",
+      "(25, 1, 'Yash', 'MacBook Pro', 2, '4242', 15, 'new york', 1, "
+      "'2021-06-30T10:00:00.000000Z', 12499999, 0, NULL, 'k2', '2021-06-30T10:00:00.000000Z')",
+      "(26, 10, 'Test', 'Bolt Headphones', 4, '4094', 16, 'Alabama', 1, "
+      "'2021-07-01T00:00:00.000000Z', 120099, 0, NULL, NULL, '2021-07-01T00:00:00.000000Z')",
+      "(27, 10, 'Test', 'Bolt Headphones', 4, '4094', 16, 'Alabama', 0, NULL, 120099, 0, NULL, "
+      "NULL, '2021-07-02T00:00:00.000000Z')"};
+  for (const char* o : orders)
+    ASSERT_TRUE(db.exec(
+        std::string("INSERT INTO shop_orders (id, user_id, name, ordered_item, product_id, "
+                    "card_number, address_id, shipping_state, paid_status, paid_at, "
+                    "total_price_cents, is_delivered, delivered_at, idempotency_key, created_at) "
+                    "VALUES ") +
+            o,
+        &err))
+        << err;
+}
+
+class SchemaOn : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "sqlite") {
+      db_ = std::make_unique<SqliteDb>();
+    } else {
+      auto pg = std::make_unique<PostgresDb>();
+      ASSERT_TRUE(pg->ready());
+      db_ = std::move(pg);
+    }
+    std::string err;
+    ASSERT_TRUE(db_->exec(migration(GetParam()), &err)) << err;
+    seed(*db_);
+    // As the importer must: move PostgreSQL identities past explicitly inserted
+    // ids (SQLite's AUTOINCREMENT follows the largest id by itself).
+    if (GetParam() == "postgres")
+      for (const char* t :
+           {"shop_users", "shop_products", "shop_addresses", "shop_cards", "shop_orders"})
+        db_->query(std::string("SELECT setval(pg_get_serial_sequence('") + t +
+                   "', 'id'), (SELECT MAX(id) FROM " + t + "))");
+  }
+  bool fails(const std::string& sql) { return !db_->exec(sql); }
+  std::string one(const std::string& sql) {
+    auto rows = db_->query(sql);
+    return rows.empty() || rows[0].empty() ? "<none>" : rows[0][0];
+  }
+  std::unique_ptr<Db> db_;
+};
+
+TEST_P(SchemaOn, ConstraintsRefuseBadRows) {
+  const std::string ts = kTs;
+  EXPECT_TRUE(fails("INSERT INTO shop_users (username, date_joined) VALUES ('yash', " + ts + ")"));
+  EXPECT_TRUE(
+      fails("INSERT INTO shop_users (username, email, date_joined) VALUES ('other', "
+            "'yash@example.com', " +
+            ts + ")"));
+  EXPECT_TRUE(fails("INSERT INTO shop_users (username, is_staff, date_joined) VALUES ('b', 2, " +
+                    ts + ")"));
+  EXPECT_TRUE(fails("INSERT INTO shop_users (username, date_joined) VALUES ('c', '2024-01-15')"));
+  EXPECT_TRUE(fails("INSERT INTO shop_products (name, price_cents, created_at) VALUES ('n', -1, " +
+                    ts + ")"));
+  EXPECT_TRUE(
+      fails("INSERT INTO shop_products (name, price_cents, created_at) VALUES ('n', "
+            "100000000, " +
+            ts + ")"));
+  EXPECT_TRUE(fails("INSERT INTO shop_products (name, price_cents, created_at) VALUES ('', 1, " +
+                    ts + ")"));
+  EXPECT_TRUE(
+      fails("INSERT INTO shop_cards (user_id, brand, created_at) VALUES (1, 'jcb', " + ts + ")"));
+  EXPECT_TRUE(
+      fails("INSERT INTO shop_cards (user_id, last4, created_at) VALUES (1, "
+            "'4242424242424242', " +
+            ts + ")"));
+  EXPECT_TRUE(
+      fails("INSERT INTO shop_cards (user_id, card_id, created_at) VALUES (10, "
+            "'card_1J40WaKueibZHHFgK8QECEmm', " +
+            ts + ")"));
+  EXPECT_TRUE(
+      fails("INSERT INTO shop_addresses (user_id, name, phone_number, pin_code, house_no, "
+            "landmark, city, state) VALUES (999, 'a', 'b', 'c', 'd', 'e', 'f', 'g')"));
+  const std::string order =
+      "INSERT INTO shop_orders (user_id, name, card_number, idempotency_key, created_at) VALUES ";
+  EXPECT_TRUE(fails(order + "(1, 'n', '42424', NULL, " + ts + ")"));
+  EXPECT_TRUE(fails(order + "(1, 'n', '4242', 'k1', " + ts + ")"));    // same user, same key
+  EXPECT_FALSE(fails(order + "(10, 'n', '4242', 'k1', " + ts + ")"));  // other user
+  EXPECT_FALSE(fails(order + "(10, 'n', '4242', NULL, " + ts + ")"));  // no key repeats
+}
+
+TEST_P(SchemaOn, BlankEmailsMayRepeat) {
+  EXPECT_EQ(one("SELECT COUNT(*) FROM shop_users WHERE email = ''"), "2");
+  EXPECT_FALSE(fails(std::string("INSERT INTO shop_users (username, date_joined) VALUES ('d', ") +
+                     kTs + ")"));
+}
+
+TEST_P(SchemaOn, DeletesCascadeOrDetach) {
+  ASSERT_TRUE(db_->exec("DELETE FROM shop_products WHERE id = 4"));
+  EXPECT_EQ(one("SELECT COUNT(*) FROM shop_orders WHERE product_id IS NULL"), "3");
+  EXPECT_EQ(one("SELECT ordered_item FROM shop_orders WHERE id = 24"), "Bolt Headphones");
+  ASSERT_TRUE(db_->exec("DELETE FROM shop_addresses WHERE id = 15"));
+  EXPECT_EQ(one("SELECT address_id FROM shop_orders WHERE id = 25"), "NULL");
+  EXPECT_EQ(one("SELECT shipping_state FROM shop_orders WHERE id = 25"), "new york");
+  ASSERT_TRUE(db_->exec(std::string("INSERT INTO shop_idempotency_keys (user_id, idempotency_key, "
+                                    "request_hash, state, order_id, created_at, updated_at) "
+                                    "VALUES (1, 'k1', 'h', 'completed', 24, ") +
+                        kTs + ", " + kTs + ")"));
+  ASSERT_TRUE(db_->exec("DELETE FROM shop_users WHERE id = 1"));
+  EXPECT_EQ(one("SELECT COUNT(*) FROM shop_addresses WHERE user_id = 1"), "0");
+  EXPECT_EQ(one("SELECT COUNT(*) FROM shop_cards"), "0");
+  EXPECT_EQ(one("SELECT COUNT(*) FROM shop_orders"), "2");
+  EXPECT_EQ(one("SELECT COUNT(*) FROM shop_idempotency_keys"), "0");
+}
+
+TEST_P(SchemaOn, ReportQueriesAnswerAlike) {
+  // Orders per shipping state, most first.
+  EXPECT_EQ(db_->query("SELECT shipping_state, COUNT(*) AS n FROM shop_orders "
+                       "GROUP BY shipping_state ORDER BY n DESC, shipping_state LIMIT 5"),
+            (Rows{{"Alabama", "2"}, {"Delhi", "1"}, {"new york", "1"}}));
+  // Products by orders and by revenue (paid only), exact integer sums.
+  EXPECT_EQ(db_->query("SELECT p.name, COUNT(*) AS n, CAST(SUM(o.total_price_cents) AS BIGINT) "
+                       "FROM shop_orders o JOIN shop_products p ON p.id = o.product_id "
+                       "WHERE o.paid_status = 1 GROUP BY p.name ORDER BY 3 DESC"),
+            (Rows{{"MacBook Pro", "1", "12499999"}, {"Bolt Headphones", "2", "240198"}}));
+  // Revenue by month from the text timestamps.
+  EXPECT_EQ(db_->query("SELECT substr(created_at, 1, 7) AS month, "
+                       "CAST(SUM(total_price_cents) AS BIGINT) FROM shop_orders "
+                       "GROUP BY substr(created_at, 1, 7) ORDER BY month"),
+            (Rows{{"2021-06", "12620098"}, {"2021-07", "240198"}}));
+  // Time ranges are string comparisons.
+  EXPECT_EQ(one("SELECT COUNT(*) FROM shop_orders WHERE created_at >= '2021-06-30' AND "
+                "created_at < '2021-07-02'"),
+            "2");
+  EXPECT_EQ(one("SELECT COUNT(*) FROM shop_orders WHERE paid_status = 1 AND is_delivered = 0"),
+            "2");
+  // New rows get ids after the imported ones.
+  ASSERT_TRUE(db_->exec(std::string("INSERT INTO shop_products (name, price_cents, created_at) "
+                                    "VALUES ('new', 1, ") +
+                        kTs + ")"));
+  EXPECT_EQ(one("SELECT id FROM shop_products WHERE name = 'new'"), "5");
+}
+
+INSTANTIATE_TEST_SUITE_P(Dialects, SchemaOn, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
