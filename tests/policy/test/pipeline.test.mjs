@@ -1,0 +1,189 @@
+// The CI/CD definitions: .github/workflows/ci.yml (YAML, validated against
+// a schema of the parts used, and the job order) and deploy/jenkins/Jenkinsfile
+// (a structural check of the declarative pipeline: Jenkins itself is not
+// available here to lint it).
+import { test, describe } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { spawnSync } from "node:child_process";
+import YAML from "yaml";
+import Ajv from "ajv";
+import { REPO, POLICY_DIR } from "../lib/paths.mjs";
+
+const ORDER = ["build", "test", "security", "package", "plan", "apply", "deploy", "smoke"];
+const STAGES = ["Build", "Test", "Security", "Package", "Terraform Plan", "Approval", "Apply", "Rolling Deploy", "Smoke Test"];
+const AWS_KEY = /AKIA[0-9A-Z]{16}|aws_secret_access_key|aws-secret-access-key|secrets\.AWS_/i;
+
+const workflowText = fs.readFileSync(path.join(REPO, ".github/workflows/ci.yml"), "utf8");
+const jenkinsText = fs.readFileSync(path.join(REPO, "deploy/jenkins/Jenkinsfile"), "utf8");
+
+describe("github actions workflow", () => {
+  const doc = YAML.parseDocument(workflowText);
+  const wf = doc.toJS();
+  const jobs = wf.jobs ?? {};
+  const needs = (j) => [].concat(jobs[j]?.needs ?? []);
+  const steps = (j) => jobs[j].steps.map((s) => `${s.uses ?? ""}\n${s.run ?? ""}\n${JSON.stringify(s.with ?? {})}`).join("\n");
+
+  test("parses as YAML and matches the workflow schema", () => {
+    assert.deepEqual(doc.errors, []);
+    const schema = JSON.parse(fs.readFileSync(path.join(POLICY_DIR, "lib/workflow-schema.json"), "utf8"));
+    const validate = new Ajv({ allErrors: true }).compile(schema);
+    assert.ok(validate(wf), JSON.stringify(validate.errors, null, 2));
+  });
+
+  test("the schema rejects a malformed workflow", () => {
+    const schema = JSON.parse(fs.readFileSync(path.join(POLICY_DIR, "lib/workflow-schema.json"), "utf8"));
+    const validate = new Ajv({ allErrors: true }).compile(schema);
+    assert.equal(validate({ name: "x", on: { push: {} }, jobs: { a: { steps: [{ run: "true" }] } } }), false, "job without runs-on");
+    assert.equal(validate({ name: "x", on: { push: {} }, jobs: { a: { "runs-on": "x", steps: [{ name: "nothing" }] } } }), false, "step without run or uses");
+  });
+
+  test("jobs run in the order build, test, security, package, plan, apply, deploy, smoke", () => {
+    assert.deepEqual(Object.keys(jobs), ORDER);
+    for (let i = 1; i < ORDER.length; i++) assert.deepEqual(needs(ORDER[i]), [ORDER[i - 1]], `${ORDER[i]} must need ${ORDER[i - 1]}`);
+    assert.deepEqual(needs("build"), []);
+  });
+
+  test("test runs scripts/test with JUnit output and publishes it", () => {
+    assert.match(steps("test"), /scripts\/test --output-junit/);
+    assert.match(steps("test"), /upload-artifact/);
+    assert.match(steps("test"), /junit/i);
+  });
+
+  test("security runs cppcheck, clang-tidy, npm audit of web/shop and the policy tests", () => {
+    for (const re of [/cppcheck/, /clang-tidy/, /web\/shop\/package-lock\.json/, /npm audit/, /tests\/policy\/run/]) assert.match(steps("security"), re);
+  });
+
+  test("package runs scripts/package; plan saves a plan file that apply applies", () => {
+    assert.match(steps("package"), /scripts\/package/);
+    assert.match(steps("plan"), /terraform plan .*-out=tfplan/);
+    assert.match(steps("apply"), /terraform apply -input=false tfplan/);
+  });
+
+  test("apply waits for a manual approval (protected environment) and nothing destroys", () => {
+    assert.equal(jobs.apply.environment, "production");
+    assert.doesNotMatch(workflowText.replace(/^\s*#.*$/gm, ""), /\bdestroy\b|-destroy|apply -auto-approve/);
+  });
+
+  test("AWS access comes from the OIDC role, never from stored keys", () => {
+    assert.doesNotMatch(workflowText, AWS_KEY);
+    for (const j of ["plan", "apply", "deploy"]) {
+      assert.equal(jobs[j].permissions?.["id-token"], "write", `${j} needs id-token: write`);
+      assert.match(steps(j), /aws-actions\/configure-aws-credentials@v4[\s\S]*role-to-assume/);
+    }
+  });
+
+  test("deploy rolls the Auto Scaling groups; smoke checks /readyz through the load balancer", () => {
+    assert.match(steps("deploy"), /deploy\/jenkins\/rolling-deploy\.sh/);
+    assert.match(steps("smoke"), /deploy\/jenkins\/smoke-test\.sh/);
+    const smoke = fs.readFileSync(path.join(REPO, "deploy/jenkins/smoke-test.sh"), "utf8");
+    assert.match(smoke, /curl .*https:\/\/\$host\/readyz/);
+    const roll = fs.readFileSync(path.join(REPO, "deploy/jenkins/rolling-deploy.sh"), "utf8");
+    assert.match(roll, /start-instance-refresh/);
+  });
+});
+
+// Removes comments and string contents from Groovy source, keeping the
+// quote marks, so braces and words can be checked structurally.
+function groovyCode(src) {
+  let out = "";
+  let i = 0;
+  while (i < src.length) {
+    const c = src[i];
+    if (c === "/" && src[i + 1] === "/") { while (i < src.length && src[i] !== "\n") i++; continue; }
+    if (c === "/" && src[i + 1] === "*") { i = src.indexOf("*/", i + 2) + 2; continue; }
+    const triple = src.slice(i, i + 3);
+    if (triple === "'''" || triple === '"""') {
+      const end = src.indexOf(triple, i + 3);
+      out += triple + src.slice(i + 3, end).replace(/[{}]/g, " ") + triple;
+      i = end + 3;
+      continue;
+    }
+    if (c === "'" || c === '"') {
+      let j = i + 1;
+      while (j < src.length && src[j] !== c) j += src[j] === "\\" ? 2 : 1;
+      out += c + src.slice(i + 1, j).replace(/[{}]/g, " ") + c;
+      i = j + 1;
+      continue;
+    }
+    out += c;
+    i++;
+  }
+  return out;
+}
+
+// Top-level stage blocks: [{ name, body }] in order.
+function stages(code) {
+  const out = [];
+  const re = /stage\(\s*'([^']+)'\s*\)\s*\{/g;
+  let m;
+  while ((m = re.exec(code))) {
+    let depth = 1;
+    let j = re.lastIndex;
+    while (depth > 0 && j < code.length) {
+      if (code[j] === "{") depth++;
+      else if (code[j] === "}") depth--;
+      j++;
+    }
+    out.push({ name: m[1], body: code.slice(re.lastIndex, j - 1) });
+  }
+  return out;
+}
+
+describe("jenkinsfile", () => {
+  const code = groovyCode(jenkinsText);
+  const st = stages(code);
+  const stage = (n) => st.find((s) => s.name === n)?.body ?? "";
+
+  test("is a declarative pipeline with balanced braces, an agent and stages", () => {
+    let depth = 0;
+    for (const ch of code) {
+      if (ch === "{") depth++;
+      else if (ch === "}") depth--;
+      assert.ok(depth >= 0, "a } closes nothing");
+    }
+    assert.equal(depth, 0, "unclosed {");
+    assert.match(code, /^\s*pipeline\s*\{/m);
+    assert.match(code, /\bagent\b/);
+    assert.match(code, /\bstages\s*\{/);
+  });
+
+  test("has the stages in order", () => {
+    assert.deepEqual(st.map((s) => s.name), STAGES);
+  });
+
+  test("publishes JUnit results of scripts/test", () => {
+    assert.match(stage("Test"), /scripts\/test --output-junit/);
+    assert.match(stage("Test"), /\bjunit\b/);
+  });
+
+  test("security stage runs the analysers, npm audit and the policy tests", () => {
+    for (const re of [/cppcheck/, /clang-tidy/, /npm audit/, /tests\/policy\/run/]) assert.match(jenkinsText.slice(jenkinsText.indexOf("stage('Security')")), re);
+  });
+
+  test("an input step comes before apply, and nothing destroys", () => {
+    const approval = st.findIndex((s) => /\binput\b/.test(s.body));
+    const apply = st.findIndex((s) => /terraform apply/.test(s.body));
+    assert.ok(approval >= 0, "no input step");
+    assert.ok(apply > approval, "apply is not after the input step");
+    assert.doesNotMatch(code, /\bdestroy\b/);
+    assert.doesNotMatch(jenkinsText, /terraform\s+destroy|-destroy\b|apply\s+-auto-approve/);
+  });
+
+  test("AWS credentials come from the Jenkins credential store", () => {
+    assert.doesNotMatch(jenkinsText, AWS_KEY);
+    for (const n of ["Terraform Plan", "Apply", "Rolling Deploy"]) assert.match(stage(n), /withCredentials\(\[\[\$class: 'AmazonWebServicesCredentialsBinding'/);
+  });
+});
+
+describe("pipeline helper scripts", () => {
+  for (const f of ["rolling-deploy.sh", "smoke-test.sh"]) {
+    test(`${f} is executable and passes bash -n`, () => {
+      const file = path.join(REPO, "deploy/jenkins", f);
+      assert.ok(fs.statSync(file).mode & 0o111, "not executable");
+      const r = spawnSync("bash", ["-n", file], { encoding: "utf8" });
+      assert.equal(r.status, 0, r.stderr);
+    });
+  }
+});
