@@ -1,0 +1,171 @@
+#include "platform/service/service.hpp"
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+
+#include "platform/core/log.hpp"
+#include "platform/db/error.hpp"
+
+namespace ts::service {
+namespace {
+
+void usage(const App& app) {
+  std::fprintf(stderr,
+               "usage: %s [command] [args]\n\n"
+               "commands:\n"
+               "  serve     run the HTTP service (the default)\n"
+               "  migrate   apply pending database migrations and exit\n"
+               "  version   print the version and the schema versions\n",
+               app.name.c_str());
+  for (const auto& [name, cmd] : app.commands)
+    std::fprintf(stderr, "  %-9s %s\n", name.c_str(), cmd.help.c_str());
+  std::fprintf(stderr, "\nConfiguration comes from %s_* environment variables (see README.md).\n",
+               app.env_prefix.c_str());
+}
+
+void register_pool_metrics(metrics::Registry& registry, const std::shared_ptr<db::Pool>& pool) {
+  std::weak_ptr<db::Pool> weak = pool;
+  registry.add_callback("db_pool_connections", "Database connections by state.", "gauge", [weak] {
+    std::vector<metrics::Sample> out;
+    if (auto p = weak.lock()) {
+      const auto s = p->stats();
+      out.push_back({"state=\"in_use\"", static_cast<double>(s.in_use)});
+      out.push_back({"state=\"idle\"", static_cast<double>(s.open - s.in_use)});
+    }
+    return out;
+  });
+  registry.add_callback("db_pool_max_connections",
+                        "Largest number of database connections the pool opens.", "gauge", [weak] {
+                          std::vector<metrics::Sample> out;
+                          if (auto p = weak.lock())
+                            out.push_back({"", static_cast<double>(p->stats().max)});
+                          return out;
+                        });
+  registry.add_callback("db_pool_waiting", "Requests waiting for a database connection.", "gauge",
+                        [weak] {
+                          std::vector<metrics::Sample> out;
+                          if (auto p = weak.lock())
+                            out.push_back({"", static_cast<double>(p->stats().waiting)});
+                          return out;
+                        });
+}
+
+}  // namespace
+
+int run(App& app, int argc, char** argv) {
+  std::string command = argc > 1 ? argv[1] : "serve";
+  if (command == "-h" || command == "--help" || command == "help") {
+    usage(app);
+    return 0;
+  }
+  const bool builtin = command == "serve" || command == "migrate" || command == "version";
+  if (!builtin && !app.commands.count(command)) {
+    std::fprintf(stderr, "%s: unknown command '%s'\n\n", app.name.c_str(), command.c_str());
+    usage(app);
+    return 2;
+  }
+  std::vector<std::string> args;
+  for (int i = 2; i < argc; ++i) args.emplace_back(argv[i]);
+
+  Config cfg(app.env_prefix);
+  if (log::Level lvl; log::parse_level(cfg.str("LOG_LEVEL", "info"), lvl))
+    log::set_level(lvl);
+  else
+    cfg.fail("LOG_LEVEL", "must be debug, info, warn or error");
+
+  const std::string url = app.default_database.empty()
+                              ? cfg.required("DATABASE_URL")
+                              : cfg.str("DATABASE_URL", app.default_database);
+  db::PoolOptions pool_options;
+  pool_options.max_size = static_cast<std::size_t>(cfg.integer("DB_POOL_SIZE", 16, 1, 512));
+  pool_options.acquire_timeout =
+      cfg.millis("DB_ACQUIRE_TIMEOUT_MS", std::chrono::milliseconds(5000),
+                 std::chrono::milliseconds(1), std::chrono::milliseconds(600'000));
+  const bool auto_migrate = cfg.boolean("AUTO_MIGRATE", true);
+
+  http::ServerOptions server_options;
+  if (command == "serve") server_options = http::server_options_from(cfg, app.default_listen);
+
+  metrics::Registry registry;
+  http::Router router(app.trailing_slash);
+  Context ctx{cfg, nullptr, router, registry, nullptr, args};
+
+  // Everything the app reads from the configuration is read before the check,
+  // so one run reports every problem at once.
+  std::unique_ptr<http::Server> server;
+  try {
+    cfg.check();
+  } catch (const ConfigError& e) {
+    std::fprintf(stderr, "%s: %s\n", app.name.c_str(), e.what());
+    return 2;
+  }
+
+  try {
+    if (url.rfind("sqlite:///", 0) == 0) {
+      // Create the directory of a default database so the first run just works.
+      const std::filesystem::path file(url.substr(std::strlen("sqlite://")));
+      if (url == app.default_database) std::filesystem::create_directories(file.parent_path());
+    }
+    ctx.db = db::Pool::open(url, pool_options);
+  } catch (const std::exception& e) {
+    log::error("cannot open the database", {{"error", e.what()}});
+    return 1;
+  }
+
+  try {
+    if (command == "version") {
+      const auto st = db::check_schema(*ctx.db, app.name, app.migrations);
+      std::printf("%s %s\nschema: database at %d, this build knows %d\n", app.name.c_str(),
+                  TS_VERSION, st.current, st.newest);
+      return 0;
+    }
+    if (command == "migrate") {
+      const auto applied = db::migrate(*ctx.db, app.name, app.migrations);
+      std::printf("%s: %zu migration(s) applied; schema at version %d\n", app.name.c_str(),
+                  applied.size(), db::current_version(*ctx.db, app.name));
+      return 0;
+    }
+
+    // serve and app commands need the schema this build knows.
+    auto status = db::check_schema(*ctx.db, app.name, app.migrations);
+    if (status.pending > 0) {
+      if (!auto_migrate) {
+        log::error("the database schema is behind this build; run the migrate command first",
+                   {{"current", status.current}, {"newest", status.newest}});
+        return 1;
+      }
+      db::migrate(*ctx.db, app.name, app.migrations);
+    }
+
+    if (command != "serve") {
+      if (app.setup) app.setup(ctx);
+      cfg.check();
+      return app.commands.at(command).run(ctx);
+    }
+
+    server = std::make_unique<http::Server>(server_options, router, registry);
+    ctx.server = server.get();
+    if (app.setup) app.setup(ctx);
+    cfg.check();
+    register_pool_metrics(registry, ctx.db);
+    server->set_readiness_check([pool = ctx.db] { return pool->ping(); });
+    server->start();
+  } catch (const ConfigError& e) {
+    std::fprintf(stderr, "%s: %s\n", app.name.c_str(), e.what());
+    return 2;
+  } catch (const db::SchemaError& e) {
+    log::error("refusing to start", {{"error", e.what()}});
+    return 1;
+  } catch (const std::exception& e) {
+    log::error("start-up failed", {{"error", e.what()}});
+    return 1;
+  }
+
+  server->run();
+  ctx.db->close();
+  log::info("stopped", {{"service", app.name}});
+  return 0;
+}
+
+}  // namespace ts::service
