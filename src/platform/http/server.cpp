@@ -18,6 +18,7 @@
 #include "platform/core/log.hpp"
 #include "platform/http/error.hpp"
 #include "platform/http/rate_limit.hpp"
+#include "platform/http/wire.hpp"
 #include "platform/metrics/metrics.hpp"
 
 namespace ts::http {
@@ -58,47 +59,15 @@ asio::awaitable<std::invoke_result_t<F&>> offload(asio::thread_pool& pool, F fn)
       asio::use_awaitable, std::move(fn));
 }
 
-bool valid_request_id(std::string_view id) {
-  if (id.empty() || id.size() > 128) return false;
-  for (char c : id) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '-' || c == '_' || c == '.';
-    if (!ok) return false;
-  }
-  return true;
-}
-
 std::string new_request_id() {
   // Request ids correlate log lines; they need to be unique, not secret.
   thread_local std::mt19937_64 rng{std::random_device{}()};
   static constexpr char kHex[] = "0123456789abcdef";
   std::string id(20, '0');
-  auto a = rng(), b = rng();
+  const auto a = rng(), b = rng();
   for (int i = 0; i < 16; ++i) id[i] = kHex[(a >> (i * 4)) & 15];
-  for (int i = 16; i < 20; ++i) id[i] = kHex[(b >> (i * 4)) & 15];
+  for (int i = 16; i < 20; ++i) id[i] = kHex[(b >> ((i - 16) * 4)) & 15];
   return id;
-}
-
-std::string client_address(const std::string& peer, const Headers& headers, unsigned hops) {
-  if (hops == 0) return peer;
-  auto xff = headers.get("X-Forwarded-For");
-  if (!xff) return peer;
-  std::vector<std::string_view> parts;
-  std::string_view rest = *xff;
-  while (true) {
-    auto comma = rest.find(',');
-    auto item = rest.substr(0, comma);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (!item.empty()) parts.push_back(item);
-    if (comma == std::string_view::npos) break;
-    rest.remove_prefix(comma + 1);
-  }
-  if (parts.empty()) return peer;
-  // Each trusted proxy appended the address it received the request from;
-  // the entry `hops` from the right is the one the outermost proxy saw.
-  const std::size_t idx = parts.size() >= hops ? parts.size() - hops : 0;
-  return std::string(parts[idx]);
 }
 
 Response json_error(int status, std::string_view detail) {
@@ -329,16 +298,7 @@ struct Server::Impl {
                                    unsigned pipelined) {
     auto& header = parser.get();
     Request req;
-    req.method_text = std::string(header.method_string());
-    req.method = parse_method(req.method_text);
-    req.version = header.version();
-    req.target = std::string(header.target());
-    if (const auto q = req.target.find('?'); q != std::string::npos) {
-      req.path = req.target.substr(0, q);
-      req.query = req.target.substr(q + 1);
-    } else {
-      req.path = req.target;
-    }
+    wire::set_request_line(req, header);
 
     // Routing happens before the body is read: the route decides the body limit.
     Router::Match match;
@@ -396,14 +356,11 @@ struct Server::Impl {
       }
     }
 
-    auto message = parser.release();
-    req.headers.reserve(16);
-    for (const auto& f : message) req.headers.add(f.name_string(), f.value());
-    req.body = std::move(message.body());
-    req.client_ip = client_address(peer, req.headers, opt.trusted_proxy_hops);
+    wire::set_fields_and_body(req, parser.release());
+    req.client_ip = wire::client_address(peer, req.headers, opt.trusted_proxy_hops);
 
     // -- request id
-    if (auto id = req.headers.get("X-Request-Id"); id && valid_request_id(*id))
+    if (auto id = req.headers.get("X-Request-Id"); id && wire::valid_request_id(*id))
       req.request_id = *id;
     else
       req.request_id = new_request_id();

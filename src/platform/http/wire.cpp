@@ -1,0 +1,102 @@
+#include "platform/http/wire.hpp"
+
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/http/parser.hpp>
+
+#include <vector>
+
+namespace ts::http::wire {
+
+namespace bhttp = boost::beast::http;
+
+void set_request_line(Request& req, const bhttp::request_header<>& header) {
+  req.method_text = std::string(header.method_string());
+  req.method = parse_method(req.method_text);
+  req.version = header.version();
+  req.target = std::string(header.target());
+  if (const auto q = req.target.find('?'); q != std::string::npos) {
+    req.path = req.target.substr(0, q);
+    req.query = req.target.substr(q + 1);
+  } else {
+    req.path = req.target;
+  }
+}
+
+void set_fields_and_body(Request& req, bhttp::request<bhttp::string_body>&& msg) {
+  req.headers.reserve(16);
+  for (const auto& f : msg) req.headers.add(f.name_string(), f.value());
+  req.body = std::move(msg.body());
+}
+
+bool valid_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string client_address(const std::string& peer, const Headers& headers, unsigned hops) {
+  if (hops == 0) return peer;
+  auto xff = headers.get("X-Forwarded-For");
+  if (!xff) return peer;
+  std::vector<std::string_view> parts;
+  std::string_view rest = *xff;
+  while (true) {
+    auto comma = rest.find(',');
+    auto item = rest.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) parts.push_back(item);
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  if (parts.empty()) return peer;
+  // Each trusted proxy appended the address it received the request from;
+  // the entry `hops` from the right is the one the outermost proxy saw.
+  const std::size_t idx = parts.size() >= hops ? parts.size() - hops : 0;
+  return std::string(parts[idx]);
+}
+
+std::optional<Parsed> parse_and_route(std::string_view bytes, const Router& router) {
+  bhttp::request_parser<bhttp::string_body> parser;
+  parser.header_limit(16 * 1024);
+  parser.body_limit(boost::none);
+  parser.eager(false);
+  boost::beast::error_code ec;
+  std::size_t used = 0;
+  while (!parser.is_header_done()) {
+    const auto n = parser.put(boost::asio::buffer(bytes.data() + used, bytes.size() - used), ec);
+    if (ec || n == 0) return std::nullopt;
+    used += n;
+  }
+  Parsed out;
+  set_request_line(out.request, parser.get());
+  if (out.request.path.empty() || out.request.path.front() != '/') {
+    out.match.kind = Router::Match::bad_path;
+  } else {
+    out.match = router.match(out.request.method, out.request.path, out.request.query);
+  }
+  std::size_t limit = 1 << 20;
+  if (out.match.kind == Router::Match::found) limit = out.match.route->options.body_limit;
+  parser.body_limit(limit);
+  parser.eager(true);
+  while (!parser.is_done()) {
+    const auto n = parser.put(boost::asio::buffer(bytes.data() + used, bytes.size() - used), ec);
+    if (ec == bhttp::error::need_more && used == bytes.size()) {
+      parser.put_eof(ec);
+      if (ec) return std::nullopt;
+      break;
+    }
+    if (ec && ec != bhttp::error::need_more) return std::nullopt;
+    if (n == 0 && used == bytes.size()) return std::nullopt;
+    used += n;
+  }
+  set_fields_and_body(out.request, parser.release());
+  if (out.match.kind == Router::Match::found) out.request.params = out.match.params;
+  return out;
+}
+
+}  // namespace ts::http::wire
