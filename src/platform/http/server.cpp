@@ -94,6 +94,7 @@ struct Server::Impl {
   metrics::Registry& registry;
   std::function<void(Request&)> authenticator;
   std::function<bool()> readiness;
+  std::function<std::optional<Response>(const std::exception&)> exception_mapper;
   std::vector<std::unique_ptr<Context>> contexts;
   std::unique_ptr<asio::thread_pool> pool;
   std::unique_ptr<tcp::acceptor> monitor_acceptor;
@@ -638,6 +639,10 @@ Server::~Server() = default;
 
 void Server::set_authenticator(std::function<void(Request&)> fn) {
   impl_->authenticator = std::move(fn);
+}
+void Server::set_exception_mapper(
+    std::function<std::optional<Response>(const std::exception&)> fn) {
+  impl_->exception_mapper = std::move(fn);
 }
 void Server::set_readiness_check(std::function<bool()> fn) {
   impl_->readiness = std::move(fn);

@@ -86,6 +86,10 @@ class Server {
   // called on a worker thread.
   void set_readiness_check(std::function<bool()> fn);
 
+  // Maps exceptions other than HttpError to a response (e.g. a lost database
+  // connection to 503); returning nullopt leaves them to the catch-all 500.
+  void set_exception_mapper(std::function<std::optional<Response>(const std::exception&)> fn);
+
   // Binds the listeners; throws std::system_error (e.g. address in use).
   void start();
   // Serves until SIGTERM/SIGINT or stop(), then drains: /readyz turns 503,

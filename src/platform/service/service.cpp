@@ -4,6 +4,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include <boost/json.hpp>
+
 #include "platform/core/log.hpp"
 #include "platform/db/error.hpp"
 
@@ -150,6 +152,16 @@ int run(App& app, int argc, char** argv) {
     cfg.check();
     register_pool_metrics(registry, ctx.db);
     server->set_readiness_check([pool = ctx.db] { return pool->ping(); });
+    server->set_exception_mapper([](const std::exception& e) -> std::optional<http::Response> {
+      // The database being away is a temporary condition, not a bug.
+      if (dynamic_cast<const db::ConnectionLost*>(&e) || dynamic_cast<const db::PoolTimeout*>(&e)) {
+        auto r = http::Response::json(
+            boost::json::object{{"detail", "Service temporarily unavailable."}}, 503);
+        r.headers.set("Retry-After", "1");
+        return r;
+      }
+      return std::nullopt;
+    });
     server->start();
   } catch (const ConfigError& e) {
     std::fprintf(stderr, "%s: %s\n", app.name.c_str(), e.what());
