@@ -81,11 +81,16 @@ std::optional<Parsed> parse_and_route(std::string_view bytes, const Router& rout
   }
   std::size_t limit = 1 << 20;
   if (out.match.kind == Router::Match::found) limit = out.match.route->options.body_limit;
+  // Beast checks Content-Length against the limit only while finishing the
+  // header, before the route was known; check it here, as the server does.
+  if (parser.content_length() && *parser.content_length() > limit) return std::nullopt;
   parser.body_limit(limit);
   parser.eager(true);
   while (!parser.is_done()) {
     const auto n = parser.put(boost::asio::buffer(bytes.data() + used, bytes.size() - used), ec);
-    if (ec == bhttp::error::need_more && used == bytes.size()) {
+    // need_more with nothing consumed: the rest of the input is an incomplete
+    // piece (e.g. half a chunk header); feeding it again would loop forever.
+    if (ec == bhttp::error::need_more && n == 0) {
       parser.put_eof(ec);
       if (ec) return std::nullopt;
       break;
