@@ -38,6 +38,11 @@ enum class VerifyResult {
 // corrupt database row cannot make verification hang or exhaust memory.
 VerifyResult verify_password(std::string_view password, std::string_view stored);
 
+// Spends the time of one argon2id verification and discards the result. Call
+// it when there is no hash to check (unknown user, unusable_hash) so that the
+// response time does not reveal which accounts exist.
+void spend_verify_time(std::string_view password);
+
 // True when stored is in a supported format with acceptable parameters, i.e.
 // verify_password can ever return ok/ok_needs_rehash for it. Cheap (no hashing).
 bool is_usable_hash(std::string_view stored);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 
+#include <chrono>
 #include <cstring>
 #include <string>
 
@@ -181,7 +182,7 @@ TEST(Password, PlaintextAndEmptyColumnsNeverMatch) {
 }
 
 TEST(Password, MalformedLegacyStringsAreUnusable) {
-  const char* cases[] = {
+  const std::string cases[] = {
       "pbkdf2_sha256$260000$seasalt4django22$",                              // no hash
       "pbkdf2_sha256$260000$$0rJjeHWNPeuX0Fv5hGiTMc6UuXPO/45EHv6LAPWq5tI=",  // no salt
       "pbkdf2_sha256$abc$seasalt4django22$0rJjeHWNPeuX0Fv5hGiTMc6UuXPO/45EHv6LAPWq5tI=",
@@ -193,8 +194,8 @@ TEST(Password, MalformedLegacyStringsAreUnusable) {
       "pbkdf2:sha256:$salt$4c2bfb6c5d375e5bf3299e6f2c4280ef419e879069bea0f36092fae9b92175fb",
       "pbkdf2:sha256:600000$salt$4C2BFB6C5D375E5BF3299E6F2C4280EF419E879069BEA0F36092FAE9B92175FB",
       "pbkdf2:sha256:600000$salt$4c2bfb6c",
-      "pbkdf2:sha256:600000:1$salt$"
-      "4c2bfb6c5d375e5bf3299e6f2c4280ef419e879069bea0f36092fae9b92175fb",
+      std::string("pbkdf2:sha256:600000:1$salt$") +
+          "4c2bfb6c5d375e5bf3299e6f2c4280ef419e879069bea0f36092fae9b92175fb",
       "pbkdf2:sha1:1000$salt$4c2bfb6c5d375e5bf3299e6f2c4280ef419e8790",
       "pbkdf2:sha256:600000$4c2bfb6c5d375e5bf3299e6f2c4280ef419e879069bea0f36092fae9b92175fb",
       "scrypt:32768:8$salt$00",
@@ -202,7 +203,7 @@ TEST(Password, MalformedLegacyStringsAreUnusable) {
       "$argon2d$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA",
       "$argon2id$v=16$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA",
   };
-  for (const char* c : cases) {
+  for (const auto& c : cases) {
     EXPECT_FALSE(is_usable_hash(c)) << c;
     EXPECT_EQ(verify_password("anything", c), VerifyResult::unusable_hash) << c;
   }
@@ -270,4 +271,13 @@ TEST(Password, AbsurdArgon2ParametersAreUnusable) {
   const std::string other = "$argon2id$v=19$m=19456,t=3,p=1$" + tail;
   EXPECT_TRUE(is_usable_hash(other));
   EXPECT_EQ(verify_password(kPassword, other), VerifyResult::mismatch);
+}
+
+TEST(Password, SpendVerifyTimeCostsAboutOneVerification) {
+  spend_verify_time("warm-up");  // the first call also builds the dummy hash
+  const auto start = std::chrono::steady_clock::now();
+  spend_verify_time(kPassword);
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  // argon2id over 19 MiB cannot finish in under a millisecond; a no-op would.
+  EXPECT_GT(elapsed, std::chrono::milliseconds(1));
 }
