@@ -1,58 +1,39 @@
 // shop — the store's REST API service. See README.md for configuration.
-#include <cstdio>
+#include <cstdlib>
+#include <memory>
 
-#include "platform/db/pool.hpp"
 #include "platform/service/service.hpp"
-#include "shop/api/products.hpp"
-#include "shop/storage/products.hpp"
-
-namespace {
-
-// A small demo catalogue, so a fresh store shows something.
-int seed(ts::service::Context& ctx) {
-  if (shop::storage::count_products(*ctx.db) > 0) {
-    std::printf("shop seed: the catalogue already has products; nothing to do\n");
-    return 0;
-  }
-  struct Item {
-    const char* name;
-    const char* description;
-    std::int64_t cents;
-    bool stock;
-  };
-  static const Item items[] = {
-      {"MacBook Pro", "Apple laptop with a 14-inch display.", 12499999, true},
-      {"Playstation 5", "Sony games console.", 3000000, false},
-      {"Bolt Headphones", "Wireless over-ear headphones.", 120099, true},
-      {"Computer Chairs", "Ergonomic office chair.", 599999, true},
-      {"Mechanical Keyboard", "Tenkeyless keyboard with brown switches.", 749900, true},
-      {"4K Monitor", "27-inch IPS display.", 2899900, false},
-  };
-  auto lease = ctx.db->acquire();
-  ts::db::Transaction tx(*lease);
-  int n = 0;
-  for (const auto& it : items) {
-    shop::storage::insert_product(tx.connection(),
-                                  {0, it.name, it.description, it.cents, it.stock, std::nullopt});
-    ++n;
-  }
-  tx.commit();
-  std::printf("shop seed: %d products added\n", n);
-  return 0;
-}
-
-}  // namespace
+#include "shop/api/routes.hpp"
+#include "shop/app.hpp"
+#include "shop/commands/commands.hpp"
 
 int main(int argc, char** argv) {
+  static std::unique_ptr<shop::Shop> shop;
+  static shop::Settings settings;
+
   ts::service::App app;
   app.name = "shop";
   app.env_prefix = "SHOP";
   app.default_listen = "127.0.0.1:8000";
-  app.default_database =
-      "sqlite:///" + std::string(std::getenv("PWD") ? std::getenv("PWD") : "/tmp") + "/var/shop.db";
+  const char* pwd = std::getenv("PWD");
+  app.default_database = "sqlite:///" + std::string(pwd ? pwd : "/tmp") + "/var/shop.db";
   app.migrations = ts::db::embedded_migrations_shop();
   app.trailing_slash = ts::http::TrailingSlash::redirect_get;
-  app.setup = [](ts::service::Context& ctx) { shop::api::register_products(ctx); };
-  app.commands["seed"] = {"load the demo catalogue (when the store has no products)", seed};
+  app.configure = [](ts::Config& cfg) { settings = shop::read_settings(cfg); };
+  app.setup = [](ts::service::Context& ctx) {
+    shop = std::make_unique<shop::Shop>(ctx.db, settings);
+    if (!ctx.server) return;  // a command, not serve
+    shop::api::register_products(*shop, ctx.router);
+    shop::api::register_accounts(*shop, ctx.router);
+    shop::api::register_addresses(*shop, ctx.router);
+    shop::api::register_payments(*shop, ctx.router);
+    shop::api::register_orders(*shop, ctx.router);
+    ctx.server->set_authenticator([](ts::http::Request& req) { shop::authenticate(*shop, req); });
+  };
+  app.commands["seed"] = {"load the demo catalogue (when the store has no products)",
+                          shop::commands::seed};
+  app.commands["create-admin"] = {
+      "create a staff account (--username, --email; password from stdin)",
+      shop::commands::create_admin};
   return ts::service::run(app, argc, argv);
 }

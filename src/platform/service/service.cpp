@@ -89,6 +89,8 @@ int run(App& app, int argc, char** argv) {
   http::ServerOptions server_options;
   if (command == "serve") server_options = http::server_options_from(cfg, app.default_listen);
 
+  if (app.configure) app.configure(cfg);
+
   metrics::Registry registry;
   http::Router router(app.trailing_slash);
   Context ctx{cfg, nullptr, router, registry, nullptr, args};

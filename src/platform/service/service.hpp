@@ -44,8 +44,11 @@ struct App {
   std::string default_database;   // "sqlite:///…"; empty: <PREFIX>_DATABASE_URL is required
   db::MigrationFiles migrations;  // usually db::embedded_migrations_<app>()
   http::TrailingSlash trailing_slash = http::TrailingSlash::strict;
-  // Reads the app's own settings from ctx.cfg (errors are collected and
-  // reported together with the platform's) and registers its routes.
+  // Reads the app's own settings (errors are collected and reported with the
+  // platform's, before the database is touched).
+  std::function<void(Config&)> configure;
+  // Builds the app on the open, migrated database and, for serve, registers
+  // its routes (ctx.server is null for other commands).
   std::function<void(Context&)> setup;
   std::map<std::string, Command> commands;  // extra subcommands: seed, create-admin …
 };

@@ -1,4 +1,4 @@
-#include "shop/api/products.hpp"
+#include "shop/api/routes.hpp"
 
 #include <boost/json.hpp>
 
@@ -23,14 +23,14 @@ boost::json::object to_json(const storage::Product& p) {
 
 }  // namespace
 
-void register_products(ts::service::Context& ctx) {
-  auto db = ctx.db;
-  ctx.router.get("/api/products/", [db](ts::http::Request&) {
+void register_products(Shop& shop, ts::http::Router& router) {
+  auto db = shop.db;
+  router.get("/api/products/", [db](ts::http::Request&) {
     boost::json::array out;
     for (const auto& p : storage::list_products(*db)) out.push_back(to_json(p));
     return ts::http::Response::json(out);
   });
-  ctx.router.get("/api/product/{pk}/", [db](ts::http::Request& req) {
+  router.get("/api/product/{pk}/", [db](ts::http::Request& req) {
     // The original took <str:pk> and crashed (500) on anything not found;
     // a non-numeric or unknown id is a 404 here.
     std::int64_t id = 0;

@@ -9,53 +9,19 @@
 #include <thread>
 
 #include "platform/db/pool.hpp"
-#include "support/harness.hpp"
-#include "support/pg.hpp"
+#include "shop_fixture.hpp"
 
 using namespace ts::test;
 using namespace std::chrono_literals;
 
 namespace {
 
-std::string shop_bin() {
-  return bin_path("shop");
-}
-
-// Runs `shop <args>` to completion; returns {exit status, output}.
-std::pair<int, std::string> shop_cmd(const std::vector<std::string>& args,
-                                     const std::map<std::string, std::string>& env) {
-  TempDir dir;
-  Process p(shop_bin(), args, env, (dir.path() / "log").string());
-  auto status = p.wait(60s);
-  if (!status) return {-1, p.log()};
-  return {*status, p.log()};
-}
-
-// A database of either engine, fresh per test.
-class Database {
- public:
-  explicit Database(const std::string& engine) {
-    if (engine == "postgres") {
-      pg_ = std::make_unique<TempPgDatabase>();
-      url_ = pg_->url();
-    } else {
-      url_ = "sqlite://" + (dir_.path() / "shop.db").string();
-    }
-  }
-  const std::string& url() const { return url_; }
-
- private:
-  TempDir dir_;
-  std::unique_ptr<TempPgDatabase> pg_;
-  std::string url_;
-};
+using namespace shop_test;
 
 class ShopService : public ::testing::TestWithParam<std::string> {
  protected:
   ShopService() : db(GetParam()) {}
-  std::map<std::string, std::string> env() const {
-    return {{"SHOP_DATABASE_URL", db.url()}, {"SHOP_ACCESS_LOG", "false"}};
-  }
+  std::map<std::string, std::string> env() const { return shop_env(db.url()); }
   std::unique_ptr<Service> start(std::map<std::string, std::string> extra = {}) {
     auto e = env();
     for (auto& [k, v] : extra) e[k] = v;
@@ -171,21 +137,36 @@ TEST_P(ShopService, SigtermExitsCleanly) {
   EXPECT_EQ(*status, 0);
 }
 
-TEST_P(ShopService, BadConfigurationNamesTheVariable) {
+TEST_P(ShopService, BadConfigurationNamesTheVariableAndTouchesNothing) {
   auto e = env();
   e["SHOP_DB_POOL_SIZE"] = "0";
   e["SHOP_LOG_LEVEL"] = "loud";
+  e["SHOP_SECRET_KEY"] = "short";
+  e["SHOP_PAYMENT_GATEWAY"] = "paypal";
   auto [status, log] = shop_cmd({"serve"}, e);
   EXPECT_EQ(status, 2);
   EXPECT_NE(log.find("SHOP_DB_POOL_SIZE: must be between 1 and 512"), std::string::npos) << log;
   EXPECT_NE(log.find("SHOP_LOG_LEVEL"), std::string::npos) << log;
+  EXPECT_NE(log.find("SHOP_SECRET_KEY: must be at least 32 bytes long"), std::string::npos) << log;
+  EXPECT_NE(log.find("SHOP_PAYMENT_GATEWAY: must be one of sandbox, stripe"), std::string::npos)
+      << log;
+  // Nothing was migrated.
+  EXPECT_EQ(log.find("migration applied"), std::string::npos) << log;
+}
+
+TEST_P(ShopService, MissingSecretKeyIsAnErrorOutsideDevelopmentMode) {
+  auto e = env();
+  e.erase("SHOP_SECRET_KEY");
+  auto [status, log] = shop_cmd({"serve"}, e);
+  EXPECT_EQ(status, 2);
+  EXPECT_NE(log.find("SHOP_SECRET_KEY: is required"), std::string::npos) << log;
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, ShopService, ::testing::Values("sqlite", "postgres"),
                          [](const auto& info) { return info.param; });
 
 TEST(ShopCommands, UnknownCommandIsAUsageError) {
-  auto [status, log] = shop_cmd({"frobnicate"}, {});
+  auto [status, log] = shop_cmd({"frobnicate"}, shop_env("sqlite:///tmp/unused.db"));
   EXPECT_EQ(status, 2);
   EXPECT_NE(log.find("unknown command 'frobnicate'"), std::string::npos);
   EXPECT_NE(log.find("seed"), std::string::npos);
@@ -193,10 +174,8 @@ TEST(ShopCommands, UnknownCommandIsAUsageError) {
 
 TEST(ShopPostgres, ReadinessFollowsTheDatabaseAndRecoversWithoutARestart) {
   OwnPgCluster cluster;
-  auto svc = std::make_unique<Service>(
-      shop_bin(), "SHOP", std::vector<std::string>{"serve"},
-      std::map<std::string, std::string>{{"SHOP_DATABASE_URL", cluster.url()},
-                                         {"SHOP_ACCESS_LOG", "false"}});
+  auto svc = std::make_unique<Service>(shop_bin(), "SHOP", std::vector<std::string>{"serve"},
+                                       shop_env(cluster.url()));
   ASSERT_EQ(http(svc->port(), "GET", "/api/products/").status, 200);
   ASSERT_EQ(http(svc->monitor_port(), "GET", "/readyz").status, 200);
 

@@ -1,0 +1,16 @@
+#pragma once
+// One registration function per endpoint area; each lives in its own file
+// (src/shop/api/<area>.cpp) with its SQL in src/shop/storage/<area>.cpp.
+#include "platform/http/router.hpp"
+#include "shop/app.hpp"
+
+namespace shop::api {
+
+void register_products(Shop& shop, ts::http::Router& router);  // /api/…
+void register_accounts(Shop& shop,
+                       ts::http::Router& router);  // /account/ login, register, users, tokens
+void register_addresses(Shop& shop, ts::http::Router& router);  // /account/ addresses
+void register_payments(Shop& shop, ts::http::Router& router);   // /payments/, saved cards, checkout
+void register_orders(Shop& shop, ts::http::Router& router);     // /account/ orders
+
+}  // namespace shop::api

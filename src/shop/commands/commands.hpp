@@ -1,0 +1,13 @@
+#pragma once
+// The shop binary's own subcommands (besides serve, migrate, version).
+#include "platform/service/service.hpp"
+
+namespace shop::commands {
+
+// shop seed [flags] — demo catalogue; see --help.
+int seed(ts::service::Context& ctx);
+// shop create-admin --username NAME --email EMAIL; the password comes from
+// SHOP_ADMIN_PASSWORD or standard input, never from a flag.
+int create_admin(ts::service::Context& ctx);
+
+}  // namespace shop::commands

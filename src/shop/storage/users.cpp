@@ -1,0 +1,73 @@
+#include "shop/storage/users.hpp"
+
+#include "shop/domain/timestamps.hpp"
+
+namespace shop::storage {
+namespace {
+constexpr const char* kSelect =
+    "SELECT id, username, email, password_hash, is_staff, is_active, is_superuser, "
+    "password_reset_required "
+    "FROM shop_users ";
+
+UserRecord from_row(const ts::db::Row& r) {
+  UserRecord u;
+  u.id = r.get<std::int64_t>(0);
+  u.username = r.get<std::string>(1);
+  u.email = r.get<std::string>(2);
+  u.password_hash = r.get<std::string>(3);
+  u.is_staff = r.get<bool>(4);
+  u.is_active = r.get<bool>(5);
+  u.is_superuser = r.get<bool>(6);
+  u.password_reset_required = r.get<bool>(7);
+  return u;
+}
+}  // namespace
+
+std::optional<UserRecord> find_user(ts::db::Pool& db, std::int64_t id) {
+  auto r = db.query(std::string(kSelect) + "WHERE id = $1", {id});
+  if (r.empty()) return std::nullopt;
+  return from_row(r[0]);
+}
+
+std::optional<UserRecord> find_user_by_username(ts::db::Pool& db, std::string_view username) {
+  auto r = db.query(std::string(kSelect) + "WHERE username = $1", {username});
+  if (r.empty()) return std::nullopt;
+  return from_row(r[0]);
+}
+
+bool email_taken(ts::db::Pool& db, std::string_view email) {
+  return !db.query("SELECT 1 FROM shop_users WHERE email = $1", {email}).empty();
+}
+
+std::int64_t insert_user(ts::db::Connection& db, const UserRecord& u) {
+  return db
+      .query(
+          "INSERT INTO shop_users (username, email, password_hash, is_staff, is_active, "
+          "is_superuser, "
+          "date_joined, password_reset_required) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING "
+          "id",
+          {u.username, u.email, u.password_hash, u.is_staff ? 1 : 0, u.is_active ? 1 : 0,
+           u.is_superuser ? 1 : 0, domain::format_db_timestamp(domain::now_timestamp()),
+           u.password_reset_required ? 1 : 0})
+      .scalar<std::int64_t>();
+}
+
+void set_password_hash(ts::db::Pool& db, std::int64_t id, std::string_view hash) {
+  db.query("UPDATE shop_users SET password_hash = $1, password_reset_required = 0 WHERE id = $2",
+           {hash, id});
+}
+
+bool is_token_revoked(ts::db::Pool& db, const std::string& jti) {
+  return !db.query("SELECT 1 FROM shop_revoked_tokens WHERE jti = $1", {jti}).empty();
+}
+
+void revoke_token(ts::db::Pool& db, const std::string& jti, std::int64_t user_id,
+                  const std::string& expires_at) {
+  // A token revoked twice (a retried logout) is still just revoked.
+  db.query(
+      "INSERT INTO shop_revoked_tokens (jti, user_id, expires_at) VALUES ($1, $2, $3) ON CONFLICT "
+      "(jti) DO NOTHING",
+      {jti, user_id, expires_at});
+}
+
+}  // namespace shop::storage

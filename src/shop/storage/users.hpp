@@ -1,0 +1,35 @@
+#pragma once
+// SQL for accounts (shop_users) and revoked tokens (shop_revoked_tokens).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "platform/db/pool.hpp"
+
+namespace shop::storage {
+
+struct UserRecord {
+  std::int64_t id = 0;
+  std::string username;
+  std::string email;
+  std::string password_hash;
+  bool is_staff = false;
+  bool is_active = true;
+  bool is_superuser = false;
+  bool password_reset_required = false;
+};
+
+std::optional<UserRecord> find_user(ts::db::Pool& db, std::int64_t id);
+std::optional<UserRecord> find_user_by_username(ts::db::Pool& db, std::string_view username);
+bool email_taken(ts::db::Pool& db, std::string_view email);
+// Inserts and returns the id; throws ts::db::UniqueViolation on a taken username/email.
+std::int64_t insert_user(ts::db::Connection& db, const UserRecord& u);
+void set_password_hash(ts::db::Pool& db, std::int64_t id, std::string_view hash);
+
+bool is_token_revoked(ts::db::Pool& db, const std::string& jti);
+// expires_at: the token's own expiry (stored form), after which the row may go.
+void revoke_token(ts::db::Pool& db, const std::string& jti, std::int64_t user_id,
+                  const std::string& expires_at);
+
+}  // namespace shop::storage
