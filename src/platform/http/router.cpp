@@ -174,7 +174,7 @@ Router::Match Router::match(Method method, std::string_view path, std::string_vi
         !node->by_method[static_cast<std::size_t>(Method::head)])
       m.allow += ", HEAD";
   }
-  m.allow += ", OPTIONS";
+  if (!node->by_method[static_cast<std::size_t>(Method::options)]) m.allow += ", OPTIONS";
   m.kind = Match::method_not_allowed;
   return m;
 }
