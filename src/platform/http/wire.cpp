@@ -40,18 +40,21 @@ bool valid_request_id(std::string_view id) {
 
 std::string client_address(const std::string& peer, const Headers& headers, unsigned hops) {
   if (hops == 0) return peer;
-  auto xff = headers.get("X-Forwarded-For");
-  if (!xff) return peer;
+  // Several X-Forwarded-For field lines are one list, in order (RFC 9110
+  // 5.3): a proxy may add its own line after one the client sent.
   std::vector<std::string_view> parts;
-  std::string_view rest = *xff;
-  while (true) {
-    auto comma = rest.find(',');
-    auto item = rest.substr(0, comma);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (!item.empty()) parts.push_back(item);
-    if (comma == std::string_view::npos) break;
-    rest.remove_prefix(comma + 1);
+  for (const auto& field : headers) {
+    if (!iequals(field.name, "X-Forwarded-For")) continue;
+    std::string_view rest = field.value;
+    while (true) {
+      auto comma = rest.find(',');
+      auto item = rest.substr(0, comma);
+      while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+      while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+      if (!item.empty()) parts.push_back(item);
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
   }
   if (parts.empty()) return peer;
   // Each trusted proxy appended the address it received the request from;
