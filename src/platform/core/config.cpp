@@ -60,13 +60,15 @@ Config::Config(std::string prefix) : prefix_(std::move(prefix)) {
     const toml::table table = toml::parse_file(file);
     for (const auto& [k, v] : table) {
       std::string key(k.str());
-      if (auto s = v.value<std::string>())
+      // Exact types only: toml++'s converting value<int64_t>() casts an
+      // out-of-range float (port = 5e200) to an integer, which is undefined.
+      if (auto s = v.value_exact<std::string>())
         file_values_[key] = *s;
-      else if (auto i = v.value<std::int64_t>())
+      else if (auto i = v.value_exact<std::int64_t>())
         file_values_[key] = std::to_string(*i);
-      else if (auto b = v.value<bool>())
+      else if (auto b = v.value_exact<bool>())
         file_values_[key] = *b ? "true" : "false";
-      else if (auto d = v.value<double>())
+      else if (auto d = v.value_exact<double>())
         file_values_[key] = std::to_string(*d);
       else
         fail("CONFIG_FILE", "key '" + key + "' must be a string, number or boolean");
