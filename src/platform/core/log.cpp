@@ -2,17 +2,18 @@
 
 #include <boost/json/serialize.hpp>
 
+#include <unistd.h>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
-#include <mutex>
+
+#include <cerrno>
 #include <string>
 
 namespace ts::log {
 namespace {
 std::atomic<int> g_level{static_cast<int>(Level::info)};
-std::mutex g_mutex;
 
 const char* name(Level l) {
   switch (l) {
@@ -63,6 +64,78 @@ bool parse_level(std::string_view t, Level& out) {
   return true;
 }
 
+namespace {
+void append_escaped(std::string& out, std::string_view v) {
+  out.push_back('"');
+  for (unsigned char c : v) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+// One write(2) per line: atomic for O_APPEND files and pipes (lines are
+// far below PIPE_BUF), so concurrent threads never interleave and no lock
+// or stdio buffer is involved.
+void emit(const std::string& line) {
+  std::size_t done = 0;
+  while (done < line.size()) {
+    const ssize_t n = ::write(2, line.data() + done, line.size() - done);
+    if (n <= 0) {
+      if (n < 0 && errno == EINTR) continue;
+      return;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+}
+}  // namespace
+
+void access(std::string_view request_id, std::string_view method, std::string_view route,
+            int status, double duration_ms, std::size_t bytes, std::string_view client) {
+  if (static_cast<int>(Level::info) < g_level.load(std::memory_order_relaxed)) return;
+  std::string line;
+  line.reserve(256);
+  line += "{\"time\":\"";
+  line += now_iso();
+  line += "\",\"level\":\"info\",\"msg\":\"request\",\"request_id\":";
+  append_escaped(line, request_id);
+  line += ",\"method\":";
+  append_escaped(line, method);
+  line += ",\"route\":";
+  append_escaped(line, route);
+  char num[96];
+  std::snprintf(num, sizeof num,
+                ",\"status\":%d,\"duration_ms\":%.3f,\"bytes\":%zu,\"client\":", status,
+                duration_ms, bytes);
+  line += num;
+  append_escaped(line, client);
+  line += "}\n";
+  emit(line);
+}
+
 void write(Level l, std::string_view msg, const boost::json::object& fields) {
   if (static_cast<int>(l) < g_level.load(std::memory_order_relaxed)) return;
   boost::json::object line;
@@ -73,9 +146,7 @@ void write(Level l, std::string_view msg, const boost::json::object& fields) {
   for (const auto& kv : fields) line[kv.key()] = kv.value();
   std::string text = boost::json::serialize(line);
   text.push_back('\n');
-  std::lock_guard lock(g_mutex);
-  std::fwrite(text.data(), 1, text.size(), stderr);
-  std::fflush(stderr);
+  emit(text);
 }
 
 }  // namespace ts::log

@@ -421,15 +421,10 @@ struct Server::Impl {
     else
       stats = unmatched_stats[static_cast<std::size_t>(req.method)];
     if (stats) stats->observe(status, seconds);
-    if (opt.access_log) {
-      log::info("request", {{"request_id", req.request_id},
-                            {"method", req.method_text},
-                            {"route", stats ? stats->route() : "unmatched"},
-                            {"status", status},
-                            {"duration_ms", seconds * 1000.0},
-                            {"bytes", bytes},
-                            {"client", req.client_ip}});
-    }
+    if (opt.access_log)
+      log::access(req.request_id, req.method_text,
+                  stats ? std::string_view(stats->route()) : "unmatched", status, seconds * 1000.0,
+                  bytes, req.client_ip);
     if (write_error) std::rethrow_exception(write_error);
   }
 
