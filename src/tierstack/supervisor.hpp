@@ -1,0 +1,122 @@
+#pragma once
+// The local runner: renders configurations, starts every component of the
+// topology as a supervised child, keeps the nginx pools in line with
+// readiness, and serves the control socket that `status`, `deploy` and
+// `drill` talk to.
+#include <sys/types.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "tierstack/topology.hpp"
+#include "tierstack/util.hpp"
+
+namespace tierstack {
+
+enum class Kind { postgres, app, web, lb, node_exporter, prometheus };
+
+struct Component {
+  std::string name;  // shop-a, web-b, lb, prometheus …
+  Kind kind = Kind::app;
+  std::string tier;  // lb, web, app, db, monitoring
+  std::string zone;  // "" for shared components
+  std::string app;   // for app instances: the app's name
+  std::uint16_t port = 0;
+  std::uint16_t monitor_port = 0;
+  std::map<std::string, std::uint16_t> app_ports;  // web/lb: a listener per app
+  SpawnOptions spawn;
+  std::string release;  // app instances: the release directory name
+  int stop_signal = 15;
+  std::chrono::seconds stop_timeout{25};
+
+  // Runtime state, guarded by Supervisor::mu_.
+  pid_t pid = -1;
+  bool ready = false;
+  bool hold = false;         // an operation owns it: no automatic restart
+  bool out_of_pool = false;  // taken out of the balancer by an operation
+  bool restart_pending = false;
+  int restarts = 0;
+  int failures_in_row = 0;
+  int last_exit = 0;
+  std::chrono::steady_clock::time_point started{}, restart_at{};
+  // For req/s in status: the last http_requests_total sum and when.
+  double last_total = -1;
+  std::chrono::steady_clock::time_point last_scrape{};
+};
+
+struct UpOptions {
+  bool detach = false;
+  std::string db_override;  // "" keeps the topology's choice
+};
+
+using Out = std::function<void(const std::string&)>;
+
+class Supervisor {
+ public:
+  Supervisor(Topology topo, UpOptions opts);
+  ~Supervisor();
+
+  // Prepares the state directory, starts everything, waits for readiness,
+  // calls on_ready(report, ok), then supervises until SIGINT/SIGTERM and
+  // stops everything in reverse order. Returns the exit status.
+  int run(const std::function<void(const std::string&, bool)>& on_ready);
+
+ private:
+  void prepare();
+  void build_components();
+  void render_configs();
+  void start_database();
+  bool run_migrations(const std::string& app, const std::string& binary_path, const Out& out);
+  void start(Component& c);
+  bool tick(std::chrono::milliseconds wait);  // false when asked to stop
+  void reap();
+  void poll_readiness();
+  void restart_due();
+  bool wait_ready(const std::vector<std::string>& names, std::chrono::seconds timeout);
+  void stop_group(const std::vector<Component*>& group);
+  void stop_all();
+  // Rewrites the upstream files from readiness; reloads nginx when they change.
+  // Returns the nginx worker pids that were replaced (to wait for a drain).
+  std::vector<pid_t> update_pools_locked();
+  void write_state_locked();
+  std::string status_table(bool with_rates);
+  std::string urls() const;
+  Component* find(const std::string& name);
+
+  // Control socket: one connection at a time.
+  void control_loop();
+  int handle(const std::string& request, const Out& out);
+  int op_deploy(const std::map<std::string, std::string>& args,
+                const std::map<std::string, std::string>& env, const Out& out);
+  bool replace_instance(Component& c, const SpawnOptions& spec, const std::string& release,
+                        std::chrono::seconds ready_timeout, const Out& out);
+  int op_kill(const std::vector<std::string>& names, const std::string& what, const Out& out);
+  int op_restart_db(const Out& out);
+  bool drain_out_of_pool(Component& c, const Out& out);
+  bool stop_one(Component& c, const Out& out);
+  bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout);
+
+  Topology topo_;
+  UpOptions opts_;
+  std::filesystem::path state_, logs_, run_dir_;
+  std::vector<std::unique_ptr<Component>> comps_;
+  std::vector<std::string> start_order_;
+  std::vector<std::string> notes_;
+  std::map<std::string, std::string> db_urls_;  // app -> URL
+  std::map<std::string, std::string> app_upstream_text_, lb_upstream_text_;
+  std::string app_upstreams_, lb_upstreams_;  // last written contents
+  std::mutex mu_;
+  std::atomic<bool> stopping_{false};
+  int control_fd_ = -1;
+  int lock_fd_ = -1;
+  std::chrono::steady_clock::time_point next_poll_{};
+};
+
+}  // namespace tierstack

@@ -1,0 +1,55 @@
+#pragma once
+// The declarative description of the local topology (deploy/local/topology.toml):
+// zones, the tiers and their instances, ports, the database and where state lives.
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace tierstack {
+
+struct AppTier {
+  std::string name;        // "shop": binary name and pool name
+  std::string env_prefix;  // "SHOP"
+  int per_zone = 1;
+  std::uint16_t port = 0;  // first instance's port; 0 = choose free ports
+  std::uint16_t monitor_port = 0;
+  bool optional = false;  // skipped with a note when the binary does not exist
+  bool seed = false;      // run `<app> seed` once after migrating
+  std::string lb_name;    // "store": the name of its URL
+  std::uint16_t lb_port = 0;
+  std::uint16_t web_port = 0;
+  // Path prefixes the web tier proxies to this app; empty: everything.
+  std::vector<std::string> proxy_paths;
+  std::string static_root;                 // served by the web tier when it exists (SPA fallback)
+  std::map<std::string, std::string> env;  // extra settings for every instance
+};
+
+struct Topology {
+  std::filesystem::path file;  // the topology file itself
+  std::filesystem::path root;  // relative paths resolve against this
+  std::filesystem::path state_dir;
+  std::filesystem::path bin_dir;  // where the app binaries are; empty: beside tierstack
+  std::filesystem::path nginx_templates;
+  std::filesystem::path prometheus_template;
+  std::filesystem::path prometheus_rules;  // directory of *.yml rule files (optional)
+  std::vector<std::string> zones{"a", "b"};
+  std::string database = "sqlite";  // sqlite | postgres
+  std::uint16_t database_port = 0;
+  int web_per_zone = 1;
+  int nginx_workers = 1;
+  std::uint16_t web_port = 0;
+  std::uint16_t prometheus_port = 0;
+  std::string scrape_interval = "5s";
+  std::uint16_t node_exporter_port = 0;
+  std::vector<AppTier> apps;
+};
+
+// Reads a topology file; throws std::runtime_error naming the problem.
+Topology load_topology(const std::filesystem::path& file);
+
+// The default topology file: ./deploy/local/topology.toml, else the source tree's.
+std::filesystem::path default_topology_file();
+
+}  // namespace tierstack
