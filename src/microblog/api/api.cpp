@@ -1,0 +1,307 @@
+// /api: tokens and users (spec §3). JSON errors {"error": reason[, "message"]}.
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <charconv>
+
+#include "microblog/app.hpp"
+#include "microblog/domain/text.hpp"
+#include "microblog/domain/timefmt.hpp"
+#include "microblog/storage/storage.hpp"
+#include "platform/auth/crypto.hpp"
+#include "platform/auth/password.hpp"
+#include "platform/http/error.hpp"
+#include "platform/http/message.hpp"
+#include "platform/http/router.hpp"
+
+namespace microblog::api {
+
+namespace json = boost::json;
+using ts::http::HttpError;
+using ts::http::Request;
+using ts::http::Response;
+
+namespace {
+
+constexpr std::int64_t kTokenLifetimeUs = 3600'000'000;
+
+const char* reason(int status) {
+  switch (status) {
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 415:
+      return "Unsupported Media Type";
+    case 429:
+      return "Too Many Requests";
+    default:
+      return "Internal Server Error";
+  }
+}
+
+HttpError error(int status, const std::string& message = "") {
+  json::object o{{"error", reason(status)}};
+  if (!message.empty()) o["message"] = message;
+  return HttpError(status, json::value(std::move(o)));
+}
+
+// The original's JSON: keys sorted, compact, trailing newline.
+json::value sorted(const json::value& v) {
+  if (v.is_object()) {
+    std::vector<std::pair<std::string, json::value>> kv;
+    for (const auto& e : v.as_object()) kv.emplace_back(e.key(), sorted(e.value()));
+    std::sort(kv.begin(), kv.end(), [](auto& a, auto& b) { return a.first < b.first; });
+    json::object o;
+    for (auto& [k, x] : kv) o[k] = std::move(x);
+    return o;
+  }
+  if (v.is_array()) {
+    json::array a;
+    for (const auto& x : v.as_array()) a.push_back(sorted(x));
+    return a;
+  }
+  return v;
+}
+
+Response reply(const json::value& v, int status = 200) {
+  return Response(status, json::serialize(sorted(v)) + "\n", "application/json");
+}
+
+std::string token_for(const Microblog& app, const std::string& nonce) {
+  return ts::auth::hex_encode(
+             ts::auth::hmac_sha256(app.settings.secret_key, "mb-api-token:" + nonce))
+      .substr(0, 32);
+}
+
+storage::UserRow basic_user(Microblog& app, Request& req) {
+  auto fail = [] {
+    return error(401).with_header("WWW-Authenticate", "Basic realm=\"Authentication Required\"");
+  };
+  const auto h = req.header("Authorization").value_or("");
+  if (h.size() < 6 || !ts::http::iequals(h.substr(0, 6), "Basic ")) throw fail();
+  auto decoded = ts::auth::base64_decode(domain::trim(h.substr(6)));
+  if (!decoded) throw fail();
+  const auto colon = decoded->find(':');
+  if (colon == std::string::npos) throw fail();
+  const auto username = decoded->substr(0, colon), password = decoded->substr(colon + 1);
+  if (!app.login_by_address.take(req.client_ip).allowed ||
+      !app.login_by_account.take(username).allowed)
+    throw error(429);
+  auto user = storage::user_by_username(*app.db, username);
+  auto result = ts::auth::VerifyResult::unusable_hash;
+  if (user && user->password_hash)
+    result = ts::auth::verify_password(password, *user->password_hash);
+  else
+    ts::auth::spend_verify_time(password);
+  if (result == ts::auth::VerifyResult::ok_needs_rehash)
+    storage::set_password_hash(*app.db, user->id, ts::auth::hash_password(password), false);
+  else if (result != ts::auth::VerifyResult::ok)
+    throw fail();
+  app.login_by_account.reset(username);
+  return *user;
+}
+
+storage::UserRow token_user(Microblog& app, Request& req) {
+  auto fail = [] {
+    return error(401).with_header("WWW-Authenticate", "Bearer realm=\"Authentication Required\"");
+  };
+  const auto h = req.header("Authorization").value_or("");
+  if (h.size() < 7 || !ts::http::iequals(h.substr(0, 7), "Bearer ")) throw fail();
+  const auto token = domain::trim(h.substr(7));
+  if (token.empty()) throw fail();
+  auto user = storage::user_by_token_hash(*app.db, ts::auth::sha256_hex(token), domain::now_us());
+  if (!user) throw fail();
+  return *user;
+}
+
+json::object to_dict(Microblog& app, const storage::UserRow& u) {
+  const auto c = storage::counts(*app.db, u.id);
+  const auto self = "/api/users/" + std::to_string(u.id);
+  json::object o{{"id", u.id},
+                 {"username", u.username},
+                 {"last_seen",
+                  u.last_seen ? json::value(domain::iso_utc(*u.last_seen)) : json::value(nullptr)},
+                 {"about_me", u.about_me ? json::value(*u.about_me) : json::value(nullptr)},
+                 {"post_count", c.posts},
+                 {"follower_count", c.followers},
+                 {"following_count", c.following},
+                 {"_links", json::object{{"self", self},
+                                         {"followers", self + "/followers"},
+                                         {"following", self + "/following"},
+                                         {"avatar", domain::avatar_url(u.email, 128)}}}};
+  return o;
+}
+
+int int_param(const Request& req, const char* name, int fallback) {
+  auto v = req.query_param(name);
+  if (!v) return fallback;
+  int out = 0;
+  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
+  if (ec != std::errc() || p != v->data() + v->size()) return fallback;
+  return out;
+}
+
+Response collection(Microblog& app, Request& req, const std::string& kind, std::int64_t uid,
+                    const std::string& endpoint) {
+  const int page = int_param(req, "page", 1);
+  const int per_page = std::min(int_param(req, "per_page", 10), 100);
+  const int qpage = page < 1 ? 1 : page;
+  const int qper = per_page < 1 ? 20 : per_page;
+  auto res = storage::list_users(*app.db, kind, uid, qpage, qper);
+  json::array items;
+  for (const auto& u : res.items) items.push_back(to_dict(app, u));
+  const auto total_pages = (res.total + qper - 1) / qper;
+  auto link = [&](int pg) {
+    return endpoint + "?page=" + std::to_string(pg) + "&per_page=" + std::to_string(per_page);
+  };
+  json::object links{{"self", link(page)},
+                     {"next", qpage < total_pages ? json::value(link(qpage + 1)) : nullptr},
+                     {"prev", qpage > 1 ? json::value(link(qpage - 1)) : nullptr}};
+  return reply(json::object{{"items", std::move(items)},
+                            {"_meta", json::object{{"page", page},
+                                                   {"per_page", per_page},
+                                                   {"total_pages", total_pages},
+                                                   {"total_items", res.total}}},
+                            {"_links", std::move(links)}});
+}
+
+json::object body_object(Request& req) {
+  const auto ct = req.header("Content-Type").value_or("");
+  if (ct.find("json") == std::string_view::npos) throw error(415);
+  boost::system::error_code ec;
+  auto v = json::parse(req.body, ec);
+  if (ec || !v.is_object()) throw error(400);
+  return v.as_object();
+}
+
+std::optional<std::string> str_field(const json::object& o, const char* key) {
+  auto* v = o.if_contains(key);
+  if (!v) return std::nullopt;
+  if (!v->is_string()) throw error(400, std::string(key) + " must be a string");
+  return std::string(v->as_string());
+}
+
+std::int64_t path_id(Request& req) {
+  return req.param_int("id");
+}
+
+// Catches what the handlers throw and turns anything unexpected into the API's 500.
+ts::http::Handler guarded(std::function<Response(Request&)> fn) {
+  return [fn = std::move(fn)](Request& req) -> Response {
+    try {
+      return fn(req);
+    } catch (const HttpError& e) {
+      if (e.body().is_object() && e.body().as_object().contains("error")) throw;
+      throw error(e.status());
+    } catch (const ts::db::ConnectionLost&) {
+      throw;
+    } catch (const ts::db::PoolTimeout&) {
+      throw;
+    } catch (const ts::db::UniqueViolation&) {
+      throw error(400, "please use a different username");
+    } catch (const std::exception&) {
+      throw error(500);
+    }
+  };
+}
+
+}  // namespace
+
+void register_api(Microblog& app, ts::http::Router& r) {
+  ts::http::RouteOptions opts{.authenticate = false};
+  r.post("/api/tokens", guarded([&app](Request& req) {
+           auto user = basic_user(app, req);
+           const auto now = domain::now_us();
+           auto st = storage::token_state(*app.db, user.id);
+           if (st.nonce && st.expiration && *st.expiration > now + 60'000'000)
+             return reply(json::object{{"token", token_for(app, *st.nonce)}});
+           const auto nonce = ts::auth::random_hex(16);
+           const auto token = token_for(app, nonce);
+           storage::store_token(*app.db, user.id, nonce, ts::auth::sha256_hex(token),
+                                now + kTokenLifetimeUs);
+           return reply(json::object{{"token", token}});
+         }),
+         opts);
+  r.del("/api/tokens", guarded([&app](Request& req) {
+          auto user = token_user(app, req);
+          storage::revoke_token(*app.db, user.id, domain::now_us());
+          return Response::empty(204);
+        }),
+        opts);
+  r.get("/api/users/{id:int}", guarded([&app](Request& req) {
+          token_user(app, req);
+          auto u = storage::user_by_id(*app.db, path_id(req));
+          if (!u) throw error(404);
+          return reply(to_dict(app, *u));
+        }),
+        opts);
+  r.get("/api/users", guarded([&app](Request& req) {
+          token_user(app, req);
+          return collection(app, req, "all", 0, "/api/users");
+        }),
+        opts);
+  for (const char* kind : {"followers", "following"}) {
+    r.get(std::string("/api/users/{id:int}/") + kind, guarded([&app, kind](Request& req) {
+            token_user(app, req);
+            const auto id = path_id(req);
+            if (!storage::user_by_id(*app.db, id)) throw error(404);
+            return collection(app, req, kind, id, "/api/users/" + std::to_string(id) + "/" + kind);
+          }),
+          opts);
+  }
+  r.post("/api/users", guarded([&app](Request& req) {
+           auto data = body_object(req);
+           auto username = str_field(data, "username"), email = str_field(data, "email"),
+                password = str_field(data, "password"), about = str_field(data, "about_me");
+           if (!username || !email || !password)
+             throw error(400, "must include username, email and password fields");
+           if (!domain::valid_username(*username)) throw error(400, "invalid username");
+           if (!domain::valid_email(*email)) throw error(400, "invalid email address");
+           if (password->empty()) throw error(400, "password must not be empty");
+           if (about && domain::utf8_length(*about) > 140) throw error(400, "about_me is too long");
+           if (storage::username_taken(*app.db, *username))
+             throw error(400, "please use a different username");
+           if (storage::email_taken(*app.db, *email))
+             throw error(400, "please use a different email address");
+           const auto id = storage::create_user(*app.db, *username, *email,
+                                                ts::auth::hash_password(*password), about);
+           auto res = reply(to_dict(app, *storage::user_by_id(*app.db, id)), 201);
+           res.headers.set("Location", "/api/users/" + std::to_string(id));
+           return res;
+         }),
+         opts);
+  r.put("/api/users/{id:int}", guarded([&app](Request& req) {
+          auto me = token_user(app, req);
+          const auto id = path_id(req);
+          if (me.id != id) throw error(403);
+          auto u = storage::user_by_id(*app.db, id);
+          if (!u) throw error(404);
+          auto data = body_object(req);
+          auto username = str_field(data, "username"), email = str_field(data, "email"),
+               about = str_field(data, "about_me");
+          if (username && *username != u->username) {
+            if (!domain::valid_username(*username)) throw error(400, "invalid username");
+            if (storage::username_taken(*app.db, *username, u->id))
+              throw error(400, "please use a different username");
+          }
+          if (email && *email != u->email) {
+            if (!domain::valid_email(*email)) throw error(400, "invalid email address");
+            if (storage::email_taken(*app.db, *email, u->id))
+              throw error(400, "please use a different email address");
+          }
+          if (about && domain::utf8_length(*about) > 140) throw error(400, "about_me is too long");
+          storage::update_user(*app.db, id, username.value_or(u->username),
+                               email.value_or(u->email), about ? about : u->about_me);
+          return reply(to_dict(app, *storage::user_by_id(*app.db, id)));
+        }),
+        opts);
+}
+
+}  // namespace microblog::api

@@ -1,0 +1,79 @@
+#pragma once
+// What the microblog's handlers share: the database, settings, templates,
+// rate limiters, the mailer and the translator. One instance per process.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "platform/core/config.hpp"
+#include "platform/db/pool.hpp"
+#include "platform/http/rate_limit.hpp"
+
+namespace kainjow::mustache {
+template <typename string_type>
+class basic_data;
+using data = basic_data<std::string>;
+}  // namespace kainjow::mustache
+
+namespace microblog {
+
+struct MailSettings {
+  std::string server;  // empty: write messages to outbox_dir instead
+  int port = 25;
+  bool use_tls = false;  // STARTTLS
+  bool use_ssl = false;  // implicit TLS (smtps)
+  std::string username;
+  std::string password;
+  std::string sender = "no-reply@microblog.local";
+  std::string outbox_dir = "var/microblog-outbox";
+};
+
+struct TranslatorSettings {
+  std::string kind;  // "", "libretranslate" or "microsoft"
+  std::string url;   // base URL of the service
+  std::string key;
+  std::string region = "westus";  // microsoft only
+  bool enabled() const { return !kind.empty(); }
+};
+
+struct Settings {
+  std::string secret_key;
+  int posts_per_page = 25;
+  std::string web_dir;  // holds templates/ and static/
+  bool secure_cookies = false;
+  std::int64_t last_seen_interval_us = 60'000'000;
+  std::string public_url;  // e.g. https://blog.example.com; empty: from the Host header
+  bool run_worker = true;  // serve also runs background jobs
+  MailSettings mail;
+  TranslatorSettings translator;
+};
+
+// Reads MICROBLOG_* settings (README / docs/microblog.md).
+Settings read_settings(ts::Config& cfg);
+
+class Templates {
+ public:
+  explicit Templates(const std::string& dir);
+  // Renders templates/<name>.mustache; files named _*.mustache are partials.
+  std::string render(const std::string& name, const kainjow::mustache::data& data) const;
+
+ private:
+  std::map<std::string, std::string> sources_;
+};
+
+struct Microblog {
+  Microblog(std::shared_ptr<ts::db::Pool> pool, Settings s);
+
+  std::shared_ptr<ts::db::Pool> db;
+  Settings settings;
+  Templates templates;
+  ts::http::RateLimiter login_by_account{5.0 / 60.0, 10};
+  ts::http::RateLimiter login_by_address{30.0 / 60.0, 60};
+  ts::http::RateLimiter reset_by_address{5.0 / 60.0, 10};
+  ts::http::RateLimiter register_by_address{10.0 / 60.0, 20};
+  ts::http::RateLimiter translate_by_user{30.0 / 60.0, 30};
+};
+
+}  // namespace microblog

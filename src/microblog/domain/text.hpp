@@ -1,0 +1,40 @@
+#pragma once
+// Pure rules of the microblog: avatars, redirects, form checks, pagination.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace microblog::domain {
+
+std::string md5_hex(std::string_view data);
+// https://www.gravatar.com/avatar/<md5 of lower-cased email>?d=identicon&s=<size>
+std::string avatar_url(std::string_view email, int size);
+
+// Only local paths ("/x", not "//x", "/\x", no backslash, no scheme) may be a
+// login redirect target (spec §10.5).
+bool is_safe_next(std::string_view next);
+
+std::string trim(std::string_view s);
+std::string to_lower(std::string_view s);
+// Code points in valid UTF-8 (bytes when invalid).
+std::size_t utf8_length(std::string_view s);
+bool valid_utf8(std::string_view s);
+// A pragmatic e-mail syntax check: local@domain.tld, no spaces, ≤ 120 chars.
+bool valid_email(std::string_view email);
+// Usernames become URL path segments: 1–64 of letters, digits, '.', '_', '-'.
+bool valid_username(std::string_view username);
+
+// "?page=N" as the original read it: non-integers → 1, < 1 → 1.
+int parse_page(const std::optional<std::string>& text, int fallback = 1);
+
+struct Page {
+  int page = 1;
+  int per_page = 25;
+  std::int64_t offset() const { return static_cast<std::int64_t>(page - 1) * per_page; }
+};
+
+// Percent-encodes everything except unreserved characters (for query values).
+std::string url_encode(std::string_view s);
+
+}  // namespace microblog::domain

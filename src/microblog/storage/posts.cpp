@@ -1,0 +1,124 @@
+#include <cctype>
+
+#include "microblog/storage/storage.hpp"
+
+namespace microblog::storage {
+namespace {
+
+constexpr const char* kPostCols =
+    "SELECT p.id, p.body, p.timestamp, p.language, u.id, u.username, u.email "
+    "FROM mb_posts p JOIN mb_users u ON u.id = p.user_id ";
+
+PostRow to_post(const ts::db::Row& r) {
+  return {r.get<std::int64_t>(0), r.get<std::string>(1),
+          r.get<std::int64_t>(2), r.get<std::optional<std::string>>(3).value_or(""),
+          r.get<std::int64_t>(4), r.get<std::string>(5),
+          r.get<std::string>(6)};
+}
+
+// Fetches one row more than a page to learn whether an older page exists.
+PostPage paged(Pool& db, const std::string& sql, ts::db::Params p, int page, int per_page) {
+  const auto n = p.size();
+  p.push_back(per_page + 1);
+  p.push_back(static_cast<std::int64_t>(page - 1) * per_page);
+  auto r =
+      db.query(sql + " LIMIT $" + std::to_string(n + 1) + " OFFSET $" + std::to_string(n + 2), p);
+  PostPage out;
+  for (const auto& row : r) out.items.push_back(to_post(row));
+  if (out.items.size() > static_cast<std::size_t>(per_page)) {
+    out.items.pop_back();
+    out.has_more = true;
+  }
+  return out;
+}
+
+// FTS5 query text: every word quoted (so operators in user input are plain
+// words), all words required — what plainto_tsquery does on PostgreSQL.
+std::string fts5_query(const std::string& q) {
+  std::string out, word;
+  auto flush = [&] {
+    if (word.empty()) return;
+    if (!out.empty()) out += ' ';
+    out += '"' + word + '"';
+    word.clear();
+  };
+  for (char c : q) {
+    if (std::isalnum(static_cast<unsigned char>(c)) || static_cast<unsigned char>(c) >= 0x80)
+      word += c;
+    else
+      flush();
+  }
+  flush();
+  return out;
+}
+
+}  // namespace
+
+std::int64_t create_post(Pool& db, std::int64_t uid, const std::string& body,
+                         const std::string& language, std::int64_t now) {
+  return db
+      .query(
+          "INSERT INTO mb_posts (body, timestamp, user_id, language) VALUES ($1, $2, $3, $4) "
+          "RETURNING id",
+          {body, now, uid, language})
+      .scalar<std::int64_t>();
+}
+
+PostPage feed(Pool& db, std::int64_t uid, int page, int per_page) {
+  return paged(db,
+               std::string(kPostCols) +
+                   "WHERE p.user_id = $1 OR p.user_id IN "
+                   "(SELECT followed_id FROM mb_followers WHERE follower_id = $1) "
+                   "ORDER BY p.timestamp DESC, p.id DESC",
+               {uid}, page, per_page);
+}
+
+PostPage explore(Pool& db, int page, int per_page) {
+  return paged(db, std::string(kPostCols) + "ORDER BY p.timestamp DESC, p.id DESC", {}, page,
+               per_page);
+}
+
+PostPage user_posts(Pool& db, std::int64_t uid, int page, int per_page) {
+  return paged(db,
+               std::string(kPostCols) + "WHERE p.user_id = $1 ORDER BY p.timestamp DESC, p.id DESC",
+               {uid}, page, per_page);
+}
+
+PostPage search_posts(Pool& db, const std::string& query, int page, int per_page) {
+  PostPage out;
+  out.total = 0;
+  if (db.dialect() == ts::db::Dialect::sqlite) {
+    const auto match = fts5_query(query);
+    if (match.empty()) return out;
+    out.total = db.query("SELECT count(*) FROM mb_posts_fts WHERE mb_posts_fts MATCH $1", {match})
+                    .scalar<std::int64_t>();
+    auto r = paged(db,
+                   "SELECT p.id, p.body, p.timestamp, p.language, u.id, u.username, u.email "
+                   "FROM mb_posts_fts f JOIN mb_posts p ON p.id = f.rowid "
+                   "JOIN mb_users u ON u.id = p.user_id WHERE mb_posts_fts MATCH $1 "
+                   "ORDER BY f.rank, p.id DESC",
+                   {match}, page, per_page);
+    r.total = out.total;
+    return r;
+  }
+  const std::string where = "WHERE to_tsvector('simple', p.body) @@ plainto_tsquery('simple', $1) ";
+  out.total = db.query("SELECT count(*) FROM mb_posts p " + where, {query}).scalar<std::int64_t>();
+  if (out.total == 0) return out;
+  auto r = paged(db,
+                 std::string(kPostCols) + where +
+                     "ORDER BY ts_rank(to_tsvector('simple', p.body), "
+                     "plainto_tsquery('simple', $1)) DESC, p.id DESC",
+                 {query}, page, per_page);
+  r.total = out.total;
+  return r;
+}
+
+std::vector<PostRow> posts_oldest_first(Pool& db, std::int64_t uid) {
+  std::vector<PostRow> out;
+  for (const auto& row :
+       db.query(std::string(kPostCols) + "WHERE p.user_id = $1 ORDER BY p.timestamp, p.id", {uid}))
+    out.push_back(to_post(row));
+  return out;
+}
+
+}  // namespace microblog::storage

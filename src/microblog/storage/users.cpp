@@ -1,0 +1,156 @@
+#include "microblog/domain/text.hpp"
+#include "microblog/domain/timefmt.hpp"
+#include "microblog/storage/storage.hpp"
+
+namespace microblog::storage {
+namespace {
+
+constexpr const char* kUserCols =
+    "SELECT id, username, email, password_hash, about_me, last_seen, last_message_read_time, "
+    "session_generation FROM mb_users ";
+
+UserRow to_user(const ts::db::Row& r) {
+  UserRow u;
+  u.id = r.get<std::int64_t>(0);
+  u.username = r.get<std::string>(1);
+  u.email = r.get<std::string>(2);
+  u.password_hash = r.get<std::optional<std::string>>(3);
+  u.about_me = r.get<std::optional<std::string>>(4);
+  u.last_seen = r.get<std::optional<std::int64_t>>(5);
+  u.last_message_read_time = r.get<std::optional<std::int64_t>>(6);
+  u.session_generation = r.get<std::int64_t>(7);
+  return u;
+}
+
+std::optional<UserRow> one(Pool& db, const std::string& where, const ts::db::Params& p) {
+  auto r = db.query(std::string(kUserCols) + where, p);
+  if (r.empty()) return std::nullopt;
+  return to_user(r[0]);
+}
+
+}  // namespace
+
+std::optional<UserRow> user_by_id(Pool& db, std::int64_t id) {
+  return one(db, "WHERE id = $1", {id});
+}
+std::optional<UserRow> user_by_username(Pool& db, const std::string& username) {
+  return one(db, "WHERE username = $1", {username});
+}
+std::optional<UserRow> user_by_email(Pool& db, const std::string& email) {
+  return one(db, "WHERE lower(email) = $1", {domain::to_lower(email)});
+}
+bool username_taken(Pool& db, const std::string& username, std::int64_t except_id) {
+  return !db.query("SELECT 1 FROM mb_users WHERE lower(username) = $1 AND id <> $2",
+                   {domain::to_lower(username), except_id})
+              .empty();
+}
+bool email_taken(Pool& db, const std::string& email, std::int64_t except_id) {
+  return !db.query("SELECT 1 FROM mb_users WHERE lower(email) = $1 AND id <> $2",
+                   {domain::to_lower(email), except_id})
+              .empty();
+}
+
+std::int64_t create_user(Pool& db, const std::string& username, const std::string& email,
+                         const std::string& password_hash,
+                         const std::optional<std::string>& about_me) {
+  return db
+      .query(
+          "INSERT INTO mb_users (username, email, password_hash, about_me, last_seen) "
+          "VALUES ($1, $2, $3, $4, $5) RETURNING id",
+          {username, email, password_hash, about_me, domain::now_us()})
+      .scalar<std::int64_t>();
+}
+
+void update_user(Pool& db, std::int64_t id, const std::string& username, const std::string& email,
+                 const std::optional<std::string>& about_me) {
+  db.query("UPDATE mb_users SET username = $1, email = $2, about_me = $3 WHERE id = $4",
+           {username, email, about_me, id});
+}
+
+void set_password_hash(Pool& db, std::int64_t id, const std::string& hash, bool end) {
+  db.query(end ? "UPDATE mb_users SET password_hash = $1, session_generation = "
+                 "session_generation + 1 WHERE id = $2"
+               : "UPDATE mb_users SET password_hash = $1 WHERE id = $2",
+           {hash, id});
+}
+
+void end_sessions(Pool& db, std::int64_t id) {
+  db.query("UPDATE mb_users SET session_generation = session_generation + 1 WHERE id = $1", {id});
+}
+
+void touch_last_seen(Pool& db, std::int64_t id, std::int64_t now) {
+  db.query("UPDATE mb_users SET last_seen = $1 WHERE id = $2", {now, id});
+}
+
+Counts counts(Pool& db, std::int64_t uid) {
+  auto r = db.query(
+      "SELECT (SELECT count(*) FROM mb_posts WHERE user_id = $1), "
+      "(SELECT count(*) FROM mb_followers WHERE followed_id = $1), "
+      "(SELECT count(*) FROM mb_followers WHERE follower_id = $1)",
+      {uid});
+  return {r[0].get<std::int64_t>(0), r[0].get<std::int64_t>(1), r[0].get<std::int64_t>(2)};
+}
+
+bool is_following(Pool& db, std::int64_t a, std::int64_t b) {
+  return !db.query("SELECT 1 FROM mb_followers WHERE follower_id = $1 AND followed_id = $2", {a, b})
+              .empty();
+}
+
+void follow(Pool& db, std::int64_t a, std::int64_t b) {
+  db.query(
+      "INSERT INTO mb_followers (follower_id, followed_id) VALUES ($1, $2) "
+      "ON CONFLICT DO NOTHING",
+      {a, b});
+}
+
+void unfollow(Pool& db, std::int64_t a, std::int64_t b) {
+  db.query("DELETE FROM mb_followers WHERE follower_id = $1 AND followed_id = $2", {a, b});
+}
+
+TokenState token_state(Pool& db, std::int64_t uid) {
+  auto r = db.query("SELECT token_nonce, token_expiration FROM mb_users WHERE id = $1", {uid});
+  if (r.empty()) return {};
+  return {r[0].get<std::optional<std::string>>(0), r[0].get<std::optional<std::int64_t>>(1)};
+}
+
+void store_token(Pool& db, std::int64_t uid, const std::string& nonce, const std::string& hash,
+                 std::int64_t expiration) {
+  db.query(
+      "UPDATE mb_users SET token_nonce = $1, token_hash = $2, token_expiration = $3 WHERE id = $4",
+      {nonce, hash, expiration, uid});
+}
+
+void revoke_token(Pool& db, std::int64_t uid, std::int64_t now) {
+  db.query("UPDATE mb_users SET token_expiration = $1 WHERE id = $2", {now - 1'000'000, uid});
+}
+
+std::optional<UserRow> user_by_token_hash(Pool& db, const std::string& hash, std::int64_t now) {
+  return one(db, "WHERE token_hash = $1 AND token_expiration >= $2", {hash, now});
+}
+
+UserPage list_users(Pool& db, const std::string& kind, std::int64_t uid, int page, int per_page) {
+  std::string from = "FROM mb_users u ";
+  ts::db::Params p;
+  if (kind == "followers") {
+    from += "JOIN mb_followers f ON f.follower_id = u.id WHERE f.followed_id = $1 ";
+    p.push_back(uid);
+  } else if (kind == "following") {
+    from += "JOIN mb_followers f ON f.followed_id = u.id WHERE f.follower_id = $1 ";
+    p.push_back(uid);
+  }
+  UserPage out;
+  out.total = db.query("SELECT count(*) " + from, p).scalar<std::int64_t>();
+  const auto n = p.size();
+  p.push_back(per_page);
+  p.push_back(static_cast<std::int64_t>(page - 1) * per_page);
+  auto r = db.query(
+      "SELECT u.id, u.username, u.email, u.password_hash, u.about_me, u.last_seen, "
+      "u.last_message_read_time, u.session_generation " +
+          from + "ORDER BY u.id LIMIT $" + std::to_string(n + 1) + " OFFSET $" +
+          std::to_string(n + 2),
+      p);
+  for (const auto& row : r) out.items.push_back(to_user(row));
+  return out;
+}
+
+}  // namespace microblog::storage

@@ -1,0 +1,266 @@
+// /auth/*: login, logout, register, password reset (spec §2.4).
+#include <thread>
+
+#include "microblog/domain/i18n.hpp"
+#include "microblog/domain/text.hpp"
+#include "microblog/mail.hpp"
+#include "microblog/web/page.hpp"
+#include "platform/auth/crypto.hpp"
+#include "platform/auth/password.hpp"
+#include "platform/auth/signed_value.hpp"
+#include "platform/core/log.hpp"
+
+namespace microblog::web {
+namespace {
+
+constexpr auto kResetLifetime = std::chrono::seconds(600);
+
+// Binds a reset token to the password hash it was issued under, so it dies
+// once used (the hash changes) and after any other password change.
+std::string hash_fingerprint(const storage::UserRow& u) {
+  return ts::auth::sha256_hex(u.password_hash.value_or("")).substr(0, 24);
+}
+
+std::string reset_token(Microblog& app, const storage::UserRow& u) {
+  return ts::auth::sign(app.settings.secret_key, "password-reset",
+                        std::to_string(u.id) + ":" + hash_fingerprint(u),
+                        std::chrono::system_clock::now() + kResetLifetime);
+}
+
+std::optional<storage::UserRow> verify_reset_token(Microblog& app, const std::string& token) {
+  auto payload = ts::auth::unsign(app.settings.secret_key, "password-reset", token,
+                                  std::chrono::system_clock::now());
+  if (!payload) return std::nullopt;
+  const auto colon = payload->find(':');
+  if (colon == std::string::npos) return std::nullopt;
+  std::int64_t id = 0;
+  try {
+    id = std::stoll(payload->substr(0, colon));
+  } catch (...) {
+    return std::nullopt;
+  }
+  auto user = storage::user_by_id(*app.db, id);
+  if (!user || !ts::auth::constant_time_equal(hash_fingerprint(*user), payload->substr(colon + 1)))
+    return std::nullopt;
+  return user;
+}
+
+void send_reset_email(Microblog& app, const storage::UserRow& u, const std::string& locale,
+                      const std::string& root) {
+  const auto url = root + "/auth/reset_password/" + reset_token(app, u);
+  Mail m;
+  m.to = u.email;
+  m.subject = domain::tr(locale, "[Microblog] Reset Your Password");
+  m.text = "Dear " + u.username + ",\n\nTo reset your password click on the following link:\n\n" +
+           url +
+           "\n\nIf you have not requested a password reset simply ignore this message.\n\n"
+           "Sincerely,\n\nThe Microblog Team\n";
+  const auto eurl = html_escape(url);
+  m.html = "<p>Dear " + html_escape(u.username) + ",</p>\n<p>To reset your password <a href=\"" +
+           eurl +
+           "\">click here</a>.</p>\n<p>Alternatively, you can paste the following link in your "
+           "browser's address bar:</p>\n<p>" +
+           eurl +
+           "</p>\n<p>If you have not requested a password reset simply ignore this message.</p>\n"
+           "<p>Sincerely,</p>\n<p>The Microblog Team</p>\n";
+  // Delivery happens off the request so the answer (and its timing) does not
+  // reveal whether the address has an account.
+  std::thread([settings = app.settings.mail, m = std::move(m)] {
+    try {
+      send_mail(settings, m);
+    } catch (const std::exception& e) {
+      ts::log::error("password reset mail failed", {{"error", e.what()}});
+    }
+  }).detach();
+}
+
+Form login_form(Page& p) {
+  Form f;
+  f.fields = {{"username", p.t("Username")},
+              {"password", p.t("Password"), "password"},
+              {"remember_me", p.t("Remember Me"), "checkbox", "", {}, false}};
+  f.submit = p.t("Sign In");
+  return f;
+}
+
+Form password_fields(Page& p, Form f) {
+  f.fields.push_back({"password", p.t("Password"), "password"});
+  f.fields.push_back({"password2", p.t("Repeat Password"), "password"});
+  return f;
+}
+
+void check_passwords(Page& p, Form& f) {
+  auto& p2 = f["password2"];
+  if (p2.errors.empty() && p2.value != f["password"].value)
+    p2.errors.push_back(domain::trf(p.locale, "Field must be equal to %(other_name)s.",
+                                    {{"other_name", "password"}}));
+}
+
+bool too_many(ts::http::RateLimiter& limiter, const std::string& key) {
+  return !limiter.take(key).allowed;
+}
+
+Response login(Page& p) {
+  if (p.user) return p.redirect("/index");
+  Form f = login_form(p);
+  int status = 200;
+  if (p.is_post()) {
+    p.fill(f);
+    if (f.valid()) {
+      const auto username = f["username"].value;
+      if (too_many(p.app.login_by_address, p.req.client_ip) ||
+          too_many(p.app.login_by_account, username)) {
+        f.errors.push_back(p.t("Too many attempts. Please wait a minute and try again."));
+        status = 429;
+      } else {
+        auto user = storage::user_by_username(*p.app.db, username);
+        const auto& password = f["password"].value;
+        auto result = ts::auth::VerifyResult::unusable_hash;
+        if (user && user->password_hash)
+          result = ts::auth::verify_password(password, *user->password_hash);
+        else
+          ts::auth::spend_verify_time(password);
+        if (result != ts::auth::VerifyResult::ok &&
+            result != ts::auth::VerifyResult::ok_needs_rehash) {
+          p.flash(p.t("Invalid username or password"));
+          // Unlike the original, keep next= so the retry still lands there.
+          return p.redirect("/auth/login" + (p.req.query.empty() ? "" : "?" + p.req.query));
+        }
+        if (result == ts::auth::VerifyResult::ok_needs_rehash)
+          storage::set_password_hash(*p.app.db, user->id, ts::auth::hash_password(password), false);
+        p.app.login_by_account.reset(username);
+        p.login(*user, !f["remember_me"].value.empty());
+        const auto next = p.req.query_param("next");
+        return p.redirect(next && domain::is_safe_next(*next) ? *next : "/index");
+      }
+    }
+  }
+  mustache::data d = p.form_data(f);
+  return p.render("login", p.t("Sign In"), d, status);
+}
+
+Response logout_page(Page& p) {
+  if (!p.user) return p.redirect("/index");
+  return p.render("logout", p.t("Logout"), p.form_data(Form{{}, p.t("Logout")}));
+}
+
+Response logout(Page& p) {
+  if (p.csrf_valid()) p.logout();
+  return p.redirect("/index");
+}
+
+Response register_user(Page& p) {
+  if (p.user) return p.redirect("/index");
+  Form f;
+  f.fields = {{"username", p.t("Username")}, {"email", p.t("Email"), "email"}};
+  f = password_fields(p, f);
+  f.submit = p.t("Register");
+  int status = 200;
+  if (p.is_post()) {
+    p.fill(f);
+    auto& u = f["username"];
+    auto& e = f["email"];
+    u.value = domain::trim(u.value);
+    e.value = domain::trim(e.value);
+    if (u.errors.empty() && !domain::valid_username(u.value))
+      u.errors.push_back(
+          p.t("Usernames may only use letters, digits, '.', '_' and '-' (at most 64)."));
+    if (u.errors.empty() && storage::username_taken(*p.app.db, u.value))
+      u.errors.push_back(p.t("Please use a different username."));
+    if (e.errors.empty() && !domain::valid_email(e.value))
+      e.errors.push_back(p.t("Invalid email address."));
+    if (e.errors.empty() && storage::email_taken(*p.app.db, e.value))
+      e.errors.push_back(p.t("Please use a different email address."));
+    check_passwords(p, f);
+    if (f.valid() && too_many(p.app.register_by_address, p.req.client_ip)) {
+      f.errors.push_back(p.t("Too many attempts. Please wait a minute and try again."));
+      status = 429;
+    }
+    if (f.valid()) {
+      try {
+        storage::create_user(*p.app.db, u.value, e.value,
+                             ts::auth::hash_password(f["password"].value));
+        p.flash(p.t("Congratulations, you are now a registered user!"));
+        return p.redirect("/auth/login");
+      } catch (const ts::db::UniqueViolation&) {
+        u.errors.push_back(p.t("Please use a different username."));
+      }
+    }
+  }
+  for (auto* name : {"password", "password2"}) f[name].value.clear();
+  return p.render(
+      "form_page", p.t("Register"),
+      [&] {
+        auto d = p.form_data(f);
+        d.set("heading", p.t("Register"));
+        return d;
+      }(),
+      status);
+}
+
+Response reset_request(Page& p) {
+  if (p.user) return p.redirect("/index");
+  Form f;
+  f.fields = {{"email", p.t("Email"), "email"}};
+  f.submit = p.t("Request Password Reset");
+  int status = 200;
+  if (p.is_post()) {
+    p.fill(f);
+    auto& e = f["email"];
+    if (e.errors.empty() && !domain::valid_email(domain::trim(e.value)))
+      e.errors.push_back(p.t("Invalid email address."));
+    if (f.valid()) {
+      if (too_many(p.app.reset_by_address, p.req.client_ip)) {
+        f.errors.push_back(p.t("Too many attempts. Please wait a minute and try again."));
+        status = 429;
+      } else {
+        if (auto user = storage::user_by_email(*p.app.db, domain::trim(e.value)))
+          send_reset_email(p.app, *user, p.locale, p.url_root());
+        p.flash(p.t("Check your email for the instructions to reset your password"));
+        return p.redirect("/auth/login");
+      }
+    }
+  }
+  auto d = p.form_data(f);
+  d.set("heading", p.t("Reset Password"));
+  return p.render("form_page", p.t("Reset Password"), d, status);
+}
+
+Response reset_password(Page& p) {
+  if (p.user) return p.redirect("/index");
+  auto user = verify_reset_token(p.app, std::string(p.req.param("token")));
+  if (!user) return p.redirect("/index");
+  Form f = password_fields(p, Form{});
+  f.submit = p.t("Reset Password");
+  if (p.is_post()) {
+    p.fill(f);
+    check_passwords(p, f);
+    if (f.valid()) {
+      storage::set_password_hash(*p.app.db, user->id, ts::auth::hash_password(f["password"].value),
+                                 true);
+      p.flash(p.t("Your password has been reset."));
+      return p.redirect("/auth/login");
+    }
+  }
+  for (auto* name : {"password", "password2"}) f[name].value.clear();
+  auto d = p.form_data(f);
+  d.set("heading", p.t("Reset Your Password"));
+  return p.render("form_page", "", d);
+}
+
+}  // namespace
+
+void register_auth(Microblog& app, ts::http::Router& r) {
+  r.get("/auth/login", page(app, false, login));
+  r.post("/auth/login", page(app, false, login));
+  r.get("/auth/logout", page(app, false, logout_page));
+  r.post("/auth/logout", page(app, false, logout));
+  r.get("/auth/register", page(app, false, register_user));
+  r.post("/auth/register", page(app, false, register_user));
+  r.get("/auth/reset_password_request", page(app, false, reset_request));
+  r.post("/auth/reset_password_request", page(app, false, reset_request));
+  r.get("/auth/reset_password/{token}", page(app, false, reset_password));
+  r.post("/auth/reset_password/{token}", page(app, false, reset_password));
+}
+
+}  // namespace microblog::web

@@ -1,0 +1,107 @@
+#pragma once
+// Per-request state of a server-rendered page: the signed session cookie
+// (session id, user, session generation, flashes), the current user, the
+// locale, CSRF, forms and rendering into the layout.
+#include <kainjow/mustache.hpp>
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "microblog/app.hpp"
+#include "microblog/storage/storage.hpp"
+#include "platform/http/message.hpp"
+#include "platform/http/router.hpp"
+
+namespace microblog::web {
+
+namespace mustache = kainjow::mustache;
+using ts::http::Request;
+using ts::http::Response;
+
+std::string html_escape(std::string_view s);
+
+struct Field {
+  std::string name;
+  std::string label;
+  std::string type = "text";  // text, password, email, textarea, checkbox, submit
+  std::string value;
+  std::vector<std::string> errors;
+  bool required = true;
+  int minlength = 0;
+  int maxlength = 0;
+};
+
+struct Form {
+  std::vector<Field> fields;
+  std::string submit;               // submit button label
+  std::vector<std::string> errors;  // form-level (CSRF)
+  Field& operator[](std::string_view name);
+  bool valid() const;
+};
+
+class Page {
+ public:
+  Page(Microblog& app, Request& req);
+
+  Microblog& app;
+  Request& req;
+  std::optional<storage::UserRow> user;
+  std::string locale;
+  std::map<std::string, std::string> form;  // decoded POST body
+
+  std::string t(std::string_view msgid) const;
+  void flash(std::string message);
+  std::string csrf_token();
+  // The form's csrf_token (or X-CSRF-Token header) belongs to this session.
+  bool csrf_valid() const;
+  std::string field(const std::string& name) const;
+  bool is_post() const;
+
+  void login(const storage::UserRow& u, bool remember);
+  void logout();
+
+  // Copies the POST values into the form, checks CSRF and "required".
+  void fill(Form& f);
+  void require(Field& f);
+  void length(Field& f, int min, int max);
+
+  Response render(const std::string& tmpl, const std::string& title, mustache::data data,
+                  int status = 200);
+  Response redirect(const std::string& location);
+  Response finish(Response r);
+
+  mustache::data form_data(const Form& f);
+  mustache::data post_rows(const std::vector<storage::PostRow>& posts, bool translatable);
+  // Newer/older links of a paginated list.
+  mustache::data pager(const std::string& base, int page, bool has_more, bool messages = false);
+  std::string url_root() const;  // scheme://host of the request
+
+ private:
+  std::string sid_;
+  std::int64_t uid_ = 0;
+  std::int64_t gen_ = 0;
+  bool remember_ = false;
+  std::vector<std::string> flashes_;
+  bool dirty_ = false;
+};
+
+using PageFn = std::function<Response(Page&)>;
+// Wraps a page handler: session, login requirement (302 to the login page
+// with next=…), last-seen, error pages and the session cookie.
+ts::http::Handler page(Microblog& app, bool login_required, PageFn fn);
+
+// Accept negotiation as the original: JSON unless text/html is preferred.
+bool wants_json(const Request& req);
+Response error_response(Microblog& app, Request& req, int status);
+
+std::string user_url(std::string_view username);
+
+void register_auth(Microblog& app, ts::http::Router& r);
+void register_pages(Microblog& app, ts::http::Router& r);
+void register_social(Microblog& app, ts::http::Router& r);
+void register_static(Microblog& app, ts::http::Router& r);
+
+}  // namespace microblog::web

@@ -1,0 +1,179 @@
+// Home, explore, profiles, popup, edit profile, follow/unfollow (spec §2.3).
+#include "microblog/domain/i18n.hpp"
+#include "microblog/domain/language.hpp"
+#include "microblog/domain/text.hpp"
+#include "microblog/domain/timefmt.hpp"
+#include "microblog/web/page.hpp"
+#include "platform/http/error.hpp"
+
+namespace microblog::web {
+namespace {
+
+int page_number(Page& p) {
+  return domain::parse_page(p.req.query_param("page"));
+}
+
+storage::UserRow find_user(Page& p) {
+  auto u = storage::user_by_username(*p.app.db, std::string(p.req.param("username")));
+  if (!u) throw ts::http::HttpError::not_found();
+  return *u;
+}
+
+Response home(Page& p, bool with_form) {
+  Form f;
+  f.fields = {{"post", p.t("Say something"), "textarea"}};
+  f.fields[0].minlength = 1;
+  f.fields[0].maxlength = 140;
+  f.submit = p.t("Submit");
+  if (with_form && p.is_post()) {
+    p.fill(f);
+    p.length(f["post"], 1, 140);
+    if (f.valid()) {
+      const auto body = f["post"].value;
+      storage::create_post(*p.app.db, p.user->id, body, domain::detect_language(body),
+                           domain::now_us());
+      p.flash(p.t("Your post is now live!"));
+      return p.redirect("/index");
+    }
+  }
+  const int page = page_number(p);
+  const int per = p.app.settings.posts_per_page;
+  auto posts = with_form ? storage::feed(*p.app.db, p.user->id, page, per)
+                         : storage::explore(*p.app.db, page, per);
+  mustache::data d;
+  d.set("heading", domain::trf(p.locale, "Hi, %(username)s!", {{"username", p.user->username}}));
+  if (with_form) d.set("form", p.form_data(f));
+  d.set("posts", p.post_rows(posts.items, true));
+  d.set("pager", p.pager(with_form ? "/index" : "/explore", page, posts.has_more));
+  return p.render("index", p.t(with_form ? "Home" : "Explore"), d);
+}
+
+mustache::data profile_data(Page& p, const storage::UserRow& u, int avatar, bool short_date) {
+  mustache::data d;
+  d.set("username", u.username);
+  d.set("url", user_url(u.username));
+  d.set("avatar", domain::avatar_url(u.email, avatar));
+  if (u.about_me && !u.about_me->empty()) d.set("about_me", *u.about_me);
+  if (u.last_seen) {
+    d.set("last_seen", short_date ? domain::format_lll_short(*u.last_seen, p.locale)
+                                  : domain::format_lll(*u.last_seen, p.locale));
+    d.set("last_seen_iso", domain::iso_utc(*u.last_seen, "Z"));
+  }
+  const auto c = storage::counts(*p.app.db, u.id);
+  d.set("followers",
+        domain::trf(p.locale, "%(count)d followers", {{"count", std::to_string(c.followers)}}));
+  d.set("following",
+        domain::trf(p.locale, "%(count)d following", {{"count", std::to_string(c.following)}}));
+  const bool me = u.id == p.user->id;
+  d.set("is_me", me);
+  if (!me) {
+    const bool following = storage::is_following(*p.app.db, p.user->id, u.id);
+    d.set("following_user", following);
+    d.set("not_following_user", !following);
+    d.set("follow_url", "/follow/" + domain::url_encode(u.username));
+    d.set("unfollow_url", "/unfollow/" + domain::url_encode(u.username));
+    d.set("message_url", "/send_message/" + domain::url_encode(u.username));
+  } else {
+    d.set("can_export", !storage::task_in_progress(*p.app.db, u.id, "export_posts"));
+  }
+  d.set("csrf_token", p.csrf_token());
+  return d;
+}
+
+Response user_page(Page& p) {
+  const auto u = find_user(p);
+  const int page = page_number(p);
+  auto posts = storage::user_posts(*p.app.db, u.id, page, p.app.settings.posts_per_page);
+  auto d = profile_data(p, u, 256, false);
+  d.set("heading", p.t("User") + ": " + u.username);
+  d.set("posts", p.post_rows(posts.items, true));
+  d.set("pager", p.pager(user_url(u.username), page, posts.has_more));
+  return p.render("user", "", d);
+}
+
+Response popup(Page& p) {
+  const auto u = find_user(p);
+  auto d = profile_data(p, u, 64, true);
+  d.set("t", mustache::data{});
+  mustache::data t;
+  t.set("last_seen_on", p.t("Last seen on"));
+  t.set("follow", p.t("Follow"));
+  t.set("unfollow", p.t("Unfollow"));
+  d.set("t", t);
+  return p.finish(Response::html(p.app.templates.render("popup", d)));
+}
+
+Response edit_profile(Page& p) {
+  Form f;
+  f.fields = {{"username", p.t("Username")}, {"about_me", p.t("About me"), "textarea"}};
+  f["about_me"].required = false;
+  f["about_me"].maxlength = 140;
+  f.submit = p.t("Submit");
+  if (p.is_post()) {
+    p.fill(f);
+    auto& u = f["username"];
+    u.value = domain::trim(u.value);
+    if (u.errors.empty() && !domain::valid_username(u.value))
+      u.errors.push_back(
+          p.t("Usernames may only use letters, digits, '.', '_' and '-' (at most 64)."));
+    if (u.errors.empty() && u.value != p.user->username &&
+        storage::username_taken(*p.app.db, u.value, p.user->id))
+      u.errors.push_back(p.t("Please use a different username."));
+    p.length(f["about_me"], 0, 140);
+    if (f.valid()) {
+      try {
+        storage::update_user(*p.app.db, p.user->id, u.value, p.user->email, f["about_me"].value);
+        p.flash(p.t("Your changes have been saved."));
+        return p.redirect("/edit_profile");
+      } catch (const ts::db::UniqueViolation&) {
+        u.errors.push_back(p.t("Please use a different username."));
+      }
+    }
+  } else {
+    f["username"].value = p.user->username;
+    f["about_me"].value = p.user->about_me.value_or("");
+  }
+  auto d = p.form_data(f);
+  d.set("heading", p.t("Edit Profile"));
+  return p.render("form_page", p.t("Edit Profile"), d);
+}
+
+Response follow_action(Page& p, bool follow) {
+  if (!p.csrf_valid()) return p.redirect("/index");
+  const std::string name(p.req.param("username"));
+  auto u = storage::user_by_username(*p.app.db, name);
+  if (!u) {
+    p.flash(domain::trf(p.locale, "User %(username)s not found.", {{"username", name}}));
+    return p.redirect("/index");
+  }
+  if (u->id == p.user->id) {
+    p.flash(p.t(follow ? "You cannot follow yourself!" : "You cannot unfollow yourself!"));
+    return p.redirect(user_url(name));
+  }
+  if (follow) {
+    storage::follow(*p.app.db, p.user->id, u->id);
+    p.flash(domain::trf(p.locale, "You are following %(username)s!", {{"username", name}}));
+  } else {
+    storage::unfollow(*p.app.db, p.user->id, u->id);
+    p.flash(domain::trf(p.locale, "You are not following %(username)s.", {{"username", name}}));
+  }
+  return p.redirect(user_url(name));
+}
+
+}  // namespace
+
+void register_pages(Microblog& app, ts::http::Router& r) {
+  for (const char* path : {"/", "/index"}) {
+    r.get(path, page(app, true, [](Page& p) { return home(p, true); }));
+    r.post(path, page(app, true, [](Page& p) { return home(p, true); }));
+  }
+  r.get("/explore", page(app, true, [](Page& p) { return home(p, false); }));
+  r.get("/user/{username}", page(app, true, user_page));
+  r.get("/user/{username}/popup", page(app, true, popup));
+  r.get("/edit_profile", page(app, true, edit_profile));
+  r.post("/edit_profile", page(app, true, edit_profile));
+  r.post("/follow/{username}", page(app, true, [](Page& p) { return follow_action(p, true); }));
+  r.post("/unfollow/{username}", page(app, true, [](Page& p) { return follow_action(p, false); }));
+}
+
+}  // namespace microblog::web

@@ -1,0 +1,147 @@
+// Messages, notifications, search, export and translation (spec §2.3).
+#include <boost/json.hpp>
+
+#include "microblog/domain/i18n.hpp"
+#include "microblog/domain/text.hpp"
+#include "microblog/domain/timefmt.hpp"
+#include "microblog/jobs.hpp"
+#include "microblog/translator.hpp"
+#include "microblog/web/page.hpp"
+#include "platform/http/error.hpp"
+
+namespace microblog::web {
+namespace {
+
+namespace json = boost::json;
+
+Response send_message(Page& p) {
+  const std::string name(p.req.param("recipient"));
+  auto recipient = storage::user_by_username(*p.app.db, name);
+  if (!recipient) throw ts::http::HttpError::not_found();
+  Form f;
+  f.fields = {{"message", p.t("Message"), "textarea"}};
+  f.fields[0].minlength = 1;
+  f.fields[0].maxlength = 140;
+  f.submit = p.t("Submit");
+  if (p.is_post()) {
+    p.fill(f);
+    p.length(f["message"], 1, 140);
+    if (f.valid()) {
+      storage::send_message(*p.app.db, p.user->id, recipient->id, f["message"].value,
+                            domain::now_us());
+      p.flash(p.t("Your message has been sent."));
+      return p.redirect(user_url(name));
+    }
+  }
+  auto d = p.form_data(f);
+  d.set("heading", domain::trf(p.locale, "Send Message to %(recipient)s", {{"recipient", name}}));
+  return p.render("form_page", p.t("Send Message"), d);
+}
+
+Response messages(Page& p) {
+  storage::mark_messages_read(*p.app.db, p.user->id, domain::now_us());
+  const int page = domain::parse_page(p.req.query_param("page"));
+  auto msgs =
+      storage::received_messages(*p.app.db, p.user->id, page, p.app.settings.posts_per_page);
+  mustache::data d;
+  d.set("heading", p.t("Messages"));
+  d.set("posts", p.post_rows(msgs.items, false));
+  d.set("pager", p.pager("/messages", page, msgs.has_more, true));
+  return p.render("list", "", d);
+}
+
+Response notifications(Page& p) {
+  double since = 0;
+  if (auto s = p.req.query_param("since")) {
+    try {
+      since = std::stod(*s);
+    } catch (...) {
+      since = 0;
+    }
+  }
+  json::array out;
+  for (const auto& n : storage::notifications_since(*p.app.db, p.user->id, since)) {
+    boost::system::error_code ec;
+    auto data = json::parse(n.payload_json, ec);
+    out.push_back(json::object{
+        {"name", n.name}, {"data", ec ? json::value() : data}, {"timestamp", n.timestamp}});
+  }
+  return p.finish(Response::json(out));
+}
+
+Response search(Page& p) {
+  const auto q = domain::trim(p.req.query_param("q").value_or(""));
+  if (q.empty()) return p.redirect("/explore");
+  const int page = domain::parse_page(p.req.query_param("page"));
+  const int per = p.app.settings.posts_per_page;
+  auto res = storage::search_posts(*p.app.db, q, page, per);
+  mustache::data d;
+  d.set("heading", p.t("Search Results"));
+  d.set("posts", p.post_rows(res.items, true));
+  d.set("pager", p.pager("/search?q=" + domain::url_encode(q), page,
+                         res.total > static_cast<std::int64_t>(page) * per));
+  return p.render("list", p.t("Search"), d);
+}
+
+Response export_posts(Page& p) {
+  const auto me = user_url(p.user->username);
+  if (!p.csrf_valid()) return p.redirect(me);
+  if (storage::task_in_progress(*p.app.db, p.user->id, "export_posts") ||
+      !storage::enqueue_task(*p.app.db, new_task_id(), "export_posts", p.t("Exporting posts..."),
+                             p.user->id, domain::now_us()))
+    p.flash(p.t("An export task is currently in progress"));
+  return p.redirect(me);
+}
+
+Response translate_text(Page& p) {
+  if (!p.csrf_valid()) throw ts::http::HttpError(400, json::object{{"error", "Bad Request"}});
+  json::value body;
+  try {
+    body = p.req.json();
+  } catch (const ts::http::HttpError&) {
+    return p.finish(Response::json(json::object{{"error", "Bad Request"}}, 400));
+  }
+  auto str = [&](const char* k) -> std::optional<std::string> {
+    if (!body.is_object()) return std::nullopt;
+    auto* v = body.as_object().if_contains(k);
+    if (!v || !v->is_string()) return std::nullopt;
+    return std::string(v->as_string());
+  };
+  auto text = str("text"), src = str("source_language"), dst = str("dest_language");
+  auto code_ok = [](const std::optional<std::string>& c) {
+    if (!c || c->empty() || c->size() > 10) return false;
+    for (char ch : *c)
+      if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-')) return false;
+    return true;
+  };
+  if (!text || text->size() > 1000 || !code_ok(src) || !code_ok(dst))
+    return p.finish(Response::json(
+        json::object{{"error", "Bad Request"},
+                     {"message", "text, source_language and dest_language are required"}},
+        400));
+  const auto& tr = p.app.settings.translator;
+  std::string result;
+  if (!tr.enabled()) {
+    result = p.t("Error: the translation service is not configured.");
+  } else if (!p.app.translate_by_user.take(std::to_string(p.user->id)).allowed) {
+    return p.finish(Response::json(json::object{{"error", "Too Many Requests"}}, 429));
+  } else {
+    auto t = translate(tr, *text, *src, *dst);
+    result = t ? *t : p.t("Error: the translation service failed.");
+  }
+  return p.finish(Response::json(json::object{{"text", result}}));
+}
+
+}  // namespace
+
+void register_social(Microblog& app, ts::http::Router& r) {
+  r.get("/send_message/{recipient}", page(app, true, send_message));
+  r.post("/send_message/{recipient}", page(app, true, send_message));
+  r.get("/messages", page(app, true, messages));
+  r.get("/notifications", page(app, true, notifications));
+  r.get("/search", page(app, true, search));
+  r.post("/export_posts", page(app, true, export_posts));
+  r.post("/translate", page(app, true, translate_text));
+}
+
+}  // namespace microblog::web
