@@ -1086,7 +1086,8 @@ bool Supervisor::stop_one(Component& c, const Out& out) {
     out(c.name + ": did not stop within " + std::to_string(c.stop_timeout.count()) + " s; killed");
     return false;
   }
-  out(c.name + ": SIGTERM → drained and exited (status " + std::to_string(c.last_exit) + ") in " +
+  out(c.name + ": SIG" + std::string(sigabbrev_np(c.stop_signal)) +
+      " → drained and exited (status " + std::to_string(c.last_exit) + ") in " +
       fmt_secs(seconds_since(t0)));
   return true;
 }
