@@ -1,0 +1,134 @@
+#include "shop/storage/cards.hpp"
+
+#include <boost/json.hpp>
+
+#include "shop/domain/timestamps.hpp"
+
+namespace shop::storage {
+namespace {
+constexpr const char* kSelect =
+    "SELECT id, user_id, email, name_on_card, customer_id, card_id, brand, last4, exp_month, "
+    "exp_year, address_city, address_country, address_state, address_zip FROM shop_cards ";
+
+SavedCard from_row(const ts::db::Row& r) {
+  SavedCard c;
+  c.id = r.get<std::int64_t>(0);
+  c.user_id = r.get<std::int64_t>(1);
+  c.email = r.get<std::optional<std::string>>(2);
+  c.name_on_card = r.get<std::optional<std::string>>(3);
+  c.customer_id = r.get<std::optional<std::string>>(4);
+  c.card_id = r.get<std::optional<std::string>>(5);
+  c.brand = r.get<std::string>(6);
+  c.last4 = r.get<std::optional<std::string>>(7);
+  c.exp_month = r.get<std::optional<int>>(8);
+  c.exp_year = r.get<std::optional<int>>(9);
+  c.address_city = r.get<std::optional<std::string>>(10);
+  c.address_country = r.get<std::optional<std::string>>(11);
+  c.address_state = r.get<std::optional<std::string>>(12);
+  c.address_zip = r.get<std::optional<std::string>>(13);
+  return c;
+}
+
+std::optional<SavedCard> first(const ts::db::Result& r) {
+  if (r.empty()) return std::nullopt;
+  return from_row(r[0]);
+}
+
+std::string pending_key(const std::string& last4) {
+  return "pending-card:" + last4;
+}
+}  // namespace
+
+std::vector<SavedCard> list_cards(ts::db::Pool& db, std::int64_t user_id) {
+  const auto result = db.query(std::string(kSelect) + "WHERE user_id = $1 ORDER BY id", {user_id});
+  std::vector<SavedCard> out;
+  out.reserve(result.size());
+  for (const auto& row : result) out.push_back(from_row(row));
+  return out;
+}
+
+std::optional<SavedCard> find_card(ts::db::Pool& db, std::int64_t id) {
+  return first(db.query(std::string(kSelect) + "WHERE id = $1", {id}));
+}
+
+std::optional<SavedCard> find_card_by_gateway_id(ts::db::Pool& db, std::int64_t user_id,
+                                                 const std::string& card_id) {
+  return first(
+      db.query(std::string(kSelect) + "WHERE user_id = $1 AND card_id = $2", {user_id, card_id}));
+}
+
+std::optional<SavedCard> find_card_by_last4(ts::db::Pool& db, std::int64_t user_id,
+                                            const std::string& last4) {
+  return first(
+      db.query(std::string(kSelect) + "WHERE user_id = $1 AND last4 = $2 ORDER BY id DESC LIMIT 1",
+               {user_id, last4}));
+}
+
+std::int64_t insert_card(ts::db::Connection& db, const SavedCard& c) {
+  return db
+      .query(
+          "INSERT INTO shop_cards (user_id, email, name_on_card, customer_id, card_id, brand, "
+          "last4, exp_month, exp_year, address_city, address_country, address_state, "
+          "address_zip, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
+          "$13, $14) RETURNING id",
+          {c.user_id, c.email, c.name_on_card, c.customer_id, c.card_id, c.brand, c.last4,
+           c.exp_month, c.exp_year, c.address_city, c.address_country, c.address_state,
+           c.address_zip, domain::format_db_timestamp(domain::now_timestamp())})
+      .scalar<std::int64_t>();
+}
+
+void update_card(ts::db::Pool& db, const SavedCard& c) {
+  db.query(
+      "UPDATE shop_cards SET name_on_card = $1, exp_month = $2, exp_year = $3, address_city = $4, "
+      "address_country = $5, address_state = $6, address_zip = $7 WHERE id = $8",
+      {c.name_on_card, c.exp_month, c.exp_year, c.address_city, c.address_country, c.address_state,
+       c.address_zip, c.id});
+}
+
+void delete_card(ts::db::Pool& db, std::int64_t id) {
+  db.query("DELETE FROM shop_cards WHERE id = $1", {id});
+}
+
+std::int64_t count_cards_of_customer(ts::db::Pool& db, const std::string& customer_id) {
+  return db.query("SELECT COUNT(*) FROM shop_cards WHERE customer_id = $1", {customer_id})
+      .scalar<std::int64_t>();
+}
+
+void remember_pending_card(ts::db::Pool& db, std::int64_t user_id, const PendingCard& card) {
+  const auto now = domain::format_db_timestamp(domain::now_timestamp());
+  const auto body = boost::json::serialize(boost::json::object{{"email", card.email},
+                                                               {"customer_id", card.customer_id},
+                                                               {"card_id", card.card_id},
+                                                               {"last4", card.last4}});
+  db.query(
+      "INSERT INTO shop_idempotency_keys (user_id, idempotency_key, request_hash, state, "
+      "response_status, response_body, created_at, updated_at) VALUES ($1, $2, 'pending-card', "
+      "'completed', 200, $3, $4, $4) ON CONFLICT (user_id, idempotency_key) DO UPDATE SET "
+      "response_body = excluded.response_body, updated_at = excluded.updated_at",
+      {user_id, pending_key(card.last4), body, now});
+}
+
+std::optional<PendingCard> find_pending_card(ts::db::Pool& db, std::int64_t user_id,
+                                             const std::string& last4) {
+  const auto r = db.query(
+      "SELECT response_body FROM shop_idempotency_keys WHERE user_id = $1 AND idempotency_key = "
+      "$2",
+      {user_id, pending_key(last4)});
+  if (r.empty()) return std::nullopt;
+  boost::system::error_code ec;
+  const auto v = boost::json::parse(r[0].get<std::string>(0), ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  const auto& o = v.as_object();
+  auto text = [&](const char* k) {
+    const auto* p = o.if_contains(k);
+    return p && p->is_string() ? std::string(p->get_string()) : std::string();
+  };
+  return PendingCard{text("email"), text("customer_id"), text("card_id"), text("last4")};
+}
+
+void forget_pending_card(ts::db::Pool& db, std::int64_t user_id, const std::string& last4) {
+  db.query("DELETE FROM shop_idempotency_keys WHERE user_id = $1 AND idempotency_key = $2",
+           {user_id, pending_key(last4)});
+}
+
+}  // namespace shop::storage
