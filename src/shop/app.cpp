@@ -4,6 +4,7 @@
 
 #include "platform/http/error.hpp"
 #include "shop/domain/sandbox_gateway.hpp"
+#include "shop/payments/stripe_gateway.hpp"
 #include "shop/storage/users.hpp"
 
 namespace shop {
@@ -50,9 +51,11 @@ Settings read_settings(ts::Config& cfg) {
 
 Shop::Shop(std::shared_ptr<ts::db::Pool> pool, Settings s)
     : db(std::move(pool)), settings(std::move(s)), signer(settings.secret_key) {
-  if (settings.payment_gateway == "stripe")
-    throw std::runtime_error(
-        "SHOP_PAYMENT_GATEWAY=stripe: the Stripe gateway is not in this build yet");
+  if (settings.payment_gateway == "stripe") {
+    gateway = payments::make_stripe_gateway(
+        {.secret_key = settings.stripe_secret_key, .api_base = settings.stripe_api_base});
+    return;
+  }
   gateway = std::make_unique<domain::SandboxGateway>();
 }
 
