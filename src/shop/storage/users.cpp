@@ -57,17 +57,52 @@ void set_password_hash(ts::db::Pool& db, std::int64_t id, std::string_view hash)
            {hash, id});
 }
 
+bool username_taken_by_other(ts::db::Pool& db, std::string_view username, std::int64_t exclude_id) {
+  return !db.query("SELECT 1 FROM shop_users WHERE username = $1 AND id <> $2",
+                   {username, exclude_id})
+              .empty();
+}
+
+bool email_taken_by_other(ts::db::Pool& db, std::string_view email, std::int64_t exclude_id) {
+  return !db.query("SELECT 1 FROM shop_users WHERE email = $1 AND email <> '' AND id <> $2",
+                   {email, exclude_id})
+              .empty();
+}
+
+bool update_user(ts::db::Pool& db, std::int64_t id, std::string_view username,
+                 std::string_view email, const std::optional<std::string>& password_hash) {
+  if (password_hash) {
+    return db.query(
+                 "UPDATE shop_users SET username = $1, email = $2, password_hash = $3, "
+                 "password_reset_required = 0 WHERE id = $4",
+                 {username, email, *password_hash, id})
+               .affected_rows() > 0;
+  }
+  return db.query("UPDATE shop_users SET username = $1, email = $2 WHERE id = $3",
+                  {username, email, id})
+             .affected_rows() > 0;
+}
+
+bool delete_user(ts::db::Pool& db, std::int64_t id) {
+  return db.query("DELETE FROM shop_users WHERE id = $1", {id}).affected_rows() > 0;
+}
+
 bool is_token_revoked(ts::db::Pool& db, const std::string& jti) {
   return !db.query("SELECT 1 FROM shop_revoked_tokens WHERE jti = $1", {jti}).empty();
 }
 
-void revoke_token(ts::db::Pool& db, const std::string& jti, std::int64_t user_id,
+bool revoke_token(ts::db::Pool& db, const std::string& jti, std::int64_t user_id,
                   const std::string& expires_at) {
   // A token revoked twice (a retried logout) is still just revoked.
-  db.query(
-      "INSERT INTO shop_revoked_tokens (jti, user_id, expires_at) VALUES ($1, $2, $3) ON CONFLICT "
-      "(jti) DO NOTHING",
-      {jti, user_id, expires_at});
+  return db.query(
+               "INSERT INTO shop_revoked_tokens (jti, user_id, expires_at) VALUES ($1, $2, $3) "
+               "ON CONFLICT (jti) DO NOTHING",
+               {jti, user_id, expires_at})
+             .affected_rows() > 0;
+}
+
+void purge_expired_revocations(ts::db::Pool& db, const std::string& now) {
+  db.query("DELETE FROM shop_revoked_tokens WHERE expires_at < $1", {now});
 }
 
 }  // namespace shop::storage
