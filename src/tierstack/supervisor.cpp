@@ -70,6 +70,11 @@ double metrics_total(std::uint16_t port) {
   std::string line;
   while (std::getline(in, line)) {
     if (line.rfind("http_requests_total", 0) != 0) continue;
+    // Only the traffic the app serves, not tierstack's and Prometheus's probes.
+    if (line.find("route=\"/readyz\"") != std::string::npos ||
+        line.find("route=\"/healthz\"") != std::string::npos ||
+        line.find("route=\"/metrics\"") != std::string::npos)
+      continue;
     const auto sp = line.rfind(' ');
     if (sp != std::string::npos) total += std::atof(line.c_str() + sp + 1);
   }
