@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "platform/db/pool.hpp"
@@ -21,6 +22,23 @@ struct Product {
 std::vector<Product> list_products(ts::db::Pool& db);
 std::optional<Product> find_product(ts::db::Pool& db, std::int64_t id);
 std::int64_t insert_product(ts::db::Connection& db, const Product& p);
+std::int64_t insert_product(ts::db::Pool& db, const Product& p);
+// False when no product has p.id.
+bool update_product(ts::db::Pool& db, const Product& p);
+// False when no product has that id. Orders keep their ordered_item text;
+// their product_id becomes NULL (schema: ON DELETE SET NULL).
+bool delete_product(ts::db::Pool& db, std::int64_t id);
 std::int64_t count_products(ts::db::Pool& db);
+
+// Case-insensitive substring search in name and description (the whole
+// catalogue when q is empty), id order, one page.
+struct ProductPage {
+  std::int64_t count = 0;  // all matches, not only this page
+  std::vector<Product> items;
+};
+ProductPage search_products(ts::db::Pool& db, std::string_view q, std::int64_t offset,
+                            std::int64_t limit);
+// q as a LIKE pattern matching it anywhere: %, _ and \ escaped (ESCAPE '\').
+std::string contains_pattern(std::string_view q);
 
 }  // namespace shop::storage
