@@ -1,41 +1,102 @@
+#include <CLI/CLI.hpp>
+
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <set>
 
 #include "platform/db/connection.hpp"
+#include "shop/app.hpp"
 #include "shop/commands/commands.hpp"
+#include "shop/commands/seed_data.hpp"
+#include "shop/media/store.hpp"
 #include "shop/storage/products.hpp"
 
 namespace shop::commands {
 
-// A small demo catalogue, so a fresh store shows something.
+namespace {
+
+// Writes the demo pictures that products refer to and the media directory
+// lacks (a new host sharing the database gets them too); returns how many.
+int write_demo_images(ts::db::Pool& db, const std::string& media_dir) {
+  std::set<std::string> used;
+  for (const auto& r : db.query("SELECT image FROM shop_products WHERE image IS NOT NULL"))
+    used.insert(r.get<std::string>(0));
+  int written = 0;
+  const auto& catalogue = demo_catalogue();
+  for (std::size_t i = 0; i < catalogue.size(); ++i) {
+    if (!used.count(catalogue[i].image)) continue;
+    const auto path = std::filesystem::path(media_dir) / catalogue[i].image;
+    if (std::filesystem::exists(path)) continue;
+    media::save_image_as(media_dir, catalogue[i].image, demo_image_png(i));
+    ++written;
+  }
+  return written;
+}
+
+}  // namespace
+
+// shop seed [--users N --orders M --seed S]: the demo catalogue when the
+// store has no products, then optionally a generated data set.
 int seed(ts::service::Context& ctx) {
+  CLI::App cli(
+      "Load the demo catalogue (33 products with pictures) when the store has no products, and "
+      "optionally a deterministic generated data set: users (each with an address and a saved "
+      "card), and orders spread over products, states and months. Generated users share the "
+      "password given by --password, stored as one argon2id hash computed once per run. Running "
+      "it again adds nothing that is already there.",
+      "shop seed");
+  LargeSetOptions o;
+  cli.add_option("--users", o.users, "generated users in total (with addresses and cards)")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{10'000'000}));
+  cli.add_option("--orders", o.orders, "generated orders in total")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{100'000'000}));
+  cli.add_option("--seed", o.seed, "random seed: the same seed gives the same data")
+      ->capture_default_str();
+  cli.add_option("--batch", o.batch, "rows per transaction")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}));
+  cli.add_option("--password", o.password, "password of every generated user (8+ characters)")
+      ->capture_default_str()
+      ->check([](const std::string& p) {
+        return p.size() >= 8 ? std::string() : std::string("at least 8 characters");
+      });
+  std::vector<std::string> args(ctx.args.rbegin(), ctx.args.rend());
+  try {
+    cli.parse(args);
+  } catch (const CLI::ParseError& e) {
+    return cli.exit(e) == 0 ? 0 : 2;
+  }
+
+  const auto started = std::chrono::steady_clock::now();
+  const auto media_dir = read_settings(ctx.cfg).media_dir;
+  const auto& catalogue = demo_catalogue();
   if (storage::count_products(*ctx.db) > 0) {
-    std::printf("shop seed: the catalogue already has products; nothing to do\n");
-    return 0;
+    std::printf("shop seed: the catalogue already has products; not adding the demo catalogue\n");
+  } else {
+    auto lease = ctx.db->acquire();
+    ts::db::Transaction tx(*lease);
+    for (const auto& it : catalogue)
+      storage::insert_product(tx.connection(),
+                              {0, it.name, it.description, it.cents, it.stock, it.image});
+    tx.commit();
+    std::printf("shop seed: %zu products added\n", catalogue.size());
   }
-  struct Item {
-    const char* name;
-    const char* description;
-    std::int64_t cents;
-    bool stock;
-  };
-  static const Item items[] = {
-      {"MacBook Pro", "Apple laptop with a 14-inch display.", 12499999, true},
-      {"Playstation 5", "Sony games console.", 3000000, false},
-      {"Bolt Headphones", "Wireless over-ear headphones.", 120099, true},
-      {"Computer Chairs", "Ergonomic office chair.", 599999, true},
-      {"Mechanical Keyboard", "Tenkeyless keyboard with brown switches.", 749900, true},
-      {"4K Monitor", "27-inch IPS display.", 2899900, false},
-  };
-  auto lease = ctx.db->acquire();
-  ts::db::Transaction tx(*lease);
-  int n = 0;
-  for (const auto& it : items) {
-    storage::insert_product(tx.connection(),
-                            {0, it.name, it.description, it.cents, it.stock, std::nullopt});
-    ++n;
+  const int images = write_demo_images(*ctx.db, media_dir);
+  if (images > 0) std::printf("shop seed: %d pictures written to %s\n", images, media_dir.c_str());
+
+  if (o.users > 0 || o.orders > 0) {
+    auto res = generate_large_set(*ctx.db, o, [](std::string_view line) {
+      std::printf("shop seed: %.*s\n", static_cast<int>(line.size()), line.data());
+      std::fflush(stdout);
+    });
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    std::printf(
+        "shop seed: added %lld users, %lld addresses, %lld cards, %lld orders in %.1f s\n",
+        static_cast<long long>(res.users_added), static_cast<long long>(res.addresses_added),
+        static_cast<long long>(res.cards_added), static_cast<long long>(res.orders_added), secs);
   }
-  tx.commit();
-  std::printf("shop seed: %d products added\n", n);
   return 0;
 }
 

@@ -1,0 +1,489 @@
+#include "shop/commands/seed_data.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <stdexcept>
+
+#include "platform/auth/password.hpp"
+#include "platform/db/connection.hpp"
+#include "shop/domain/timestamps.hpp"
+
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#define STB_IMAGE_WRITE_STATIC
+#define STBI_WRITE_NO_STDIO
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#endif
+#include <stb/stb_image_write.h>
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+
+namespace shop::commands {
+namespace {
+
+std::string slug(std::string_view name) {
+  std::string out;
+  for (char c : name) {
+    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+      out.push_back(c);
+    } else if (c >= 'A' && c <= 'Z') {
+      out.push_back(static_cast<char>(c - 'A' + 'a'));
+    } else if (!out.empty() && out.back() != '-') {
+      out.push_back('-');
+    }
+    if (out.size() >= 60) break;
+  }
+  while (!out.empty() && out.back() == '-') out.pop_back();
+  return out;
+}
+
+// SplitMix64: a tiny generator whose output is fixed by its definition, so
+// the data set is the same with every compiler and standard library.
+struct Rng {
+  std::uint64_t state;
+  Rng(std::uint64_t seed, std::uint64_t stream, std::uint64_t index)
+      : state(seed * 0x9E3779B97F4A7C15ULL ^ (stream << 56) ^ (index * 0xD1B54A32D192ED03ULL)) {
+    next();
+  }
+  std::uint64_t next() {
+    std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+  }
+  std::uint64_t below(std::uint64_t n) { return next() % n; }
+  template <class T, std::size_t N>
+  const T& pick(const std::array<T, N>& a) {
+    return a[below(N)];
+  }
+  std::string digits(int n) {
+    std::string s;
+    for (int i = 0; i < n; ++i) s.push_back(static_cast<char>('0' + below(10)));
+    if (s[0] == '0') s[0] = static_cast<char>('1' + below(9));
+    return s;
+  }
+};
+
+enum Stream : std::uint64_t { kUser = 1, kOrder = 2 };
+
+constexpr std::array<std::string_view, 32> kFirst = {
+    "Cynthia", "Leslie",   "James",   "Maria",     "Robert",  "Linda",  "Michael", "Patricia",
+    "David",   "Jennifer", "William", "Elizabeth", "Richard", "Susan",  "Joseph",  "Jessica",
+    "Thomas",  "Sarah",    "Charles", "Karen",     "Daniel",  "Nancy",  "Matthew", "Lisa",
+    "Anthony", "Betty",    "Mark",    "Sandra",    "Steven",  "Ashley", "Paul",    "Emily"};
+constexpr std::array<std::string_view, 32> kLast = {
+    "Kelly",  "Wyatt",    "Smith",  "Johnson",  "Brown",  "Garcia", "Miller",  "Davis",
+    "Wilson", "Anderson", "Taylor", "Thomas",   "Moore",  "Martin", "Jackson", "White",
+    "Harris", "Clark",    "Lewis",  "Robinson", "Walker", "Young",  "Allen",   "King",
+    "Wright", "Scott",    "Torres", "Nguyen",   "Hill",   "Flores", "Green",   "Adams"};
+constexpr std::array<std::string_view, 16> kStreet = {
+    "Andrew Court", "David Groves", "Maple Street", "Oak Avenue", "Pine Road",  "Cedar Lane",
+    "Elm Drive",    "Lake View",    "Hill Crest",   "River Walk", "Park Place", "Sunset Boulevard",
+    "Mill Run",     "Forest Glen",  "Bay Point",    "Meadow Way"};
+constexpr std::array<std::string_view, 16> kCityStem = {
+    "Brianna", "Courtney", "Green", "West",   "North", "Lake", "Spring",   "Fair",
+    "Oak",     "River",    "Mill",  "Bright", "Clear", "Rock", "Pleasant", "Maple"};
+constexpr std::array<std::string_view, 8> kCityEnd = {"mouth", "ville", "field", "ton",
+                                                      "burg",  "port",  "side",  " City"};
+constexpr std::array<std::string_view, 50> kStates = {
+    "Alabama",       "Alaska",      "Arizona",        "Arkansas",      "California",
+    "Colorado",      "Connecticut", "Delaware",       "Florida",       "Georgia",
+    "Hawaii",        "Idaho",       "Illinois",       "Indiana",       "Iowa",
+    "Kansas",        "Kentucky",    "Louisiana",      "Maine",         "Maryland",
+    "Massachusetts", "Michigan",    "Minnesota",      "Mississippi",   "Missouri",
+    "Montana",       "Nebraska",    "Nevada",         "New Hampshire", "New Jersey",
+    "New Mexico",    "New York",    "North Carolina", "North Dakota",  "Ohio",
+    "Oklahoma",      "Oregon",      "Pennsylvania",   "Rhode Island",  "South Carolina",
+    "South Dakota",  "Tennessee",   "Texas",          "Utah",          "Vermont",
+    "Virginia",      "Washington",  "West Virginia",  "Wisconsin",     "Wyoming"};
+
+constexpr const char* kSeedDomain = "@seed.example.com";
+constexpr std::int64_t kUserNumberBase = 1000;
+
+// "(…$1…$k),(…)" for `rows` rows of `cols` parameters.
+std::string values_sql(std::size_t rows, std::size_t cols) {
+  std::string out;
+  std::size_t n = 1;
+  for (std::size_t r = 0; r < rows; ++r) {
+    out += r ? ",(" : "(";
+    for (std::size_t c = 0; c < cols; ++c) {
+      if (c) out += ',';
+      out += '$' + std::to_string(n++);
+    }
+    out += ')';
+  }
+  return out;
+}
+
+using domain::Timestamp;
+
+Timestamp base_time() {
+  using namespace std::chrono;
+  return time_point_cast<microseconds>(sys_days(year(2024) / June / 30) + hours(12));
+}
+
+std::string plain_datetime(Timestamp t) {
+  // "YYYY-MM-DD HH:MM:SS", the original's delivered_at text for generated rows.
+  auto s = domain::format_db_timestamp(t);  // 2021-06-29T16:03:10.030860Z
+  s = s.substr(0, 19);
+  s[10] = ' ';
+  return s;
+}
+
+struct SeedUser {
+  std::int64_t id = 0, address_id = 0;
+  std::string name, phone, house_no, landmark, city, state, pin, last4;
+};
+
+struct UserRow {
+  std::string first, last, username, email, name;
+  std::string phone, pin, house_no, landmark, city, state;
+  std::string brand, last4;
+  int exp_month = 1, exp_year = 2030;
+  std::string customer_id, card_id;
+};
+
+UserRow make_user(std::uint64_t seed, std::int64_t i) {
+  Rng r(seed, kUser, static_cast<std::uint64_t>(i));
+  UserRow u;
+  u.first = r.pick(kFirst);
+  u.last = r.pick(kLast);
+  u.username = std::string(1, u.first[0]) + u.last + std::to_string(kUserNumberBase + i);
+  u.email = u.username;
+  for (auto& c : u.email) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  u.email += kSeedDomain;
+  u.name = u.first + " " + u.last;
+  u.phone = r.digits(10);
+  u.pin = r.digits(6);
+  u.house_no = std::to_string(1 + r.below(99998));
+  u.landmark = std::string(r.pick(kStreet));
+  u.city = std::string(r.pick(kCityStem)) + std::string(r.pick(kCityEnd));
+  u.state = std::string(r.pick(kStates));
+  const bool visa = r.below(3) != 0;
+  u.brand = visa ? "visa" : "mastercard";
+  u.last4 = r.digits(4);
+  u.exp_month = 1 + static_cast<int>(r.below(12));
+  u.exp_year = 2026 + static_cast<int>(r.below(6));
+  char hex[33];
+  std::snprintf(hex, sizeof hex, "%016llx%016llx", static_cast<unsigned long long>(r.next()),
+                static_cast<unsigned long long>(r.next()));
+  u.customer_id = std::string("cus_seed") + std::string(hex, 14);
+  u.card_id = std::string("card_seed") + hex;
+  return u;
+}
+
+std::int64_t count_seed_users(ts::db::Pool& db) {
+  return db
+      .query("SELECT COUNT(*) FROM shop_users WHERE email LIKE $1",
+             {std::string("%") + kSeedDomain})
+      .scalar<std::int64_t>();
+}
+
+void add_users(ts::db::Pool& db, const LargeSetOptions& o, LargeSetResult& res,
+               const std::function<void(std::string_view)>& progress) {
+  const std::int64_t have = count_seed_users(db);
+  if (have >= o.users) {
+    progress("users: " + std::to_string(have) + " generated users already there");
+    return;
+  }
+  const std::string hash = ts::auth::hash_password(o.password);
+  const auto date_joined = domain::format_db_timestamp(base_time() - std::chrono::hours(24 * 800));
+  constexpr std::size_t kRowsPerStatement = 250;
+  for (std::int64_t start = have; start < o.users;) {
+    const std::int64_t end = std::min<std::int64_t>(o.users, start + std::int64_t(o.batch));
+    auto lease = db.acquire();
+    ts::db::Transaction tx(*lease);
+    for (std::int64_t s = start; s < end; s += kRowsPerStatement) {
+      const std::int64_t e = std::min<std::int64_t>(end, s + kRowsPerStatement);
+      std::vector<UserRow> rows;
+      for (std::int64_t i = s; i < e; ++i) rows.push_back(make_user(o.seed, i));
+      ts::db::Params p;
+      for (const auto& u : rows) {
+        p.insert(p.end(), {u.username, u.email, hash, 0, 1, 0, date_joined, 0});
+      }
+      const auto ids = tx.query(
+          "INSERT INTO shop_users (username, email, password_hash, is_staff, is_active, "
+          "is_superuser, date_joined, password_reset_required) VALUES " +
+              values_sql(rows.size(), 8) + " RETURNING id, username",
+          p);
+      std::map<std::string, std::int64_t> id_of;
+      for (const auto& row : ids) id_of[row.get<std::string>(1)] = row.get<std::int64_t>(0);
+
+      ts::db::Params a, c;
+      for (const auto& u : rows) {
+        const auto uid = id_of.at(u.username);
+        a.insert(a.end(), {uid, u.name, u.phone, u.pin, u.house_no, u.landmark, u.city, u.state});
+        c.insert(c.end(), {uid, u.email, u.name, u.customer_id, u.card_id, u.brand, u.last4,
+                           u.exp_month, u.exp_year, u.city, "USA", u.state, u.pin, date_joined});
+      }
+      tx.query(
+          "INSERT INTO shop_addresses (user_id, name, phone_number, pin_code, house_no, landmark, "
+          "city, state) VALUES " +
+              values_sql(rows.size(), 8),
+          a);
+      tx.query(
+          "INSERT INTO shop_cards (user_id, email, name_on_card, customer_id, card_id, brand, "
+          "last4, exp_month, exp_year, address_city, address_country, address_state, "
+          "address_zip, created_at) VALUES " +
+              values_sql(rows.size(), 14),
+          c);
+      res.users_added += static_cast<std::int64_t>(rows.size());
+      res.addresses_added += static_cast<std::int64_t>(rows.size());
+      res.cards_added += static_cast<std::int64_t>(rows.size());
+    }
+    tx.commit();
+    progress("users: " + std::to_string(end) + "/" + std::to_string(o.users));
+    start = end;
+  }
+}
+
+std::vector<SeedUser> load_seed_users(ts::db::Pool& db) {
+  const auto rows = db.query(
+      "SELECT u.id, u.email, a.id, a.name, a.phone_number, a.house_no, a.landmark, a.city, "
+      "a.state, a.pin_code, c.last4 FROM shop_users u "
+      "JOIN shop_addresses a ON a.user_id = u.id "
+      "LEFT JOIN shop_cards c ON c.user_id = u.id "
+      "WHERE u.email LIKE $1 ORDER BY u.id, a.id",
+      {std::string("%") + kSeedDomain});
+  // Index by the number in the user name, so row i means the same user no
+  // matter in which order the database handed out ids.
+  std::map<std::int64_t, SeedUser> by_number;
+  for (const auto& r : rows) {
+    const auto email = r.get<std::string>(1);
+    const auto at = email.find('@');
+    std::size_t d = at;
+    while (d > 0 && std::isdigit(static_cast<unsigned char>(email[d - 1]))) --d;
+    const auto number = std::stoll(email.substr(d, at - d)) - kUserNumberBase;
+    if (by_number.count(number)) continue;  // first address only
+    SeedUser u;
+    u.id = r.get<std::int64_t>(0);
+    u.address_id = r.get<std::int64_t>(2);
+    u.name = r.get<std::string>(3);
+    u.phone = r.get<std::string>(4);
+    u.house_no = r.get<std::string>(5);
+    u.landmark = r.get<std::string>(6);
+    u.city = r.get<std::string>(7);
+    u.state = r.get<std::string>(8);
+    u.pin = r.get<std::string>(9);
+    u.last4 = r.get<std::optional<std::string>>(10).value_or("4242");
+    by_number.emplace(number, std::move(u));
+  }
+  std::vector<SeedUser> out;
+  out.reserve(by_number.size());
+  for (auto& [n, u] : by_number) out.push_back(std::move(u));
+  return out;
+}
+
+struct SeedProduct {
+  std::int64_t id, cents;
+  std::string name;
+};
+
+void add_orders(ts::db::Pool& db, const LargeSetOptions& o, LargeSetResult& res,
+                const std::function<void(std::string_view)>& progress) {
+  const std::int64_t have =
+      db.query("SELECT COUNT(*) FROM shop_orders WHERE idempotency_key LIKE 'seed-%'")
+          .scalar<std::int64_t>();
+  if (have >= o.orders) {
+    progress("orders: " + std::to_string(have) + " generated orders already there");
+    return;
+  }
+  std::vector<SeedProduct> products;
+  for (const auto& r : db.query("SELECT id, price_cents, name FROM shop_products ORDER BY id"))
+    products.push_back({r.get<std::int64_t>(0), r.get<std::int64_t>(1), r.get<std::string>(2)});
+  if (products.empty()) throw std::runtime_error("orders need products: the catalogue is empty");
+  const auto users = load_seed_users(db);
+  if (users.empty()) throw std::runtime_error("orders need generated users: pass --users N");
+
+  constexpr std::size_t kRowsPerStatement = 200;
+  constexpr std::size_t kCols = 22;
+  const auto base = base_time();
+  for (std::int64_t start = have; start < o.orders;) {
+    const std::int64_t end = std::min<std::int64_t>(o.orders, start + std::int64_t(o.batch));
+    auto lease = db.acquire();
+    ts::db::Transaction tx(*lease);
+    for (std::int64_t s = start; s < end; s += kRowsPerStatement) {
+      const std::int64_t e = std::min<std::int64_t>(end, s + kRowsPerStatement);
+      ts::db::Params p;
+      p.reserve(static_cast<std::size_t>(e - s) * kCols);
+      for (std::int64_t i = s; i < e; ++i) {
+        Rng r(o.seed, kOrder, static_cast<std::uint64_t>(i));
+        const auto& u = users[r.below(users.size())];
+        const auto& pr = products[r.below(products.size())];
+        const bool paid = r.below(2) == 0;
+        const bool delivered = r.below(2) == 0;
+        // Spread over the two years before the base date, to the second.
+        const auto created = base - std::chrono::seconds(r.below(730ULL * 24 * 3600));
+        const auto paid_at = created + std::chrono::seconds(30 + r.below(600));
+        const auto delivered_at = created + std::chrono::hours(48 + r.below(24 * 8));
+        const std::string address =
+            u.house_no + " " + u.landmark + ", " + u.city + ", " + u.state + " " + u.pin;
+        p.insert(p.end(),
+                 {u.id,
+                  u.name,
+                  pr.name,
+                  pr.id,
+                  u.last4,
+                  address,
+                  u.address_id,
+                  u.name,
+                  u.phone,
+                  u.house_no,
+                  u.landmark,
+                  u.city,
+                  u.state,
+                  u.pin,
+                  paid ? 1 : 0,
+                  paid ? ts::db::Value(domain::format_db_timestamp(paid_at)) : ts::db::Value(),
+                  pr.cents,
+                  delivered ? 1 : 0,
+                  delivered ? ts::db::Value(plain_datetime(delivered_at)) : ts::db::Value(),
+                  paid ? ts::db::Value("ch_seed" + std::to_string(i)) : ts::db::Value(),
+                  "seed-" + std::to_string(i),
+                  domain::format_db_timestamp(created)});
+      }
+      tx.query(
+          "INSERT INTO shop_orders (user_id, name, ordered_item, product_id, card_number, "
+          "address, address_id, shipping_name, shipping_phone_number, shipping_house_no, "
+          "shipping_landmark, shipping_city, shipping_state, shipping_pin_code, paid_status, "
+          "paid_at, total_price_cents, is_delivered, delivered_at, charge_id, idempotency_key, "
+          "created_at) VALUES " +
+              values_sql(static_cast<std::size_t>(e - s), kCols),
+          p);
+      res.orders_added += e - s;
+    }
+    tx.commit();
+    progress("orders: " + std::to_string(end) + "/" + std::to_string(o.orders));
+    start = end;
+  }
+}
+
+}  // namespace
+
+const std::vector<DemoProduct>& demo_catalogue() {
+  struct Item {
+    const char* name;
+    const char* description;
+    std::int64_t cents;
+    bool stock;
+  };
+  static const Item items[] = {
+      {"MacBook Pro", "Apple laptop with a 14-inch Liquid Retina XDR display, M1 Pro chip.",
+       12499999, true},
+      {"Playstation 5", "Sony's games console with an ultra-high speed SSD.", 3000000, false},
+      {"Bolt Headphones", "Wireless over-ear headphones with 30 hours of battery.", 120099, true},
+      {"Computer Chairs", "Ergonomic office chair with lumbar support.", 599999, true},
+      {"Apple Watch Series 7", "Always-on Retina display, blood oxygen sensor.", 3999999, true},
+      {"Ghost Recon Wildlands", "Open-world tactical shooter for PS4.", 122499, false},
+      {"Sony WH-1000XM4", "Noise cancelling wireless headphones.", 2499000, true},
+      {"Kindle Paperwhite", "Waterproof e-reader with a 6.8-inch display.", 1399900, false},
+      {"Samsung Galaxy S21", "5G smartphone, 8 GB RAM, 128 GB storage.", 6999900, false},
+      {"iPad Air", "10.9-inch tablet with the A14 Bionic chip.", 5490000, true},
+      {"Nintendo Switch", "Hybrid console for the home and on the go.", 2999900, false},
+      {"Xbox Series X", "Microsoft's fastest console, 1 TB SSD.", 4999000, false},
+      {"Canon EOS 1500D", "24.1 MP DSLR camera with an 18-55 mm lens.", 3499900, false},
+      {"GoPro HERO9", "5K action camera, waterproof to 10 m.", 3749000, true},
+      {"Dell UltraSharp 27 Monitor", "27-inch 4K USB-C monitor.", 4299900, false},
+      {"Mechanical Keyboard", "Tenkeyless keyboard with brown switches.", 749900, true},
+      {"Amazon Echo Dot", "Smart speaker with Alexa.", 349900, false},
+      {"Fitbit Charge 5", "Fitness tracker with stress management tools.", 1499900, false},
+      {"JBL Flip 5", "Portable waterproof Bluetooth speaker.", 899900, true},
+      {"Seagate 2TB External Hard Drive", "Portable USB 3.0 drive.", 549900, false},
+      {"SanDisk 128GB USB Flash Drive", "USB 3.1 flash drive, up to 150 MB/s.", 129900, false},
+      {"Logitech G305 Lightspeed Wireless Gaming Mouse (Various Colors)",
+       "HERO sensor, 12,000 DPI, 250 hours on one AA battery.", 416335, true},
+      {"Anker PowerCore 20000", "High-capacity power bank.", 399900, false},
+      {"TP-Link Archer AX50", "Wi-Fi 6 dual-band router.", 899900, false},
+      {"Philips Hue Starter Kit", "Three colour bulbs and a bridge.", 1299900, false},
+      {"Standing Desk", "Electric height-adjustable desk, 140 x 70 cm.", 2499900, true},
+      {"Logitech C920 Webcam", "Full HD 1080p webcam with stereo audio.", 699500, false},
+      {"Govee Bluetooth RGB LED Light Strips: 66.5' $14, 100'",
+       "App-controlled colour-changing LED strips.", 208168, true},
+      {"Samsung 980 PRO 1TB SSD", "PCIe 4.0 NVMe internal SSD.", 1199900, false},
+      {"Portable Projector", "1080p mini projector with HDMI.", 1599900, false},
+      {"Electric Kettle", "1.7 litre stainless steel kettle.", 189900, true},
+      {"Smart LED Bulb", "Wi-Fi bulb, 16 million colours.", 79900, false},
+      {"Noise Cancelling Earbuds", "True wireless earbuds with ANC.", 999900, true},
+  };
+  static const std::vector<DemoProduct> catalogue = [] {
+    std::vector<DemoProduct> out;
+    for (const auto& it : items)
+      out.push_back({it.name, it.description, it.cents, it.stock, slug(it.name) + ".png"});
+    return out;
+  }();
+  return catalogue;
+}
+
+std::string demo_image_png(std::size_t index) {
+  constexpr int kSize = 256;
+  std::vector<unsigned char> px(kSize * kSize * 3);
+  // Two colours from the index (golden-angle hues), a vertical gradient
+  // between them, and one of four shapes in a lighter tint.
+  auto hue = [](double h, double& r, double& g, double& b) {
+    h = std::fmod(h, 1.0) * 6.0;
+    const double x = 1.0 - std::fabs(std::fmod(h, 2.0) - 1.0);
+    const int i = static_cast<int>(h);
+    const double v[6][3] = {{1, x, 0}, {x, 1, 0}, {0, 1, x}, {0, x, 1}, {x, 0, 1}, {1, 0, x}};
+    r = v[i][0], g = v[i][1], b = v[i][2];
+  };
+  double r1, g1, b1, r2, g2, b2;
+  hue(index * 0.61803398875, r1, g1, b1);
+  hue(index * 0.61803398875 + 0.15, r2, g2, b2);
+  const int shape = static_cast<int>(index % 4);
+  for (int y = 0; y < kSize; ++y) {
+    for (int x = 0; x < kSize; ++x) {
+      const double t = y / double(kSize - 1);
+      double r = (r1 * (1 - t) + r2 * t) * 0.55 + 0.2;
+      double g = (g1 * (1 - t) + g2 * t) * 0.55 + 0.2;
+      double b = (b1 * (1 - t) + b2 * t) * 0.55 + 0.2;
+      const int dx = x - kSize / 2, dy = y - kSize / 2;
+      bool inside = false;
+      switch (shape) {
+        case 0:
+          inside = dx * dx + dy * dy < 70 * 70;
+          break;  // circle
+        case 1:
+          inside = std::abs(dx) < 64 && std::abs(dy) < 64;
+          break;  // square
+        case 2:
+          inside = std::abs(dx) + std::abs(dy) < 84;
+          break;  // diamond
+        case 3:
+          inside = dy > -70 && dy < 60 && std::abs(dx) * 2 < dy + 70;
+          break;  // triangle
+      }
+      if (inside) r = r * 0.3 + 0.7, g = g * 0.3 + 0.7, b = b * 0.3 + 0.7;
+      auto* p = &px[(y * kSize + x) * 3];
+      p[0] = static_cast<unsigned char>(std::lround(r * 255));
+      p[1] = static_cast<unsigned char>(std::lround(g * 255));
+      p[2] = static_cast<unsigned char>(std::lround(b * 255));
+    }
+  }
+  std::string out;
+  auto sink = [](void* ctx, void* data, int size) {
+    static_cast<std::string*>(ctx)->append(static_cast<const char*>(data),
+                                           static_cast<std::size_t>(size));
+  };
+  if (!stbi_write_png_to_func(sink, &out, kSize, kSize, 3, px.data(), kSize * 3))
+    throw std::runtime_error("PNG encoding failed");
+  return out;
+}
+
+LargeSetResult generate_large_set(ts::db::Pool& db, const LargeSetOptions& options,
+                                  const std::function<void(std::string_view)>& progress) {
+  LargeSetResult res;
+  if (options.users > 0) add_users(db, options, res, progress);
+  if (options.orders > 0) add_orders(db, options, res, progress);
+  return res;
+}
+
+}  // namespace shop::commands
