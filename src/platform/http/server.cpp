@@ -115,14 +115,6 @@ struct Server::Impl {
     const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
     if (opt.io_threads == 0) opt.io_threads = cores;
     if (opt.worker_threads == 0) opt.worker_threads = std::max(8u, 4 * cores);
-    for (auto* route : router.routes()) {
-      route->stats = registry.route(route->pattern, method_name(route->method));
-      if (route->options.rate_limit) {
-        const auto& rule = *route->options.rate_limit;
-        auto& l = limiters[rule.name];
-        if (!l) l = std::make_unique<RateLimiter>(rule.per_second, rule.burst);
-      }
-    }
     for (std::size_t i = 0; i < kMethodCount; ++i)
       unmatched_stats[i] = registry.route("unmatched", method_name(static_cast<Method>(i)));
     healthz_stats = registry.route("/healthz", "GET");
@@ -146,6 +138,17 @@ struct Server::Impl {
   }
 
   void start() {
+    // Routes may be added after construction (the service runner builds the
+    // server first, then lets the app register); bind their metrics and
+    // rate limiters now, when the route set is final.
+    for (auto* route : router.routes()) {
+      route->stats = registry.route(route->pattern, method_name(route->method));
+      if (route->options.rate_limit) {
+        const auto& rule = *route->options.rate_limit;
+        auto& l = limiters[rule.name];
+        if (!l) l = std::make_unique<RateLimiter>(rule.per_second, rule.burst);
+      }
+    }
     for (unsigned i = 0; i < opt.io_threads; ++i) contexts.push_back(std::make_unique<Context>());
     Endpoint ep = opt.listen;
     for (auto& c : contexts) {
@@ -376,14 +379,22 @@ struct Server::Impl {
     } catch (const HttpError& e) {
       res = e.to_response();
     } catch (const std::exception& e) {
-      log::error("unhandled exception",
-                 {{"request_id", req.request_id},
-                  {"route", match.route ? match.route->pattern : "unmatched"},
-                  {"method", req.method_text},
-                  {"error", e.what()}});
-      res = Response::json(
-          boost::json::object{{"detail", "Internal server error."}, {"request_id", req.request_id}},
-          500);
+      if (auto mapped = exception_mapper ? exception_mapper(e) : std::nullopt) {
+        // A known, temporary condition (e.g. the database is away).
+        log::warn(
+            "request failed",
+            {{"request_id", req.request_id}, {"status", mapped->status}, {"error", e.what()}});
+        res = std::move(*mapped);
+      } else {
+        log::error("unhandled exception",
+                   {{"request_id", req.request_id},
+                    {"route", match.route ? match.route->pattern : "unmatched"},
+                    {"method", req.method_text},
+                    {"error", e.what()}});
+        res = Response::json(boost::json::object{{"detail", "Internal server error."},
+                                                 {"request_id", req.request_id}},
+                             500);
+      }
     }
     if (!builtin) {
       apply_cors(req, res, match);

@@ -73,6 +73,11 @@ TEST_P(ShopService, ServeAppliesPendingMigrationsAndIsReady) {
   EXPECT_EQ(http(svc->port(), "GET", "/api/products/").body, "[]");
   EXPECT_EQ(http(svc->monitor_port(), "GET", "/readyz").status, 200);
   auto metrics = http(svc->monitor_port(), "GET", "/metrics").body;
+  // App routes registered by setup are counted under their template.
+  EXPECT_NE(
+      metrics.find("http_requests_total{route=\"/api/products/\",method=\"GET\",status=\"200\"} 1"),
+      std::string::npos)
+      << metrics;
   for (const char* name :
        {"db_pool_connections{state=\"in_use\"}", "db_pool_connections{state=\"idle\"}",
         "db_pool_max_connections", "db_pool_waiting"})
@@ -176,15 +181,23 @@ TEST(ShopPostgres, ReadinessFollowsTheDatabaseAndRecoversWithoutARestart) {
   OwnPgCluster cluster;
   auto svc = std::make_unique<Service>(shop_bin(), "SHOP", std::vector<std::string>{"serve"},
                                        shop_env(cluster.url()));
-  ASSERT_EQ(http(svc->port(), "GET", "/api/products/").status, 200);
+  auto reg = http(svc->port(), "POST", "/account/register/",
+                  R"({"username":"pat","email":"pat@example.com","password":"a-long-password"})");
+  ASSERT_EQ(reg.status, 200) << reg.body;
+  const std::string token = std::string(boost::json::parse(reg.body).at("token").as_string());
+  const std::map<std::string, std::string> auth{{"Authorization", "Bearer " + token}};
+  ASSERT_EQ(http(svc->port(), "GET", "/account/all-address-details/", "", auth).status, 200);
   ASSERT_EQ(http(svc->monitor_port(), "GET", "/readyz").status, 200);
 
   cluster.halt();
   EXPECT_EQ(http(svc->monitor_port(), "GET", "/readyz").status, 503);
-  // A request that needs the database fails cleanly (5xx JSON, no crash).
-  auto down = http(svc->port(), "GET", "/api/products/");
-  EXPECT_GE(down.status, 500);
+  // A request that needs the database fails cleanly: 503 JSON with Retry-After.
+  auto down = http(svc->port(), "GET", "/account/all-address-details/", "", auth);
+  EXPECT_EQ(down.status, 503) << down.body;
   EXPECT_EQ(down.header("content-type"), "application/json");
+  EXPECT_EQ(down.header("retry-after"), "1");
+  // The cached public catalogue keeps answering.
+  EXPECT_EQ(http(svc->port(), "GET", "/api/products/").status, 200);
 
   cluster.start();
   bool ready = false;
@@ -193,6 +206,6 @@ TEST(ShopPostgres, ReadinessFollowsTheDatabaseAndRecoversWithoutARestart) {
     if (!ready) std::this_thread::sleep_for(100ms);
   }
   EXPECT_TRUE(ready);
-  EXPECT_EQ(http(svc->port(), "GET", "/api/products/").status, 200);
+  EXPECT_EQ(http(svc->port(), "GET", "/account/all-address-details/", "", auth).status, 200);
   EXPECT_TRUE(svc->process().running());
 }
