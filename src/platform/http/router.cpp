@@ -154,8 +154,13 @@ Router::Match Router::match(Method method, std::string_view path, std::string_vi
         return m;
       }
     }
-    m.kind = Match::not_found;
     m.params.clear();
+    if (fallback_) {
+      m.kind = Match::found;
+      m.route = fallback_.get();
+      return m;
+    }
+    m.kind = Match::not_found;
     return m;
   }
   const auto idx = static_cast<std::size_t>(method);
@@ -179,9 +184,15 @@ Router::Match Router::match(Method method, std::string_view path, std::string_vi
   return m;
 }
 
+void Router::set_fallback(Handler handler, RouteOptions options) {
+  fallback_ = std::make_unique<Route>(
+      Route{Method::get, "unmatched", std::move(handler), std::move(options)});
+}
+
 std::vector<Route*> Router::routes() {
   std::vector<Route*> out;
   for (auto& r : routes_) out.push_back(r.get());
+  if (fallback_) out.push_back(fallback_.get());
   return out;
 }
 

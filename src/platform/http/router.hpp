@@ -76,6 +76,11 @@ class Router {
     return add(Method::del, p, std::move(h), o);
   }
 
+  // Answers requests for paths no route matches (instead of the JSON 404),
+  // e.g. an HTML "page not found" for a server-rendered app. It runs through
+  // the whole middleware chain; its metrics label is "unmatched".
+  void set_fallback(Handler handler, RouteOptions options = {});
+
   struct Match {
     enum Kind { found, not_found, method_not_allowed, redirect, bad_path } kind = not_found;
     const Route* route = nullptr;
@@ -98,6 +103,7 @@ class Router {
   TrailingSlash policy_;
   std::unique_ptr<Node> root_;
   std::vector<std::unique_ptr<Route>> routes_;
+  std::unique_ptr<Route> fallback_;
 };
 
 // Percent-decodes one path segment; nullopt on a bad escape or a NUL byte.
