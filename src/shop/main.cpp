@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
     shop::api::register_addresses(*shop, ctx.router);
     shop::api::register_payments(*shop, ctx.router);
     shop::api::register_orders(*shop, ctx.router);
+    shop::api::register_reports(*shop, ctx.router);
     ctx.server->set_authenticator([](ts::http::Request& req) { shop::authenticate(*shop, req); });
   };
   app.commands["seed"] = {"load the demo catalogue (when the store has no products)",
@@ -35,5 +36,9 @@ int main(int argc, char** argv) {
   app.commands["create-admin"] = {
       "create a staff account (--username, --email; password from stdin)",
       shop::commands::create_admin};
+  app.commands["report"] = {"business reports: counts, states, products, revenue",
+                            shop::commands::report};
+  app.commands["import-django"] = {"import the original store's database (--from URL)",
+                                   shop::commands::import_django};
   return ts::service::run(app, argc, argv);
 }

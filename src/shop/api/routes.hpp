@@ -12,5 +12,6 @@ void register_accounts(Shop& shop,
 void register_addresses(Shop& shop, ts::http::Router& router);  // /account/ addresses
 void register_payments(Shop& shop, ts::http::Router& router);   // /payments/, saved cards, checkout
 void register_orders(Shop& shop, ts::http::Router& router);     // /account/ orders
+void register_reports(Shop& shop, ts::http::Router& router);    // /api/reports/ (admins)
 
 }  // namespace shop::api
