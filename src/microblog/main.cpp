@@ -52,6 +52,7 @@ int main(int argc, char** argv) {
     microblog::web::register_social(*blog, ctx.router);
     microblog::web::register_static(*blog, ctx.router);
     microblog::api::register_api(*blog, ctx.router);
+    microblog::web::register_not_found(*blog, ctx.router);
     if (blog->settings.run_worker) worker = std::make_unique<microblog::Worker>(*blog);
   };
   app.commands["worker"] = {"run background jobs (export) until SIGTERM", run_worker};

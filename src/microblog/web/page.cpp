@@ -175,7 +175,11 @@ Page::Page(Microblog& a, Request& r) : app(a), req(r) {
     }
   }
   if (uid_ > 0) {
-    user = storage::user_by_id(*app.db, uid_);
+    if (auto su = storage::session_user(*app.db, uid_)) {
+      user = std::move(su->user);
+      unread_messages = su->unread_messages;
+      open_tasks = su->open_tasks;
+    }
     // A logout, password change or reset elsewhere bumped the generation.
     if (!user || user->session_generation != gen_) {
       user.reset();
@@ -211,7 +215,12 @@ std::string Page::csrf_token() {
     sid_ = ts::auth::random_token(18);
     dirty_ = true;
   }
-  return ts::auth::csrf_token(app.settings.secret_key, sid_, std::chrono::system_clock::now());
+  // One token per response (the layout and the page's forms share it).
+  if (csrf_sid_ != sid_) {
+    csrf_ = ts::auth::csrf_token(app.settings.secret_key, sid_, std::chrono::system_clock::now());
+    csrf_sid_ = sid_;
+  }
+  return csrf_;
 }
 
 bool Page::csrf_valid() const {
@@ -374,12 +383,13 @@ Response Page::render(const std::string& tmpl, const std::string& title, mustach
     mustache::data me;
     me.set("username", user->username);
     me.set("url", user_url(user->username));
-    const auto unread = storage::unread_message_count(*app.db, user->id);
+    const auto unread = unread_messages;
     me.set("message_count", std::to_string(unread));
     me.set("no_messages", unread == 0);
     layout.set("me", me);
     mustache::data tasks{mustache::data::type::list};
-    for (const auto& task : storage::tasks_in_progress(*app.db, user->id)) {
+    for (const auto& task : open_tasks > 0 ? storage::tasks_in_progress(*app.db, user->id)
+                                           : std::vector<storage::TaskRow>{}) {
       mustache::data x;
       x.set("id", task.id);
       x.set("description", task.description);
@@ -444,6 +454,15 @@ Response error_response(Microblog& app, Request& req, int status) {
   } catch (const std::exception&) {
     return Response::html("<h1>Internal Server Error</h1>", status);
   }
+}
+
+void register_not_found(Microblog& app, ts::http::Router& r) {
+  r.set_fallback([&app](Request& req) -> Response {
+    const std::string_view path = req.path;
+    if (path == "/api" || path.starts_with("/api/"))
+      return Response::json(json::object{{"error", "Not Found"}}, 404);
+    return error_response(app, req, 404);
+  });
 }
 
 ts::http::Handler page(Microblog& app, bool login_required, PageFn fn) {

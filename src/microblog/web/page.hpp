@@ -49,6 +49,8 @@ class Page {
   Microblog& app;
   Request& req;
   std::optional<storage::UserRow> user;
+  std::int64_t unread_messages = 0;  // for the navigation bar, read with the user
+  std::int64_t open_tasks = 0;
   std::string locale;
   std::map<std::string, std::string> form;  // decoded POST body
 
@@ -81,6 +83,7 @@ class Page {
 
  private:
   std::string sid_;
+  std::string csrf_, csrf_sid_;  // token made for session id csrf_sid_
   std::int64_t uid_ = 0;
   std::int64_t gen_ = 0;
   bool remember_ = false;
@@ -103,5 +106,8 @@ void register_auth(Microblog& app, ts::http::Router& r);
 void register_pages(Microblog& app, ts::http::Router& r);
 void register_social(Microblog& app, ts::http::Router& r);
 void register_static(Microblog& app, ts::http::Router& r);
+// Unknown URLs: the HTML "Not Found" page for browsers, JSON for API paths
+// (/api/…) and for clients that prefer JSON, as the original.
+void register_not_found(Microblog& app, ts::http::Router& r);
 
 }  // namespace microblog::web
