@@ -2,10 +2,12 @@
 
 #include <kainjow/mustache.hpp>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <unordered_map>
 
 namespace microblog {
 
@@ -57,35 +59,75 @@ Settings read_settings(ts::Config& cfg) {
   return s;
 }
 
-Templates::Templates(const std::string& dir) {
+namespace {
+
+// Replaces every {{> name}} with the partial's text (recursively, to a depth
+// that stops self-inclusion).
+std::string expand_partials(const std::string& text,
+                            const std::map<std::string, std::string>& partials, int depth = 0) {
+  if (depth > 8) throw std::runtime_error("template partials nest too deeply");
+  std::string out;
+  std::size_t pos = 0;
+  for (;;) {
+    const auto open = text.find("{{>", pos);
+    if (open == std::string::npos) break;
+    const auto close = text.find("}}", open);
+    if (close == std::string::npos) break;
+    std::string name = text.substr(open + 3, close - open - 3);
+    const auto b = name.find_first_not_of(" \t");
+    const auto e = name.find_last_not_of(" \t");
+    name = b == std::string::npos ? std::string() : name.substr(b, e - b + 1);
+    out.append(text, pos, open - pos);
+    auto it = partials.find(name);
+    if (it == partials.end()) throw std::runtime_error("unknown partial " + name);
+    out += expand_partials(it->second, partials, depth + 1);
+    pos = close + 2;
+  }
+  out.append(text, pos, std::string::npos);
+  return out;
+}
+
+std::atomic<std::uint64_t> next_templates_id{1};
+
+using ParsedSet = std::unordered_map<std::string, std::unique_ptr<kainjow::mustache::mustache>>;
+thread_local std::unordered_map<std::uint64_t, ParsedSet> parsed_by_set;
+
+}  // namespace
+
+Templates::Templates(const std::string& dir) : id_(next_templates_id++) {
   const auto tdir = std::filesystem::path(dir) / "templates";
   if (!std::filesystem::is_directory(tdir))
     throw std::runtime_error("template directory not found: " + tdir.string() +
                              " (set MICROBLOG_WEB_DIR)");
+  std::map<std::string, std::string> raw, partials;
   for (const auto& e : std::filesystem::directory_iterator(tdir)) {
     if (e.path().extension() != ".mustache") continue;
     std::ifstream in(e.path());
     std::stringstream ss;
     ss << in.rdbuf();
     const auto name = e.path().stem().string();
-    kainjow::mustache::mustache check{ss.str()};
+    (name[0] == '_' ? partials : raw)[name] = ss.str();
+  }
+  for (const auto& [name, text] : raw) {
+    auto expanded = expand_partials(text, partials);
+    kainjow::mustache::mustache check{expanded};
     if (!check.is_valid())
       throw std::runtime_error("template " + name + ": " + check.error_message());
-    sources_[name] = ss.str();
+    sources_[name] = std::move(expanded);
   }
 }
 
+Templates::~Templates() = default;
+
 std::string Templates::render(const std::string& name, const kainjow::mustache::data& data) const {
-  auto it = sources_.find(name);
-  if (it == sources_.end()) throw std::runtime_error("no template " + name);
-  kainjow::mustache::mustache tmpl{it->second};
-  kainjow::mustache::data ctx = data;
-  for (const auto& [pname, text] : sources_) {
-    if (pname.empty() || pname[0] != '_') continue;
-    const std::string* src = &text;
-    ctx.set(pname, kainjow::mustache::partial([src] { return *src; }));
+  auto& set = parsed_by_set[id_];
+  auto it = set.find(name);
+  if (it == set.end()) {
+    auto src = sources_.find(name);
+    if (src == sources_.end()) throw std::runtime_error("no template " + name);
+    it = set.emplace(name, std::make_unique<kainjow::mustache::mustache>(src->second)).first;
   }
-  return tmpl.render(ctx);
+  return it->second->render(data);
 }
 
 Microblog::Microblog(std::shared_ptr<ts::db::Pool> pool, Settings s)

@@ -53,14 +53,19 @@ struct Settings {
 // Reads MICROBLOG_* settings (README / docs/microblog.md).
 Settings read_settings(ts::Config& cfg);
 
+// Templates are read and checked once at start. Partials ({{> _name}}, files
+// named _*.mustache) are expanded into the including template's text then,
+// so a render parses nothing: each thread keeps its own parsed copy of every
+// template (the mustache renderer is not safe to share between threads).
 class Templates {
  public:
   explicit Templates(const std::string& dir);
-  // Renders templates/<name>.mustache; files named _*.mustache are partials.
+  ~Templates();
   std::string render(const std::string& name, const kainjow::mustache::data& data) const;
 
  private:
-  std::map<std::string, std::string> sources_;
+  std::map<std::string, std::string> sources_;  // partials already expanded
+  std::uint64_t id_;                            // identifies this set in the per-thread caches
 };
 
 struct Microblog {

@@ -33,6 +33,22 @@ std::optional<UserRow> one(Pool& db, const std::string& where, const ts::db::Par
 std::optional<UserRow> user_by_id(Pool& db, std::int64_t id) {
   return one(db, "WHERE id = $1", {id});
 }
+std::optional<SessionUser> session_user(Pool& db, std::int64_t id) {
+  auto r = db.query(
+      "SELECT id, username, email, password_hash, about_me, last_seen, last_message_read_time, "
+      "session_generation, "
+      "(SELECT count(*) FROM mb_messages m WHERE m.recipient_id = u.id "
+      "AND m.timestamp > COALESCE(u.last_message_read_time, 0)), "
+      "(SELECT count(*) FROM mb_tasks t WHERE t.user_id = u.id AND NOT t.complete) "
+      "FROM mb_users u WHERE id = $1",
+      {id});
+  if (r.empty()) return std::nullopt;
+  SessionUser s;
+  s.user = to_user(r[0]);
+  s.unread_messages = r[0].get<std::int64_t>(8);
+  s.open_tasks = r[0].get<std::int64_t>(9);
+  return s;
+}
 std::optional<UserRow> user_by_username(Pool& db, const std::string& username) {
   return one(db, "WHERE username = $1", {username});
 }

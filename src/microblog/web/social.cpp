@@ -40,6 +40,7 @@ Response send_message(Page& p) {
 
 Response messages(Page& p) {
   storage::mark_messages_read(*p.app.db, p.user->id, domain::now_us());
+  p.unread_messages = 0;
   const int page = domain::parse_page(p.req.query_param("page"));
   auto msgs =
       storage::received_messages(*p.app.db, p.user->id, page, p.app.settings.posts_per_page);
