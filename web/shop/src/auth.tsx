@@ -7,8 +7,19 @@ interface AuthValue {
   session: Session | null;
   user: SessionUser | null;
   login(username: string, password: string): Promise<void>;
-  logout(): Promise<void>;
+  logout(message?: string): Promise<void>;
   updateUser(u: SessionUser): void;
+}
+
+// The message for the login page survives a redirect that drops router state.
+let loginMessage: string | null = null;
+function setLoginMessage(m: string) {
+  loginMessage = m;
+}
+export function takeLoginMessage(): string | null {
+  const m = loginMessage;
+  loginMessage = null;
+  return m;
 }
 
 const AuthContext = createContext<AuthValue | null>(null);
@@ -19,7 +30,10 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   useEffect(() => api.session.subscribe(setSession), []);
   useEffect(() => {
-    api.onSessionExpired = (message) => navigate('/login', { state: { message } });
+    api.onSessionExpired = (message) => {
+      setLoginMessage(message);
+      navigate('/login', { state: { message } });
+    };
     // Other tabs: follow their login/logout.
     const onStorage = () => setSession(api.session.get());
     window.addEventListener('storage', onStorage);
@@ -41,7 +55,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
         user: { id: r.id, username: r.username, email: r.email, admin: r.admin },
       });
     },
-    async logout() {
+    async logout(message = 'You have been logged out.') {
       const s = api.session.get();
       if (s) {
         try {
@@ -50,6 +64,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
           /* the token may already be invalid; log out locally anyway */
         }
       }
+      setLoginMessage(message);
+      navigate('/login', { state: { message } });
       api.session.set(null);
     },
     updateUser(u) {

@@ -163,8 +163,9 @@ export class ApiClient {
         res = await this.send(path, opts, this.session.get()?.access ?? null);
       } else {
         if (this.session.get()) {
-          this.session.set(null);
+          // Navigate first, so protected pages never see a null session.
           this.onSessionExpired(EXPIRED_MESSAGE);
+          this.session.set(null);
         }
         throw new ApiError(401, EXPIRED_MESSAGE);
       }

@@ -79,7 +79,6 @@ export function Layout() {
                       onClick={async () => {
                         close();
                         await logout();
-                        navigate('/login', { state: { message: 'You have been logged out.' } });
                       }}
                     >
                       Logout

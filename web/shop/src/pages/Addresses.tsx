@@ -8,7 +8,7 @@ import { useApi } from '../lib/useApi';
 
 const FIELDS: { key: keyof AddressInput; label: string; max: number; type?: string; auto?: string }[] = [
   { key: 'name', label: 'Full name', max: 200, auto: 'name' },
-  { key: 'phone_number', label: 'Phone number', max: 16, type: 'tel', auto: 'tel' },
+  { key: 'phone_number', label: 'Phone number', max: 10, type: 'tel', auto: 'tel' },
   { key: 'house_no', label: 'House / street', max: 300, auto: 'address-line1' },
   { key: 'landmark', label: 'Landmark', max: 120 },
   { key: 'city', label: 'City', max: 120, auto: 'address-level2' },

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { Link, useLocation, useNavigate } from 'react-router';
 import { api } from '../api/client';
 import { ApiError, errorMessage, type FieldErrors } from '../api/errors';
-import { useAuth } from '../auth';
+import { takeLoginMessage, useAuth } from '../auth';
 import { ErrorAlert, FieldError } from '../components/ui';
 
 interface LocState {
@@ -15,6 +15,10 @@ export function Login() {
   const navigate = useNavigate();
   const loc = useLocation();
   const state = (loc.state ?? {}) as LocState;
+  const [notice] = useState(() => {
+    const flash = takeLoginMessage();
+    return state.message && state.message !== 'Please log in to continue.' ? state.message : flash ?? state.message ?? null;
+  });
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -39,7 +43,7 @@ export function Login() {
   return (
     <div className="mx-auto" style={{ maxWidth: 420 }}>
       <h1 className="h3 mb-3">Log in</h1>
-      {state.message && <div className="alert alert-info">{state.message}</div>}
+      {notice && <div className="alert alert-info">{notice}</div>}
       <ErrorAlert message={error} />
       <form onSubmit={submit} noValidate>
         <div className="mb-3">
