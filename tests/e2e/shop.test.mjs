@@ -89,10 +89,10 @@ describe('store', () => {
     await warm.goto(`${STORE}/login`);
     await contexts.warm.close();
     const page = await newPage('anon');
-    const t0 = Date.now();
     await page.goto(`${STORE}/`);
-    await page.locator('[data-testid="product-grid"] .card').first().waitFor();
-    const ms = Date.now() - t0;
+    // Measured in the page: navigation start → first product card in the DOM.
+    const handle = await page.waitForFunction(() => document.querySelector('[data-testid="product-grid"] .card') && performance.now());
+    const ms = Math.round(await handle.jsonValue());
     writeFileSync(path.join(ARTIFACTS, 'first-render-ms.txt'), `${ms}\n`);
     console.log(`first render of the product grid: ${ms} ms`);
     assert.ok(ms <= Number(process.env.FIRST_RENDER_BUDGET_MS ?? 1000), `grid took ${ms} ms`);
