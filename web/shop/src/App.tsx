@@ -1,16 +1,25 @@
+import { lazy, Suspense } from 'react';
 import { Link, Route, Routes } from 'react-router';
 import { AuthProvider } from './auth';
 import { Layout } from './components/Layout';
-import { RequireAuth } from './components/ui';
-import { EditProduct, NewProduct } from './pages/AdminProduct';
-import { Addresses, EditAddress } from './pages/Addresses';
-import { Login, Register } from './pages/Auth';
-import { Cards } from './pages/Cards';
-import { Checkout, PaymentResult } from './pages/Checkout';
-import { Orders } from './pages/Orders';
-import { ProductDetail } from './pages/ProductDetail';
+import { RequireAuth, Spinner } from './components/ui';
 import { Products } from './pages/Products';
-import { DeleteAccount, EditProfile, Profile } from './pages/Profile';
+
+// The product grid is the first page; everything else loads on demand.
+const EditProduct = lazy(() => import('./pages/AdminProduct').then((m) => ({ default: m.EditProduct })));
+const NewProduct = lazy(() => import('./pages/AdminProduct').then((m) => ({ default: m.NewProduct })));
+const Addresses = lazy(() => import('./pages/Addresses').then((m) => ({ default: m.Addresses })));
+const EditAddress = lazy(() => import('./pages/Addresses').then((m) => ({ default: m.EditAddress })));
+const Login = lazy(() => import('./pages/Auth').then((m) => ({ default: m.Login })));
+const Register = lazy(() => import('./pages/Auth').then((m) => ({ default: m.Register })));
+const Cards = lazy(() => import('./pages/Cards').then((m) => ({ default: m.Cards })));
+const Checkout = lazy(() => import('./pages/Checkout').then((m) => ({ default: m.Checkout })));
+const PaymentResult = lazy(() => import('./pages/Checkout').then((m) => ({ default: m.PaymentResult })));
+const Orders = lazy(() => import('./pages/Orders').then((m) => ({ default: m.Orders })));
+const ProductDetail = lazy(() => import('./pages/ProductDetail').then((m) => ({ default: m.ProductDetail })));
+const DeleteAccount = lazy(() => import('./pages/Profile').then((m) => ({ default: m.DeleteAccount })));
+const EditProfile = lazy(() => import('./pages/Profile').then((m) => ({ default: m.EditProfile })));
+const Profile = lazy(() => import('./pages/Profile').then((m) => ({ default: m.Profile })));
 
 // Route paths avoid the prefixes the web tier proxies to the shop
 // (/api/, /account/, /payments/, /images/).
@@ -18,6 +27,7 @@ export function App() {
   const auth = (el: React.ReactNode, admin = false) => <RequireAuth admin={admin}>{el}</RequireAuth>;
   return (
     <AuthProvider>
+      <Suspense fallback={<Spinner />}>
       <Routes>
         <Route element={<Layout />}>
           <Route index element={<Products />} />
@@ -46,6 +56,7 @@ export function App() {
           />
         </Route>
       </Routes>
+      </Suspense>
     </AuthProvider>
   );
 }
