@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { PRICE_PATTERN } from './AdminProduct';
+import { validateAddress } from './Addresses';
+import { deliveredToday } from './Orders';
+
+const ok = { name: 'Alice', phone_number: '9876543210', pin_code: '560001', house_no: '1 Street', landmark: 'Tree', city: 'Oxford', state: 'Oxon' };
+
+describe('form rules mirror the API', () => {
+  it('accepts a valid address and rejects blanks, long values and bad phones', () => {
+    expect(validateAddress(ok)).toEqual({});
+    expect(Object.keys(validateAddress({ ...ok, city: ' ' }))).toEqual(['city']);
+    expect(validateAddress({ ...ok, city: ' ' }, true)).toEqual({});
+    expect(Object.keys(validateAddress({ ...ok, pin_code: '1234567' }))).toEqual(['pin_code']);
+    expect(Object.keys(validateAddress({ ...ok, phone_number: '12ab' }))).toEqual(['phone_number']);
+    expect(Object.keys(validateAddress({ ...ok, phone_number: '+919876543210' }))).toEqual(['phone_number']);
+  });
+  it('checks prices like the product form', () => {
+    expect(PRICE_PATTERN.test('400.99')).toBe(true);
+    expect(PRICE_PATTERN.test('400')).toBe(true);
+    expect(PRICE_PATTERN.test('4.999')).toBe(false);
+    expect(PRICE_PATTERN.test('abc')).toBe(false);
+  });
+  it('formats the delivery date as the original did', () => {
+    expect(deliveredToday(new Date(2026, 1, 3))).toBe('3 February 2026');
+  });
+});
