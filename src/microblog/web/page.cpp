@@ -137,6 +137,17 @@ std::string html_escape(std::string_view s) {
   return mustache::html_escape(std::string(s));
 }
 
+void put(mustache::data& object, const std::string& key, mustache::data&& value) {
+  object.set(key, mustache::data(false));  // a cheap placeholder, replaced below
+  if (const auto* slot = object.get(key))
+    const_cast<mustache::data&>(*slot) = std::move(value);  // `object` is not const
+}
+
+void append(mustache::data& list, mustache::data&& item) {
+  if (!list.is_list()) return;
+  const_cast<mustache::list&>(list.list_value()).push_back(std::move(item));
+}
+
 std::string user_url(std::string_view username) {
   return "/user/" + domain::url_encode(username);
 }
@@ -311,9 +322,9 @@ mustache::data Page::form_data(const Form& f) {
     mustache::data errs{mustache::data::type::list};
     for (const auto& e : fld.errors) errs.push_back(mustache::data(e));
     x.set("errors", errs);
-    list.push_back(x);
+    append(list, std::move(x));
   }
-  d.set("fields", list);
+  put(d, "fields", std::move(list));
   d.set("submit", f.submit);
   d.set("csrf_token", csrf_token());
   mustache::data errs{mustache::data::type::list};
@@ -345,7 +356,7 @@ mustache::data Page::post_rows(const std::vector<storage::PostRow>& posts, bool 
     x.set("translate", can);
     x.set("language", p.language);
     x.set("dest", locale);
-    list.push_back(x);
+    append(list, std::move(x));
   }
   return list;
 }
@@ -372,12 +383,12 @@ Response Page::render(const std::string& tmpl, const std::string& title, mustach
                       int status) {
   data.set("t", strings(locale));
   data.set("locale", locale);
-  const std::string content = app.templates.render(tmpl, data);
+  std::string content = app.templates.render(tmpl, data);
 
   mustache::data layout;
   layout.set("t", strings(locale));
   layout.set("title", title.empty() ? t("Welcome to Microblog") : title + " - Microblog");
-  layout.set("content", content);
+  put(layout, "content", mustache::data(std::move(content)));
   layout.set("csrf_token", csrf_token());
   if (user) {
     mustache::data me;
@@ -386,7 +397,7 @@ Response Page::render(const std::string& tmpl, const std::string& title, mustach
     const auto unread = unread_messages;
     me.set("message_count", std::to_string(unread));
     me.set("no_messages", unread == 0);
-    layout.set("me", me);
+    put(layout, "me", std::move(me));
     mustache::data tasks{mustache::data::type::list};
     for (const auto& task : open_tasks > 0 ? storage::tasks_in_progress(*app.db, user->id)
                                            : std::vector<storage::TaskRow>{}) {
@@ -394,9 +405,9 @@ Response Page::render(const std::string& tmpl, const std::string& title, mustach
       x.set("id", task.id);
       x.set("description", task.description);
       x.set("progress", std::to_string(task.progress));
-      tasks.push_back(x);
+      append(tasks, std::move(x));
     }
-    layout.set("tasks", tasks);
+    put(layout, "tasks", std::move(tasks));
     layout.set("q", req.query_param("q").value_or(""));
   }
   mustache::data flashes{mustache::data::type::list};

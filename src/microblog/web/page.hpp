@@ -23,6 +23,11 @@ using ts::http::Response;
 
 std::string html_escape(std::string_view s);
 
+// kainjow's data::set() and push_back() copy their argument (deeply); these
+// move it in, which matters for the lists of posts built on every page.
+void put(mustache::data& object, const std::string& key, mustache::data&& value);
+void append(mustache::data& list, mustache::data&& item);
+
 struct Field {
   std::string name;
   std::string label;

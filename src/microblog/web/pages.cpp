@@ -42,10 +42,10 @@ Response home(Page& p, bool with_form) {
                          : storage::explore(*p.app.db, page, per);
   mustache::data d;
   d.set("heading", domain::trf(p.locale, "Hi, %(username)s!", {{"username", p.user->username}}));
-  if (with_form) d.set("form", p.form_data(f));
-  d.set("posts", p.post_rows(posts.items, true));
-  d.set("pager", p.pager(with_form ? "/index" : "/explore", page, posts.has_more));
-  return p.render("index", p.t(with_form ? "Home" : "Explore"), d);
+  if (with_form) put(d, "form", p.form_data(f));
+  put(d, "posts", p.post_rows(posts.items, true));
+  put(d, "pager", p.pager(with_form ? "/index" : "/explore", page, posts.has_more));
+  return p.render("index", p.t(with_form ? "Home" : "Explore"), std::move(d));
 }
 
 mustache::data profile_data(Page& p, const storage::UserRow& u, int avatar, bool short_date) {
@@ -86,9 +86,9 @@ Response user_page(Page& p) {
   auto posts = storage::user_posts(*p.app.db, u.id, page, p.app.settings.posts_per_page);
   auto d = profile_data(p, u, 256, false);
   d.set("heading", p.t("User") + ": " + u.username);
-  d.set("posts", p.post_rows(posts.items, true));
-  d.set("pager", p.pager(user_url(u.username), page, posts.has_more));
-  return p.render("user", "", d);
+  put(d, "posts", p.post_rows(posts.items, true));
+  put(d, "pager", p.pager(user_url(u.username), page, posts.has_more));
+  return p.render("user", "", std::move(d));
 }
 
 Response popup(Page& p) {
@@ -135,7 +135,7 @@ Response edit_profile(Page& p) {
   }
   auto d = p.form_data(f);
   d.set("heading", p.t("Edit Profile"));
-  return p.render("form_page", p.t("Edit Profile"), d);
+  return p.render("form_page", p.t("Edit Profile"), std::move(d));
 }
 
 Response follow_action(Page& p, bool follow) {

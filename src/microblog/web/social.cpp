@@ -35,7 +35,7 @@ Response send_message(Page& p) {
   }
   auto d = p.form_data(f);
   d.set("heading", domain::trf(p.locale, "Send Message to %(recipient)s", {{"recipient", name}}));
-  return p.render("form_page", p.t("Send Message"), d);
+  return p.render("form_page", p.t("Send Message"), std::move(d));
 }
 
 Response messages(Page& p) {
@@ -46,9 +46,9 @@ Response messages(Page& p) {
       storage::received_messages(*p.app.db, p.user->id, page, p.app.settings.posts_per_page);
   mustache::data d;
   d.set("heading", p.t("Messages"));
-  d.set("posts", p.post_rows(msgs.items, false));
-  d.set("pager", p.pager("/messages", page, msgs.has_more, true));
-  return p.render("list", "", d);
+  put(d, "posts", p.post_rows(msgs.items, false));
+  put(d, "pager", p.pager("/messages", page, msgs.has_more, true));
+  return p.render("list", "", std::move(d));
 }
 
 Response notifications(Page& p) {
@@ -78,10 +78,11 @@ Response search(Page& p) {
   auto res = storage::search_posts(*p.app.db, q, page, per);
   mustache::data d;
   d.set("heading", p.t("Search Results"));
-  d.set("posts", p.post_rows(res.items, true));
-  d.set("pager", p.pager("/search?q=" + domain::url_encode(q), page,
-                         res.total > static_cast<std::int64_t>(page) * per));
-  return p.render("list", p.t("Search"), d);
+  put(d, "posts", p.post_rows(res.items, true));
+  put(d, "pager",
+      p.pager("/search?q=" + domain::url_encode(q), page,
+              res.total > static_cast<std::int64_t>(page) * per));
+  return p.render("list", p.t("Search"), std::move(d));
 }
 
 Response export_posts(Page& p) {
