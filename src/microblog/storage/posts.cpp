@@ -64,24 +64,43 @@ std::int64_t create_post(Pool& db, std::int64_t uid, const std::string& body,
       .scalar<std::int64_t>();
 }
 
+namespace {
+// A page of posts, newest first: the page is chosen from mb_posts alone and
+// only its rows are joined with their authors.
+PostPage newest_posts(Pool& db, const std::string& where, ts::db::Params p, int page,
+                      int per_page) {
+  const auto n = p.size();
+  p.push_back(per_page + 1);
+  p.push_back(static_cast<std::int64_t>(page - 1) * per_page);
+  const std::string sql =
+      "SELECT p.id, p.body, p.timestamp, p.language, u.id, u.username, u.email FROM "
+      "(SELECT id, body, timestamp, language, user_id FROM mb_posts " +
+      where + " ORDER BY timestamp DESC, id DESC LIMIT $" + std::to_string(n + 1) + " OFFSET $" +
+      std::to_string(n + 2) +
+      ") p JOIN mb_users u ON u.id = p.user_id ORDER BY p.timestamp DESC, p.id DESC";
+  PostPage out;
+  for (const auto& row : db.query(sql, p)) out.items.push_back(to_post(row));
+  if (out.items.size() > static_cast<std::size_t>(per_page)) {
+    out.items.pop_back();
+    out.has_more = true;
+  }
+  return out;
+}
+}  // namespace
+
 PostPage feed(Pool& db, std::int64_t uid, int page, int per_page) {
-  return paged(db,
-               std::string(kPostCols) +
-                   "WHERE p.user_id = $1 OR p.user_id IN "
-                   "(SELECT followed_id FROM mb_followers WHERE follower_id = $1) "
-                   "ORDER BY p.timestamp DESC, p.id DESC",
-               {uid}, page, per_page);
+  return newest_posts(db,
+                      "WHERE user_id = $1 OR user_id IN "
+                      "(SELECT followed_id FROM mb_followers WHERE follower_id = $1)",
+                      {uid}, page, per_page);
 }
 
 PostPage explore(Pool& db, int page, int per_page) {
-  return paged(db, std::string(kPostCols) + "ORDER BY p.timestamp DESC, p.id DESC", {}, page,
-               per_page);
+  return newest_posts(db, "", {}, page, per_page);
 }
 
 PostPage user_posts(Pool& db, std::int64_t uid, int page, int per_page) {
-  return paged(db,
-               std::string(kPostCols) + "WHERE p.user_id = $1 ORDER BY p.timestamp DESC, p.id DESC",
-               {uid}, page, per_page);
+  return newest_posts(db, "WHERE user_id = $1", {uid}, page, per_page);
 }
 
 PostPage search_posts(Pool& db, const std::string& query, int page, int per_page) {

@@ -335,6 +335,8 @@ mustache::data Page::form_data(const Form& f) {
 
 mustache::data Page::post_rows(const std::vector<storage::PostRow>& posts, bool translatable) {
   mustache::data list{mustache::data::type::list};
+  // Room for every row first: the list would copy its items when it grows.
+  const_cast<mustache::list&>(list.list_value()).reserve(posts.size());
   const auto now = now_us();
   const auto& tr = app.settings.translator;
   for (const auto& p : posts) {
