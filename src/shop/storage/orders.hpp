@@ -2,6 +2,7 @@
 // SQL for orders (shop_orders) and checkout idempotency keys
 // (shop_idempotency_keys). Every order query of the shop lives here; the
 // admin list's pagination and filters call list_orders.
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -81,8 +82,11 @@ struct KeyClaim {
   std::optional<StoredResponse> response;
 };
 // Inserts (user, key) as 'started'; the primary key settles concurrent duplicates.
+// A 'started' row of the same request untouched for longer than `stale_after`
+// was left by a process that died mid-request: it is taken over (claimed
+// again, one taker wins) instead of answering in_progress forever.
 KeyClaim claim_idempotency_key(ts::db::Pool& db, std::int64_t user_id, const std::string& key,
-                               const std::string& request_hash);
+                               const std::string& request_hash, std::chrono::seconds stale_after);
 // Marks the key completed with the response to replay (inside the order's transaction).
 void complete_idempotency_key(ts::db::Connection& db, std::int64_t user_id, const std::string& key,
                               const StoredResponse& response, std::optional<std::int64_t> order_id);
