@@ -7,8 +7,10 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <semaphore>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include "platform/auth/password.hpp"
 #include "platform/db/error.hpp"
@@ -27,6 +29,42 @@ using ts::http::Request;
 using ts::http::Response;
 
 constexpr std::string_view kRealm = "Bearer realm=\"api\"";
+
+// ---- password work -------------------------------------------------------
+
+// Every argon2id hash or verify maps 19 MiB (kArgon2MemLimit) for its
+// duration, and the worker pool has 4 threads per core: unbounded, a burst
+// of logins held 8 × 19 MiB. At most one hash per core runs at a time (more
+// only share the same cores and thrash the caches), so the memory stays
+// bounded at cores × 19 MiB while the throughput is the cores' own.
+std::counting_semaphore<64>& hash_slots() {
+  static std::counting_semaphore<64> slots(
+      static_cast<std::ptrdiff_t>(std::clamp(std::thread::hardware_concurrency(), 1u, 64u)));
+  return slots;
+}
+
+template <class F>
+auto hashing(F&& f) {
+  auto& slots = hash_slots();
+  slots.acquire();
+  struct Release {
+    std::counting_semaphore<64>& s;
+    ~Release() { s.release(); }
+  } release{slots};
+  return f();
+}
+
+ts::auth::VerifyResult verify_password(std::string_view password, std::string_view stored) {
+  return hashing([&] { return ts::auth::verify_password(password, stored); });
+}
+
+std::string hash_password(std::string_view password) {
+  return hashing([&] { return ts::auth::hash_password(password); });
+}
+
+void spend_verify_time(std::string_view password) {
+  hashing([&] { ts::auth::spend_verify_time(password); });
+}
 
 // ---- request bodies ----------------------------------------------------
 
@@ -261,7 +299,7 @@ Response register_user(Shop& shop, Request& req) {
   storage::UserRecord u;
   u.username = r.username;
   u.email = r.email;
-  u.password_hash = ts::auth::hash_password(r.password);
+  u.password_hash = hash_password(r.password);
   try {
     auto lease = db.acquire();
     u.id = storage::insert_user(*lease, u);
@@ -290,15 +328,15 @@ Response login(Shop& shop, Request& req) {
 
   auto user = storage::find_user_by_username(db, creds.username);
   auto verdict = ts::auth::VerifyResult::unusable_hash;
-  if (user) verdict = ts::auth::verify_password(creds.password, user->password_hash);
+  if (user) verdict = verify_password(creds.password, user->password_hash);
   // No account, or nothing to check against: spend the time a check takes so
   // that the answer's timing does not tell which accounts exist.
-  if (verdict == ts::auth::VerifyResult::unusable_hash) ts::auth::spend_verify_time(creds.password);
+  if (verdict == ts::auth::VerifyResult::unusable_hash) spend_verify_time(creds.password);
   const bool matches =
       verdict == ts::auth::VerifyResult::ok || verdict == ts::auth::VerifyResult::ok_needs_rehash;
   if (!matches || !user->is_active || user->password_reset_required) throw no_active_account();
   if (verdict == ts::auth::VerifyResult::ok_needs_rehash)
-    storage::set_password_hash(db, user->id, ts::auth::hash_password(creds.password));
+    storage::set_password_hash(db, user->id, hash_password(creds.password));
   shop.login_by_account.reset(creds.username);
 
   // Key order of the original (simplejwt's pair, then the serializer's fields).
@@ -403,7 +441,7 @@ Response user_update(Shop& shop, Request& req) {
   // Optional (the original never asked): when sent, it must be right.
   if (const auto* sent = body.if_contains("current_password")) {
     const bool right = sent->is_string() && [&] {
-      const auto v = ts::auth::verify_password(sent->as_string(), current->password_hash);
+      const auto v = verify_password(sent->as_string(), current->password_hash);
       return v == ts::auth::VerifyResult::ok || v == ts::auth::VerifyResult::ok_needs_rehash;
     }();
     if (!right) {
@@ -425,7 +463,7 @@ Response user_update(Shop& shop, Request& req) {
   if (auto errors = taken(); !errors.empty()) throw field_errors(errors);
 
   std::optional<std::string> hash;
-  if (update.new_password) hash = ts::auth::hash_password(*update.new_password);
+  if (update.new_password) hash = hash_password(*update.new_password);
   try {
     if (!storage::update_user(db, pk, update.username, update.email, hash))
       throw details(404, "User not found.");
@@ -453,8 +491,8 @@ Response user_delete(Shop& shop, Request& req) {
   auto password = domain::read_char_field(
       body, "password", domain::CharFieldSpec{.allow_blank = true, .trim = false}, errors);
   if (!password) throw field_errors(errors);
-  const auto v = ts::auth::verify_password(*password, user->password_hash);
-  if (v == ts::auth::VerifyResult::unusable_hash) ts::auth::spend_verify_time(*password);
+  const auto v = verify_password(*password, user->password_hash);
+  if (v == ts::auth::VerifyResult::unusable_hash) spend_verify_time(*password);
   if (v != ts::auth::VerifyResult::ok && v != ts::auth::VerifyResult::ok_needs_rehash)
     throw details(401, "Incorrect password.");
   if (!storage::delete_user(db, pk)) throw details(404, "User not found.");
