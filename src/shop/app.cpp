@@ -46,6 +46,9 @@ Settings read_settings(ts::Config& cfg) {
   s.stripe_api_base = cfg.str("STRIPE_API_BASE", s.stripe_api_base);
   s.max_image_bytes =
       static_cast<std::size_t>(cfg.integer("MAX_IMAGE_BYTES", 5 << 20, 1024, 64 << 20));
+  s.catalogue_cache =
+      cfg.millis("CATALOGUE_CACHE_MS", s.catalogue_cache, std::chrono::milliseconds(0),
+                 std::chrono::milliseconds(3'600'000));
   return s;
 }
 
@@ -59,9 +62,9 @@ Shop::Shop(std::shared_ptr<ts::db::Pool> pool, Settings s)
   gateway = std::make_unique<domain::SandboxGateway>();
 }
 
-void authenticate(Shop& shop, ts::http::Request& req) {
+std::optional<boost::json::object> verify_bearer(const Shop& shop, const ts::http::Request& req) {
   auto header = req.header("Authorization");
-  if (!header) return;
+  if (!header) return std::nullopt;
   // Split on whitespace as the original did; only the Bearer scheme counts.
   std::vector<std::string_view> parts;
   std::string_view rest = *header;
@@ -73,24 +76,30 @@ void authenticate(Shop& shop, ts::http::Request& req) {
     if (end == std::string_view::npos) break;
     rest.remove_prefix(end);
   }
-  if (parts.empty() || parts[0] != "Bearer") return;
+  if (parts.empty() || parts[0] != "Bearer") return std::nullopt;
   if (parts.size() != 2)
     throw unauthorized({{"detail", "Authorization header must contain two space-delimited values"},
                         {"code", "bad_authorization_header"}});
-  const auto outcome = shop.signer.verify(parts[1], "access");
+  auto outcome = shop.signer.verify(parts[1], "access");
   if (!outcome) {
     throw token_not_valid(outcome.error == ts::auth::TokenError::wrong_type
                               ? "Token has wrong type"
                               : "Token is invalid or expired");
   }
-  const auto& claims = *outcome.claims;
-  const auto* uid = claims.if_contains("user_id");
-  const auto* jti = claims.if_contains("jti");
+  const auto* uid = outcome.claims->if_contains("user_id");
+  const auto* jti = outcome.claims->if_contains("jti");
   if (!uid || !uid->is_int64() || !jti || !jti->is_string())
     throw token_not_valid("Token is invalid or expired");
-  if (storage::is_token_revoked(*shop.db, std::string(jti->as_string())))
+  return std::move(*outcome.claims);
+}
+
+void authenticate(Shop& shop, ts::http::Request& req) {
+  const auto claims = verify_bearer(shop, req);
+  if (!claims) return;
+  const auto uid = claims->at("user_id").as_int64();
+  if (storage::is_token_revoked(*shop.db, std::string(claims->at("jti").as_string())))
     throw token_not_valid("Token is invalid or expired");
-  auto user = storage::find_user(*shop.db, uid->as_int64());
+  auto user = storage::find_user(*shop.db, uid);
   if (!user) throw unauthorized({{"detail", "User not found"}, {"code", "user_not_found"}});
   if (!user->is_active)
     throw unauthorized({{"detail", "User is inactive"}, {"code", "user_inactive"}});

@@ -33,6 +33,9 @@ struct Settings {
   std::string stripe_secret_key;
   std::string stripe_api_base = "https://api.stripe.com";
   std::size_t max_image_bytes = 5 * 1024 * 1024;
+  // Public catalogue JSON kept in memory is rebuilt this often (and after
+  // every local write), so other instances' writes show within it; 0: no cache.
+  std::chrono::milliseconds catalogue_cache{1000};
 };
 
 struct Shop {
@@ -55,6 +58,11 @@ Settings read_settings(ts::Config& cfg);
 // bad, expired, revoked or wrong-type token is a 401 even on public routes,
 // as in the original. On success req.user holds a shop::User.
 void authenticate(Shop& shop, ts::http::Request& req);
+
+// The claims of the request's bearer access token (signature, expiry and
+// type checked; nothing looked up), nullopt when there is no Bearer header.
+// Throws the original's 401 bodies for a malformed header or a bad token.
+std::optional<boost::json::object> verify_bearer(const Shop& shop, const ts::http::Request& req);
 
 const User* current_user(const ts::http::Request& req);
 // 401 {"detail":"Authentication credentials were not provided."} when anonymous.

@@ -160,64 +160,13 @@ class Catalogue {
   std::jthread refresher_;  // last: stops before the members it uses go
 };
 
-std::chrono::milliseconds cache_interval() {
-  const char* v = std::getenv("SHOP_CATALOGUE_CACHE_MS");
-  if (!v || !*v) return std::chrono::milliseconds(1000);
-  char* end = nullptr;
-  const long n = std::strtol(v, &end, 10);
-  if (*end != '\0' || n < 0 || n > 3'600'000) {
-    ts::log::warn("SHOP_CATALOGUE_CACHE_MS is not a number of milliseconds; using 1000");
-    return std::chrono::milliseconds(1000);
-  }
-  return std::chrono::milliseconds(n);
-}
-
 // The public catalogue routes run on the network threads without the
 // database-backed authenticator. As the original, a token that is sent must
 // still be a valid access token (401 otherwise, with the same bodies as
 // shop::authenticate); revocation and the account's state are not looked up
 // for public data.
 void check_public_token(const Shop& shop, const Request& req) {
-  auto header = req.header("Authorization");
-  if (!header) return;
-  std::vector<std::string_view> parts;
-  std::string_view rest = *header;
-  while (!rest.empty()) {
-    while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t')) rest.remove_prefix(1);
-    if (rest.empty()) break;
-    const auto end = rest.find_first_of(" \t");
-    parts.push_back(rest.substr(0, end));
-    if (end == std::string_view::npos) break;
-    rest.remove_prefix(end);
-  }
-  if (parts.empty() || parts[0] != "Bearer") return;
-  auto unauthorized = [](boost::json::object body) {
-    return HttpError(401, boost::json::value(std::move(body)))
-        .with_header("WWW-Authenticate", "Bearer realm=\"api\"");
-  };
-  if (parts.size() != 2)
-    throw unauthorized({{"detail", "Authorization header must contain two space-delimited values"},
-                        {"code", "bad_authorization_header"}});
-  const auto outcome = shop.signer.verify(parts[1], "access");
-  if (!outcome)
-    throw unauthorized(
-        {{"detail", "Given token not valid for any token type"},
-         {"code", "token_not_valid"},
-         {"messages", boost::json::array{boost::json::object{
-                          {"token_class", "AccessToken"},
-                          {"token_type", "access"},
-                          {"message", outcome.error == ts::auth::TokenError::wrong_type
-                                          ? "Token has wrong type"
-                                          : "Token is invalid or expired"}}}}});
-  const auto* uid = outcome.claims->if_contains("user_id");
-  const auto* jti = outcome.claims->if_contains("jti");
-  if (!uid || !uid->is_int64() || !jti || !jti->is_string())
-    throw unauthorized({{"detail", "Given token not valid for any token type"},
-                        {"code", "token_not_valid"},
-                        {"messages", boost::json::array{boost::json::object{
-                                         {"token_class", "AccessToken"},
-                                         {"token_type", "access"},
-                                         {"message", "Token is invalid or expired"}}}}});
+  (void)verify_bearer(shop, req);
 }
 
 // ---- request bodies -------------------------------------------------------------
@@ -529,7 +478,7 @@ void register_products(Shop& shop, ts::http::Router& router) {
   ts::http::RouteOptions upload;
   upload.body_limit = max_image + (64 << 10);
 
-  const auto interval = cache_interval();
+  const auto interval = shop.settings.catalogue_cache;
   std::shared_ptr<Catalogue> catalogue;
   if (interval.count() > 0) {
     catalogue = std::make_shared<Catalogue>(db, interval);
