@@ -5,7 +5,10 @@
 #   GET /api/product/<id>/                      wrk -t2 -c32: >= 57,000 req/s
 #   POST /account/login/ (argon2id)             wrk -t2 -c32: >= 100 req/s
 #   GET /account/all-orders-list/ as admin      15,000 orders: <= 25 ms (curl, median of 10)
-#   resident memory of the shop under this load <= 30 MiB (ps -o rss, maximum seen)
+#   resident memory of the shop under this load <= 30 MiB (ps -o rss, maximum seen),
+#   recorded per phase: catalogue load, login load, order list
+# Also the time of one argon2id verify (m=19 MiB, t=2, p=1, libsodium) on an idle
+# process, alone and on every core at once: the ceiling for logins per second.
 # R rounds (default 3) of N seconds (default 10), medians, like bench/platform.sh.
 # Data: `shop seed --users 3000 --orders 15000 --seed 1` (33 products with pictures).
 # PostgreSQL runs in a throwaway cluster (tests/support/pg-cluster).
@@ -23,7 +26,7 @@ while [ $# -gt 0 ]; do
     *) echo "usage: bench/shop.sh [--seconds N] [--rounds R] [--engines \"sqlite postgres\"] [--orders M] [--no-write]" >&2; exit 2 ;;
   esac
 done
-for tool in wrk curl; do
+for tool in wrk curl c++; do
   command -v $tool >/dev/null || { echo "bench: $tool missing (scripts/install-deps)" >&2; exit 1; }
 done
 [ -x "$BIN/shop" ] || cmake --build --preset release --target shop
@@ -61,6 +64,43 @@ request = function()
     {["Content-Type"] = "application/json", ["X-Forwarded-For"] = ip}, body)
 end
 LUA
+
+# argon2id verify time, the work of one login (libsodium, as src/platform/auth/password.cpp).
+cat >"$work/hash_time.cpp" <<'CPP'
+#include <sodium.h>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <thread>
+#include <vector>
+int main(int argc, char** argv) {
+  if (sodium_init() < 0) return 1;
+  const int n = std::atoi(argv[1]), threads = std::atoi(argv[2]);
+  char stored[crypto_pwhash_STRBYTES];
+  if (crypto_pwhash_str_alg(stored, "pw", 2, 2, 19ull << 20, crypto_pwhash_ALG_ARGON2ID13) != 0)
+    return 1;
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t)
+    pool.emplace_back([&] {
+      for (int i = 0; i < n; ++i)
+        if (crypto_pwhash_str_verify(stored, "pw", 2) != 0) std::abort();
+    });
+  for (auto& t : pool) t.join();
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::printf("%.2f %.1f\n", s * 1000 / n, n * threads / s);  // ms per verify, verifies/s
+}
+CPP
+c++ -O2 -std=c++20 "$work/hash_time.cpp" -o "$work/hash_time" -lsodium -pthread
+# hash_stats → "ms_per_verify_alone verifies_per_s_all_cores" (medians of the rounds)
+hash_stats() {
+  local ms="" all="" a b
+  for _ in $(seq 1 "$rounds"); do
+    read -r a _ < <("$work/hash_time" 20 1); ms+="$a "
+    read -r _ b < <("$work/hash_time" 20 "$(nproc)"); all+="$b "
+  done
+  echo "$(med "$ms") $(med "$all")"
+}
 
 # rss_watch PID FILE: the largest resident set seen, in KiB, every 0.5 s.
 rss_watch() {
@@ -100,6 +140,8 @@ bench_engine() {
   local base="http://127.0.0.1:$port"
   wait_http "$base/api/products/"
   local pid_id; pid_id=$(curl -fsS "$base/api/products/" | grep -o '"id":[0-9]*' | head -n1 | cut -d: -f2)
+  local hash_ms hash_all; read -r hash_ms hash_all < <(hash_stats)
+  echo "$engine argon2id verify: $hash_ms ms alone; $hash_all verifies/s on $(nproc) cores"
   echo 0 >"$work/rss"
   rss_watch "$shop_pid" "$work/rss" & local watch_pid=$!
 
@@ -136,6 +178,9 @@ bench_engine() {
   # Memory of the catalogue load alone; login (argon2id, 19 MiB per hash in
   # flight) is measured separately after it.
   local rss_catalogue; rss_catalogue=$(awk -v k="$(cat "$work/rss")" 'BEGIN {printf "%.1f", k / 1024}')
+  kill "$watch_pid" 2>/dev/null || true
+  echo 0 >"$work/rss-login"
+  rss_watch "$shop_pid" "$work/rss-login" & watch_pid=$!
   if [ "$login" = 1 ]; then
     for r in $(seq 1 "$rounds"); do
       read -r a b < <(run_target login "$seconds")
@@ -144,6 +189,10 @@ bench_engine() {
     done
   fi
 
+  local rss_login; rss_login=$(awk -v k="$(cat "$work/rss-login")" 'BEGIN {printf "%.1f", k / 1024}')
+  kill "$watch_pid" 2>/dev/null || true
+  echo 0 >"$work/rss-orders"
+  rss_watch "$shop_pid" "$work/rss-orders" & watch_pid=$!
   local orders_ms="" orders_note="not measured: login is not implemented yet"
   if [ "$login" = 1 ]; then
     if [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $admin_token" "$base/account/all-orders-list/")" = 200 ]; then
@@ -160,14 +209,15 @@ bench_engine() {
       echo "bench: $orders_note" >&2
     fi
   fi
+  sleep 1  # one more sample after the last request
   kill "$watch_pid" 2>/dev/null || true
-  local rss_mib; rss_mib=$(awk -v k="$(cat "$work/rss")" 'BEGIN {printf "%.1f", k / 1024}')
+  local rss_orders; rss_orders=$(awk -v k="$(cat "$work/rss-orders")" 'BEGIN {printf "%.1f", k / 1024}')
   kill "$shop_pid"; wait "$shop_pid" 2>/dev/null || true; shop_pid=""
   [ "$engine" = postgres ] && "$BENCH_ROOT/tests/support/pg-cluster" stop "$work/pg" >/dev/null
 
   local l_rps l_p99 o_rps o_p99
   l_rps=$(med "${rps[list]}"); l_p99=$(med "${p99[list]}"); o_rps=$(med "${rps[one]}"); o_p99=$(med "${p99[one]}")
-  echo "$engine median: list $l_rps req/s p99 $l_p99 ms; one product $o_rps req/s; RSS max $rss_mib MiB"
+  echo "$engine median: list $l_rps req/s p99 $l_p99 ms; one product $o_rps req/s; RSS max $rss_catalogue / $rss_login / $rss_orders MiB (catalogue / login / order list)"
 
   local table="$work/table-$engine"
   local title; title=$([ "$engine" = postgres ] && echo PostgreSQL || echo SQLite)
@@ -186,6 +236,7 @@ bench_engine() {
     if [ "$login" = 1 ]; then
       local g_rps g_p99; g_rps=$(med "${rps[login]}"); g_p99=$(med "${p99[login]}")
       echo "| POST /account/login/ (argon2id) | $g_rps req/s, p99 $g_p99 ms | ≥ 100 req/s | $(verdict "$g_rps" ">=" 100) |"
+      echo "| ceiling: one argon2id verify (m=19 MiB, t=2, p=1) | $hash_ms ms alone; $hash_all verifies/s on all $(nproc) cores | ≥ 100 verifies/s | $(verdict "$hash_all" ">=" 100) |"
     else
       echo "| POST /account/login/ (argon2id) | not measured: login is not implemented yet | ≥ 100 req/s | — |"
     fi
@@ -195,15 +246,44 @@ bench_engine() {
       echo "| admin GET /account/all-orders-list/ | $orders_note | ≤ 25 ms | — |"
     fi
     echo "| shop resident memory, catalogue load (max of ps -o rss) | $rss_catalogue MiB | ≤ 30 MiB | $(verdict "$rss_catalogue" "<=" 30) |"
-    echo "| shop resident memory, whole run incl. login and the order list | $rss_mib MiB | ≤ 30 MiB | $(verdict "$rss_mib" "<=" 30) |"
+    echo "| shop resident memory, login load | $rss_login MiB | ≤ 30 MiB | $(verdict "$rss_login" "<=" 30) |"
+    echo "| shop resident memory, admin order list | $rss_orders MiB | ≤ 30 MiB | $(verdict "$rss_orders" "<=" 30) |"
     echo
     echo "The list and one product are served from serialized JSON in memory on the network threads (no"
     echo "worker hop, no database; refreshed after each write and every SHOP_CATALOGUE_CACHE_MS, default"
     echo "1 s). Before/after on SQLite, 5 s wrk runs in one minute on the loaded machine: database per"
     echo "request on the worker pool 2,100 / 7,100 req/s (list / one); cached JSON on the worker pool"
     echo "11,400 / 10,900; cached JSON on the network threads 30,100 / 38,800. p99 here is dominated by"
-    echo "the other engineers' builds sharing the 2 cores. Login, the order list and their memory"
-    echo "(argon2id uses 19 MiB per hash in flight) belong to the accounts and orders areas."
+    echo "the other engineers' builds sharing the 2 cores."
+    echo
+    echo "Login is one argon2id verify per request and nothing else slow: the seeded hash already has"
+    echo "today's parameters (no rehash), the verify runs on the worker pool, and the bench spreads"
+    echo "requests over $users users and random client addresses so the rate limits never answer (wrk"
+    echo "reports no non-2xx; its timeouts are requests queued for more than 2 s). The ceiling is the"
+    echo "cores divided by the verify time: one verify took $hash_ms ms (median, idle shop), so $(nproc) cores"
+    echo "× 1000 / $hash_ms ms = $(awk -v n="$(nproc)" -v t="$hash_ms" 'BEGIN {printf "%.0f", n * 1000 / t}') req/s at best with nothing else running; one verify thread per"
+    echo "core measured $hash_all verifies/s in the same minute (the other sessions' work shares the cores)."
+    echo "100 req/s on 2 cores needs a verify of at most 20 ms, so the goal is out of reach at m=19 MiB,"
+    echo "t=2 on this machine whatever the server does; the load generator takes its share of the cores too."
+    echo
+    echo "Memory: libsodium maps 19 MiB for each argon2id hash in flight and unmaps it afterwards. The"
+    echo "shop lets at most one hash per core run at a time (src/shop/api/accounts.cpp; before, all"
+    echo "8 worker threads hashed at once: 170 MiB), so the login load peaks near the catalogue figure"
+    echo "plus $(nproc) × 19 MiB. Even one hash at a time would be the catalogue figure + 19 MiB, above"
+    echo "30 MiB: the memory goal holds for the catalogue load, not while argon2id at m=19 MiB runs."
+    echo
+    echo "The admin order list is written straight from the query result into the answer (no order"
+    echo "objects, no copies of text cells, prices and +05:30 timestamps formatted by hand; the answer"
+    echo "is byte-identical to before). Most of what remains is the database layer materialising"
+    echo "15,000 rows (one Value per cell, tens of thousands of allocations) and the page faults of a"
+    echo "4 MB answer; a row-streaming query API in src/platform/db would be the next step. That"
+    echo "materialised result and the answer are also the order list's memory above (glibc keeps the freed"
+    echo "space for reuse). Before/after, this script on the loaded machine: order list 54.5 → 57.9 ms"
+    echo "(SQLite) and 98.7 → 95.3 ms (PostgreSQL), server CPU per request 47 → 45 ms (noise-level: the"
+    echo "JSON writing was not the bottleneck); login 73.9 → 30.9 req/s (SQLite) and 54.0 → 35.5 req/s"
+    echo "(PostgreSQL) with memory 170 → 56 MiB; an interleaved A/B of the two binaries on one database"
+    echo "gave 29.8 / 22.7 req/s (8 hashes at once) against 21.1 / 24.5 (one per core), so the login drop"
+    echo "is the machine's load in that minute, not the cap."
   } >"$table"
   cat "$table"
   if [ "$write" = 1 ]; then
