@@ -216,7 +216,9 @@ TEST_P(Products, TextFileNamedJpgIsRefused) {
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(json(srv.get("/api/products/")).as_array().size(), 0u);
   // Nothing was left in the media directory.
-  if (std::filesystem::exists(media_dir())) EXPECT_TRUE(std::filesystem::is_empty(media_dir()));
+  if (std::filesystem::exists(media_dir())) {
+    EXPECT_TRUE(std::filesystem::is_empty(media_dir()));
+  }
 }
 
 TEST_P(Products, ValidationErrorsNameTheFields) {
@@ -448,7 +450,9 @@ TEST_P(Products, ImagesRouteRefusesTraversalAndUnknownNames) {
     auto r = srv.get(bad);
     EXPECT_TRUE(r.status == 404 || r.status == 400) << bad << " → " << r.status;
     EXPECT_EQ(r.body.find("root:"), std::string::npos) << bad;
-    if (r.status == 404) EXPECT_EQ(r.header("content-type"), "application/json") << bad;
+    if (r.status == 404) {
+      EXPECT_EQ(r.header("content-type"), "application/json") << bad;
+    }
   }
   auto raw = ts::test::HttpClient(srv.port())
                  .raw("GET /images/../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n");
