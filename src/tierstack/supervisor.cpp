@@ -281,7 +281,9 @@ void Supervisor::build_components() {
       c->tier = "web";
       c->zone = zone;
       for (auto* a : apps) c->app_ports[a->name] = pick(a->web_port, i);
-      c->port = c->app_ports.begin()->second;
+      // The main port is the first app's in the topology (the store), as for the
+      // balancer; app_ports is ordered by name, so its first entry is not that.
+      c->port = c->app_ports.at(apps.front()->name);
       c->stop_signal = SIGQUIT;  // graceful
       c->stop_timeout = 15s;
       start_order_.push_back(c->name);
