@@ -292,6 +292,36 @@ describe('store', () => {
     assert.match(await mine.locator('.delivery-status').innerText(), /^Delivered/);
   });
 
+  test('admin reports: counts, orders by state and revenue by month; admins only', async () => {
+    const page = contexts.admin.pages()[0];
+    await page.goto(`${STORE}/`);
+    await page.getByRole('link', { name: 'Reports' }).click();
+    await page.waitForURL(`${STORE}/admin/reports`);
+    await page.getByRole('heading', { name: 'Reports' }).waitFor();
+    const orders = page.locator('[data-testid="count-orders"]');
+    await orders.waitFor();
+    assert.ok(Number(await orders.innerText()) > 0, 'orders count > 0');
+    assert.ok(Number(await page.locator('[data-testid="count-users"]').innerText()) > 0, 'users count > 0');
+    const stateBars = page.locator('[data-testid="chart-states-top"] .chart-bar');
+    await stateBars.first().waitFor();
+    assert.ok((await stateBars.count()) >= 1);
+    assert.ok(await page.locator('[data-testid="chart-states-top"] .chart-bar[data-label="Oxfordshire"]').count(), 'checkout state charted');
+    const monthBars = page.locator('[data-testid="chart-revenue"] .chart-bar');
+    await monthBars.first().waitFor();
+    assert.ok((await monthBars.count()) >= 1);
+    await page.locator('[data-testid="chart-products-revenue"] .chart-bar').first().waitFor();
+    await page.getByLabel('Paid only').check();
+    await page.getByText(/Revenue by month \(paid orders\)/).waitFor();
+    await page.locator('[data-testid="chart-revenue"] .chart-bar').first().waitFor();
+    await shot(page, 'admin-reports');
+
+    // A customer gets a clear message, and no Reports link.
+    const alicePage = contexts.alice.pages()[0];
+    await alicePage.goto(`${STORE}/admin/reports`);
+    await alicePage.getByText('Reports are for admins only.').waitFor();
+    assert.equal(await alicePage.getByRole('link', { name: 'Reports' }).count(), 0);
+  });
+
   test("a user cannot see another user's orders or addresses", async () => {
     const page = await newPage('bob');
     await register(page, bob);

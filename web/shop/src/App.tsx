@@ -19,6 +19,7 @@ const Orders = lazy(() => import('./pages/Orders').then((m) => ({ default: m.Ord
 const ProductDetail = lazy(() => import('./pages/ProductDetail').then((m) => ({ default: m.ProductDetail })));
 const DeleteAccount = lazy(() => import('./pages/Profile').then((m) => ({ default: m.DeleteAccount })));
 const EditProfile = lazy(() => import('./pages/Profile').then((m) => ({ default: m.EditProfile })));
+const Reports = lazy(() => import('./pages/Reports').then((m) => ({ default: m.Reports })));
 const Profile = lazy(() => import('./pages/Profile').then((m) => ({ default: m.Profile })));
 
 // Route paths avoid the prefixes the web tier proxies to the shop
@@ -45,6 +46,7 @@ export function App() {
           <Route path="orders" element={auth(<Orders />)} />
           <Route path="admin/products/new" element={auth(<NewProduct />, true)} />
           <Route path="admin/products/:id/edit" element={auth(<EditProduct />, true)} />
+          <Route path="admin/reports" element={auth(<Reports />)} />
           <Route
             path="*"
             element={

@@ -48,6 +48,13 @@ export function Layout() {
                   </NavLink>
                 </li>
               )}
+              {user?.admin && (
+                <li className="nav-item">
+                  <NavLink className="nav-link" to="/admin/reports" onClick={close}>
+                    Reports
+                  </NavLink>
+                </li>
+              )}
             </ul>
             <form className="d-flex my-2 my-md-0 me-md-3" role="search" onSubmit={search}>
               <input className="form-control me-2" type="search" placeholder="Search products" aria-label="Search products" value={q} onChange={(e) => setQ(e.target.value)} />
