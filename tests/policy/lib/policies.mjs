@@ -161,6 +161,18 @@ function subnetIsPublic(subnet) {
   return null;
 }
 
+// --- S3 buckets and their separate configuration resources ------------------------
+
+// Resources of `type` in the bucket's module whose `bucket` argument refers
+// to that aws_s3_bucket (by .id or .bucket).
+function bucketConfigs(bucket, type) {
+  return bucket.module.resources.filter((r) => r.type === type && refsTo(r.body.bucket, "aws_s3_bucket").includes(bucket.name));
+}
+
+const PUBLIC_ACLS = new Set(["public-read", "public-read-write", "authenticated-read"]);
+const BLOCK_FLAGS = ["block_public_acls", "ignore_public_acls", "block_public_policy", "restrict_public_buckets"];
+const SSE_ALGORITHMS = new Set(["AES256", "aws:kms", "aws:kms:dsse"]);
+
 // --- the policies --------------------------------------------------------------------
 
 const SECRET_NAME = /(password|passwd|secret|token|credential|private_?key|access_?key|api_?key|(^|_)key($|_))/i;
@@ -405,6 +417,58 @@ export const policies = [
           varRefs.some((n) => SECRET_NAME.test(n) && !NOT_SECRET_NAME.test(n))) {
           bad.push(`${where(r)}: user data is built from a secret value`);
         }
+      }
+      return bad;
+    },
+  },
+  {
+    id: "s3-public-access-blocked",
+    description: "every S3 bucket has a public access block with all four settings true, and no public canned ACL",
+    check(tree) {
+      const bad = [];
+      for (const b of allResources(tree, "aws_s3_bucket")) {
+        const blocksOf = bucketConfigs(b, "aws_s3_bucket_public_access_block");
+        if (blocksOf.length === 0) bad.push(`${where(b)}: no aws_s3_bucket_public_access_block`);
+        for (const pab of blocksOf) {
+          for (const flag of BLOCK_FLAGS) {
+            if (!isTrue(resolve(pab.body[flag], pab.module))) bad.push(`${where(pab)}: ${flag} is not true`);
+          }
+        }
+        const acls = [b.body.acl, ...bucketConfigs(b, "aws_s3_bucket_acl").map((a) => a.body.acl)];
+        for (const acl of acls.map((a) => resolve(a, b.module))) {
+          if (PUBLIC_ACLS.has(acl)) bad.push(`${where(b)}: canned ACL ${acl}`);
+        }
+      }
+      return bad;
+    },
+  },
+  {
+    id: "s3-encrypted",
+    description: "every S3 bucket has default server-side encryption (SSE-S3 or SSE-KMS)",
+    check(tree) {
+      const bad = [];
+      for (const b of allResources(tree, "aws_s3_bucket")) {
+        const rules = [
+          ...bucketConfigs(b, "aws_s3_bucket_server_side_encryption_configuration").flatMap((c) => blocks(c.body, "rule")),
+          ...blocks(b.body, "server_side_encryption_configuration").flatMap((c) => blocks(c, "rule")),
+        ];
+        const algorithms = rules.flatMap((r) => blocks(r, "apply_server_side_encryption_by_default")).map((d) => resolve(d.sse_algorithm, b.module));
+        if (!algorithms.some((a) => SSE_ALGORITHMS.has(a))) bad.push(`${where(b)}: no default server-side encryption`);
+      }
+      return bad;
+    },
+  },
+  {
+    id: "s3-versioning",
+    description: "every S3 bucket has versioning enabled (an overwritten or deleted release can be recovered)",
+    check(tree) {
+      const bad = [];
+      for (const b of allResources(tree, "aws_s3_bucket")) {
+        const statuses = [
+          ...bucketConfigs(b, "aws_s3_bucket_versioning").flatMap((v) => blocks(v.body, "versioning_configuration")).map((c) => resolve(c.status, b.module)),
+          ...blocks(b.body, "versioning").filter((v) => isTrue(resolve(v.enabled, b.module))).map(() => "Enabled"),
+        ];
+        if (!statuses.includes("Enabled")) bad.push(`${where(b)}: versioning not enabled`);
       }
       return bad;
     },

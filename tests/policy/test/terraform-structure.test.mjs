@@ -8,7 +8,7 @@ import { loadTree, findTfFiles, allResources, blocks, moduleSourceDir } from "..
 import { formatHcl } from "../lib/hclstyle.mjs";
 import { TERRAFORM, ENV_ROOTS, FIXTURES } from "../lib/paths.mjs";
 
-const MODULES = ["network", "security", "compute", "loadbalancer", "database", "monitoring"];
+const MODULES = ["network", "security", "compute", "loadbalancer", "database", "monitoring", "artifacts"];
 let tree;
 const mod = (name) => tree.modules.get(path.join(TERRAFORM, "modules", name));
 const res = (m, type, name) => mod(m).resources.find((r) => r.type === type && r.name === name);
@@ -25,7 +25,7 @@ test("HCL layout follows terraform fmt (indentation, aligned =) in every .tf fil
   assert.deepEqual(problems, []);
 });
 
-test("all six modules exist and the prod environment calls each of them", () => {
+test("all seven modules exist and the prod environment calls each of them", () => {
   const prod = tree.modules.get(ENV_ROOTS[0]);
   const called = new Set(prod.moduleCalls.map((c) => path.basename(moduleSourceDir(c))));
   for (const m of MODULES) {
@@ -84,8 +84,9 @@ test("compute: SSM instance profile, IMDSv2, rolling instance refresh gated by l
 
 test("compute: user data installs the release packages, starts the units, and fetches secrets at boot", () => {
   const tpl = fs.readFileSync(path.join(TERRAFORM, "modules/compute/templates/user-data.sh.tftpl"), "utf8");
-  assert.match(tpl, /aws s3 cp --recursive/);
-  assert.match(tpl, /apt-get install -y "\$deb_file"/);
+  assert.match(tpl, /aws s3 cp --only-show-errors "\$RELEASE_URL\/SHA256SUMS"/);
+  assert.match(tpl, /sha256sum --check --strict/);
+  assert.match(tpl, /apt-get install -y "\$\$\{debs\[@\]\}"/);
   assert.match(tpl, /secretsmanager get-secret-value/);
   assert.match(tpl, /systemctl enable \$\{join\(" ", services\)\}/);
   assert.doesNotMatch(tpl, /\bsed\b/);

@@ -17,6 +17,14 @@ locals {
   }
 }
 
+# The artifact bucket exists before anything reads from it: the instances and
+# the monitoring configuration take its name from this module's output.
+module "artifacts" {
+  source = "../../modules/artifacts"
+
+  bucket_name = var.artifact_bucket
+}
+
 module "network" {
   source = "../../modules/network"
 
@@ -49,6 +57,7 @@ module "loadbalancer" {
   certificate_arn          = var.certificate_arn
   web_port                 = local.web_port
   app_ports                = local.app_ports
+  web_host_names           = { microblog = split(" ", var.microblog_server_name) }
   deletion_protection      = var.deletion_protection
 }
 
@@ -99,13 +108,15 @@ module "app_tier" {
   instance_type      = var.app_instance_type
   min_size           = var.app_min_size
   max_size           = var.app_max_size
-  artifact_bucket    = var.artifact_bucket
+  artifact_bucket    = module.artifacts.bucket_name
   release_version    = var.release_version
   packages           = ["tierstack-shop", "tierstack-microblog"]
   services           = ["tierstack-shop", "tierstack-microblog"]
 
   # libpq reads the PG* variables itself; the credentials come from the
-  # database secret at boot.
+  # database secret at boot. The microblog builds absolute links (password
+  # reset mail) from the first of its host names and sets Secure cookies:
+  # the site is HTTPS only.
   runtime_environment = {
     PGHOST                           = module.database.address
     PGPORT                           = tostring(module.database.port)
@@ -116,6 +127,8 @@ module "app_tier" {
     TIERSTACK_MICROBLOG_PORT         = tostring(local.app_ports["microblog"])
     TIERSTACK_SHOP_METRICS_PORT      = tostring(local.metrics_ports["shop"])
     TIERSTACK_MICROBLOG_METRICS_PORT = tostring(local.metrics_ports["microblog"])
+    MICROBLOG_PUBLIC_URL             = "https://${split(" ", var.microblog_server_name)[0]}"
+    MICROBLOG_SECURE_COOKIES         = "true"
   }
 
   fetched_environment = {
@@ -155,17 +168,20 @@ module "web_tier" {
   instance_type      = var.web_instance_type
   min_size           = var.web_min_size
   max_size           = var.web_max_size
-  artifact_bucket    = var.artifact_bucket
+  artifact_bucket    = module.artifacts.bucket_name
   release_version    = var.release_version
   packages           = ["tierstack-web"]
   services           = ["tierstack-web"]
 
   # nginx proxies to every healthy app instance through the internal load
   # balancer; the addresses come from its outputs, never from patched files.
+  # The microblog's host names get their own nginx server block (the
+  # renderer in the tierstack-web package); every other host is the shop.
   runtime_environment = {
-    TIERSTACK_WEB_PORT           = tostring(local.web_port)
-    TIERSTACK_SHOP_UPSTREAM      = module.loadbalancer.app_upstreams["shop"]
-    TIERSTACK_MICROBLOG_UPSTREAM = module.loadbalancer.app_upstreams["microblog"]
+    TIERSTACK_WEB_PORT              = tostring(local.web_port)
+    TIERSTACK_SHOP_UPSTREAM         = module.loadbalancer.app_upstreams["shop"]
+    TIERSTACK_MICROBLOG_UPSTREAM    = module.loadbalancer.app_upstreams["microblog"]
+    TIERSTACK_MICROBLOG_SERVER_NAME = var.microblog_server_name
   }
 }
 
@@ -177,7 +193,7 @@ module "monitoring" {
   subnet_id          = module.network.private_subnet_ids[0]
   security_group_id  = module.security.monitoring_security_group_id
   instance_type      = var.monitoring_instance_type
-  config_bucket      = var.artifact_bucket
+  config_bucket      = module.artifacts.bucket_name
   prometheus_dir     = "${path.root}/../../../prometheus"
   grafana_dir        = "${path.root}/../../../grafana"
   metrics_ports      = local.metrics_ports

@@ -39,8 +39,23 @@ variable "artifact_bucket" {
 }
 
 variable "release_version" {
-  description = "Release to run: the packages under s3://<artifact_bucket>/releases/<release_version>/. Changing it rolls every tier."
+  description = "Release to run: the packages under s3://<artifact_bucket>/releases/<release_version>/ (the pipeline passes the commit SHA it uploaded them under). Changing it rolls every tier."
   type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$", var.release_version))
+    error_message = "The release version is one S3 key segment: letters, digits, '.', '_' and '-' (for example a commit SHA)."
+  }
+}
+
+variable "microblog_server_name" {
+  description = "Host name(s) the microblog is served on, space-separated (for example \"blog.example.com\"). The load balancer forwards them to the web tier, whose nginx routes them to the microblog; every other host name is the shop. The ACM certificate must cover them."
+  type        = string
+
+  validation {
+    condition     = length(split(" ", var.microblog_server_name)) <= 5 && alltrue([for h in split(" ", var.microblog_server_name) : can(regex("^([a-z0-9]([a-z0-9-]*[a-z0-9])?\\.)+[a-z]([a-z0-9-]*[a-z0-9])?$", h))])
+    error_message = "Give one to five lower-case DNS names separated by single spaces, such as \"blog.example.com\"."
+  }
 }
 
 variable "web_instance_type" {

@@ -74,22 +74,12 @@ resource "aws_iam_role_policy_attachment" "ssm" {
 }
 
 data "aws_iam_policy_document" "instance" {
+  # Only this release's objects: the user data fetches SHA256SUMS and the
+  # .deb files it names by their exact keys (no listing needed).
   statement {
     sid       = "ReadReleasePackages"
     actions   = ["s3:GetObject"]
-    resources = ["arn:${data.aws_partition.current.partition}:s3:::${var.artifact_bucket}/${var.artifact_prefix}/*"]
-  }
-
-  statement {
-    sid       = "ListReleasePackages"
-    actions   = ["s3:ListBucket"]
-    resources = ["arn:${data.aws_partition.current.partition}:s3:::${var.artifact_bucket}"]
-
-    condition {
-      test     = "StringLike"
-      variable = "s3:prefix"
-      values   = ["${var.artifact_prefix}/*"]
-    }
+    resources = ["arn:${data.aws_partition.current.partition}:s3:::${var.artifact_bucket}/${var.artifact_prefix}/${var.release_version}/*"]
   }
 
   dynamic "statement" {

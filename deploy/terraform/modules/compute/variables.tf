@@ -76,14 +76,19 @@ variable "artifact_bucket" {
 }
 
 variable "artifact_prefix" {
-  description = "Key prefix under which each release's .deb files live, as <prefix>/<release_version>/*.deb."
+  description = "Key prefix under which each release's .deb files and their SHA256SUMS manifest live, as <prefix>/<release_version>/."
   type        = string
   default     = "releases"
 }
 
 variable "release_version" {
-  description = "Release to install; changing it creates a new launch template version and starts an instance refresh."
+  description = "Release to install (the commit the pipeline uploaded the packages under); changing it creates a new launch template version and starts an instance refresh."
   type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$", var.release_version))
+    error_message = "The release version is one S3 key segment: letters, digits, '.', '_' and '-'."
+  }
 }
 
 variable "packages" {

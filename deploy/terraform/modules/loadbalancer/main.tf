@@ -48,6 +48,32 @@ resource "aws_lb_listener" "https" {
   }
 }
 
+# Host names of the other sites the web tier serves (the microblog): an
+# explicit rule per site forwards them to the web tier, whose nginx picks
+# the app by server_name. Everything else takes the default action (the
+# shop, also through the web tier).
+resource "aws_lb_listener_rule" "web_host" {
+  for_each = var.web_host_names
+
+  listener_arn = aws_lb_listener.https.arn
+  priority     = 100 + index(sort(keys(var.web_host_names)), each.key)
+
+  action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.web.arn
+  }
+
+  condition {
+    host_header {
+      values = each.value
+    }
+  }
+
+  tags = {
+    Name = "${var.name}-${each.key}"
+  }
+}
+
 resource "aws_lb_listener" "http_redirect" {
   load_balancer_arn = aws_lb.public.arn
   port              = 80

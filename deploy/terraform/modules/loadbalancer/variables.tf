@@ -59,6 +59,17 @@ variable "app_ports" {
   }
 }
 
+variable "web_host_names" {
+  description = "Host names, by site (for example microblog), the HTTPS listener forwards to the web tier by an explicit host-header rule (at most five per site)."
+  type        = map(list(string))
+  default     = {}
+
+  validation {
+    condition     = alltrue([for names in values(var.web_host_names) : length(names) >= 1 && length(names) <= 5])
+    error_message = "Each site needs one to five host names (an ALB rule condition takes at most five values)."
+  }
+}
+
 variable "health_check_path" {
   description = "Readiness path every target group checks."
   type        = string
