@@ -4,8 +4,9 @@
 #   tierstack-web        web tier: nginx configuration template and renderer,
 #                        the shop front end's static build (web/shop/dist)
 #   tierstack            the operator CLI
-# scripts/package builds them into build/packages/. The contract with the
-# Terraform user data is in docs/operations-aws.md ("Packages").
+# scripts/package builds them, with their SHA256SUMS, into build/packages/
+# (or --out DIR). The contract with the Terraform user data is in
+# docs/operations-aws.md ("Packages").
 #
 # Only the components below are packaged: the install() rules of src/*
 # (component "Unspecified", prefix-relative paths for `cmake --install`) stay
@@ -120,7 +121,7 @@ endif()
 # scripts/package builds exactly the packaged targets, so the test and bench
 # programs need not build for a release to be packaged.
 set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY ON)
-# Packages land in the build tree; scripts/package copies them to build/packages.
+# Packages land in the build tree; scripts/package copies them to its output directory.
 set(CPACK_PACKAGE_DIRECTORY ${CMAKE_BINARY_DIR}/cpack)
 
 include(CPack)
