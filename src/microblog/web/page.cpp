@@ -389,6 +389,7 @@ Response Page::render(const std::string& tmpl, const std::string& title, mustach
 
   mustache::data layout;
   layout.set("t", strings(locale));
+  layout.set("locale", locale);
   layout.set("title", title.empty() ? t("Welcome to Microblog") : title + " - Microblog");
   put(layout, "content", mustache::data(std::move(content)));
   layout.set("csrf_token", csrf_token());
