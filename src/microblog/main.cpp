@@ -6,6 +6,7 @@
 
 #include "microblog/api/routes.hpp"
 #include "microblog/app.hpp"
+#include "microblog/commands/commands.hpp"
 #include "microblog/jobs.hpp"
 #include "microblog/web/page.hpp"
 #include "platform/core/log.hpp"
@@ -56,6 +57,8 @@ int main(int argc, char** argv) {
     if (blog->settings.run_worker) worker = std::make_unique<microblog::Worker>(*blog);
   };
   app.commands["worker"] = {"run background jobs (export) until SIGTERM", run_worker};
+  app.commands["import-flask"] = {"import the original Flask microblog's database (--from URL)",
+                                  microblog::commands::import_flask};
   const int rc = ts::service::run(app, argc, argv);
   worker.reset();
   return rc;
