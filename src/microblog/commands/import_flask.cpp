@@ -188,6 +188,8 @@ int import_flask(ts::service::Context& ctx) {
   std::unique_ptr<ts::db::Connection> src;
   try {
     src = ts::db::connect(from);
+    // CAST(timestamp AS TEXT) follows DateStyle; utc_micros reads ISO.
+    if (src->dialect() == ts::db::Dialect::postgres) src->execute_script("SET DateStyle = 'ISO'");
   } catch (const std::exception& e) {
     return fail("cannot open " + ts::db::redact_url(from) + ": " + e.what());
   }

@@ -138,6 +138,12 @@ void build_flask_db(const std::string& url, const std::string& revision) {
                          "Exporting posts...", 2, false});
   conn->query(task_sql, {"6b1f1c8e-0000-4000-8000-000000000002", "export_posts",
                          "Exporting posts...", 2, true});
+  // A server whose DateStyle is not ISO (later connections get "26/09/2024
+  // 04:57:00.123456" from CAST(timestamp AS TEXT) unless they set their own).
+  if (pg)
+    conn->execute_script(
+        "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET DateStyle = %L', "
+        "current_database(), 'SQL, DMY'); END $$");
 }
 
 }  // namespace mb_import_test
