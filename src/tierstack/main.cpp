@@ -4,6 +4,7 @@
 //   tierstack down | status | logs [INSTANCE]
 //   tierstack deploy [--app NAME] [--bin-dir DIR] [--env KEY=VALUE]… [--ready-timeout S]
 //   tierstack drill kill-instance NAME | kill-zone ZONE | restart-db
+//   tierstack db copy --from URL --to URL [--replace] [--bin-dir DIR]
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -17,6 +18,7 @@
 #include <iostream>
 #include <thread>
 
+#include "tierstack/dbcopy.hpp"
 #include "tierstack/supervisor.hpp"
 #include "tierstack/topology.hpp"
 #include "tierstack/util.hpp"
@@ -179,8 +181,10 @@ int main(int argc, char** argv) {
   kill_zone_cmd->add_option("zone", kill_zone)->required();
   drill->add_subcommand("restart-db",
                         "stop PostgreSQL, watch the apps turn not ready, start it again");
+  auto* db_cmd = add_db_command(cli);
 
   CLI11_PARSE(cli, argc, argv);
+  if (db_cmd->parsed()) return run_db_command(topology_file);
 
   Topology topo;
   try {
