@@ -203,6 +203,11 @@ before(async () => {
   });
 });
 
+// Never leave a server or worker behind, even when node exits abruptly.
+process.on('exit', () => {
+  for (const child of [worker, server]) if (child && child.exitCode === null) child.kill('SIGKILL');
+});
+
 after(async () => {
   await browser?.close();
   await stop(worker);
