@@ -1,6 +1,6 @@
 // tierstack — runs the whole multi-tier system on one machine (see docs/operations.md).
 //
-//   tierstack up [--db sqlite|postgres] [--detach] [--topology FILE]
+//   tierstack up [--db sqlite|postgres] [--detach] [--isolated] [--topology FILE]
 //   tierstack down | status | logs [INSTANCE]
 //   tierstack deploy [--app NAME] [--bin-dir DIR] [--env KEY=VALUE]… [--ready-timeout S]
 //   tierstack drill kill-instance NAME | kill-zone ZONE | restart-db
@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "tierstack/dbcopy.hpp"
+#include "tierstack/netns.hpp"
 #include "tierstack/supervisor.hpp"
 #include "tierstack/topology.hpp"
 #include "tierstack/util.hpp"
@@ -74,6 +75,7 @@ int cmd_down(const fs::path& state) {
       std::cerr << "tierstack: pid " << pid << " did not stop in 120 s\n";
       return 1;
     }
+    cleanup_isolated(state);  // the supervisor removed its namespaces; make sure
     std::cout << "stopped; nothing left running\n";
     return 0;
   }
@@ -82,7 +84,10 @@ int cmd_down(const fs::path& state) {
   const auto st = read_file(state / "state.json");
   if (!st.empty()) {
     try {
-      for (auto& c : boost::json::parse(st).at("components").as_array()) {
+      // Reverse start order, as the supervisor stops them: the database last.
+      auto comps = boost::json::parse(st).at("components").as_array();
+      for (auto it = comps.rbegin(); it != comps.rend(); ++it) {
+        auto& c = *it;
         const auto cpid = static_cast<pid_t>(c.at("pid").to_number<long>());
         if (cpid > 0 && alive(cpid)) {
           killpg(cpid, SIGTERM);
@@ -93,6 +98,9 @@ int cmd_down(const fs::path& state) {
     } catch (...) {
     }
   }
+  // An --isolated run's namespaces, veths, bridges and firewall (and whatever
+  // still runs in them).
+  for (const auto& what : cleanup_isolated(state)) std::cout << "removed " << what << "\n";
   for (const char* f : {"tierstack.pid", "state.json", "control.sock"}) fs::remove(state / f);
   std::cout << (leftovers ? "tierstack was not running; stopped " + std::to_string(leftovers) +
                                 " leftover process(es)\n"
@@ -147,7 +155,8 @@ int main(int argc, char** argv) {
   up->add_option("--db", db, "database engine (overrides the topology)")
       ->check(CLI::IsMember({"sqlite", "postgres"}));
   up->add_flag("--detach", detach, "run in the background; stop with tierstack down");
-  up->add_flag("--isolated", isolated, "network namespaces (not implemented yet)");
+  up->add_flag("--isolated", isolated,
+               "subnets in network namespaces behind a firewall (root; docs/operations.md)");
 
   cli.add_subcommand("down", "stop a detached (or any) running topology");
   cli.add_subcommand("status", "every instance with readiness, restarts, uptime and req/s");
@@ -224,9 +233,9 @@ int main(int argc, char** argv) {
   }
 
   // up
-  if (isolated) {
-    std::cerr << "tierstack: --isolated (network namespaces) is not implemented yet; see "
-                 "docs/operations.md\n";
+  if (isolated && geteuid() != 0) {
+    std::cerr << "tierstack: --isolated creates network namespaces and firewall rules: run it as "
+                 "root\n";
     return 2;
   }
   // Signals are taken synchronously by the supervisor loop; block them in
@@ -237,7 +246,7 @@ int main(int argc, char** argv) {
   sigprocmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  UpOptions opts{detach, db};
+  UpOptions opts{detach, db, isolated};
   if (!detach) {
     Supervisor sup(topo, opts);
     return sup.run([](const std::string& report, bool ok) {

@@ -62,8 +62,8 @@ void chown_tree(const fs::path& p, uid_t uid, gid_t gid) {
     for (auto& e : fs::recursive_directory_iterator(p)) (void)!lchown(e.path().c_str(), uid, gid);
 }
 
-double metrics_total(std::uint16_t port) {
-  const auto r = http_get(port, "/metrics", 1000ms);
+double metrics_total(const Component& c) {
+  const auto r = http_get(c.spawn.netns, c.host, c.monitor_port, "/metrics", 1000ms);
   if (r.status != 200) return -1;
   double total = 0;
   std::istringstream in(r.body);
@@ -129,6 +129,7 @@ Supervisor::Supervisor(Topology topo, UpOptions opts)
 
 Supervisor::~Supervisor() {
   if (control_fd_ >= 0) close(control_fd_);
+  if (net_) net_->teardown();  // a no-op when run() already tore it down
 }
 
 Component* Supervisor::find(const std::string& name) {
@@ -192,6 +193,12 @@ void Supervisor::build_components() {
     return fixed ? static_cast<std::uint16_t>(fixed + offset) : p;
   };
 
+  // With --isolated each component runs in its subnet's namespace, on its address.
+  auto place = [&](Component& c, const std::string& subnet) {
+    if (!net_) return;
+    c.host = net_->subnet(subnet).address;
+    c.spawn.netns = net_->subnet(subnet).netns;
+  };
   const std::string stamp = std::to_string(std::time(nullptr));
   const auto pg_user = system_user("postgres");
   const auto prom_user = system_user("prometheus");
@@ -202,21 +209,25 @@ void Supervisor::build_components() {
     c->kind = Kind::postgres;
     c->tier = "db";
     c->port = pick(topo_.database_port, 0);
+    place(*c, "data");
     const auto bindir = postgres_bindir();
     const auto dir = state_ / "postgres";
-    c->spawn.argv = {bindir + "/postgres",         "-D", (dir / "data").string(), "-p",
-                     std::to_string(c->port),      "-k", (dir / "run").string(),  "-c",
-                     "listen_addresses=127.0.0.1", "-c", "max_connections=200",   "-c",
+    c->spawn.argv = {bindir + "/postgres",          "-D", (dir / "data").string(), "-p",
+                     std::to_string(c->port),       "-k", (dir / "run").string(),  "-c",
+                     "listen_addresses=" + c->host, "-c", "max_connections=200",   "-c",
                      "synchronous_commit=off"};
     if (pg_user) {
       c->spawn.uid = pg_user->first;
       c->spawn.gid = pg_user->second;
     }
+    if (net_)
+      c->spawn.argv.insert(c->spawn.argv.end(),
+                           {"-c", "hba_file=" + (dir / "pg_hba.conf").string()});
     c->stop_signal = SIGINT;  // fast shutdown
     c->stop_timeout = 30s;
     for (auto* a : apps)
       db_urls_[a->name] =
-          "postgresql://tierstack@127.0.0.1:" + std::to_string(c->port) + "/" + a->name;
+          "postgresql://tierstack@" + c->host + ":" + std::to_string(c->port) + "/" + a->name;
     start_order_.push_back(c->name);
     comps_.push_back(std::move(c));
   } else {
@@ -250,14 +261,15 @@ void Supervisor::build_components() {
         c->app = a->name;
         c->port = pick(a->port, index);
         c->monitor_port = pick(a->monitor_port, index);
+        place(*c, "priv-" + zone);
         c->release = stamp;
         c->stop_timeout = 25s;
         const auto& p = a->env_prefix;
         c->spawn.argv = {(rel_dir / a->name).string(), "serve"};
         c->spawn.cwd = state_;
         c->spawn.env = {
-            {p + "_LISTEN", "127.0.0.1:" + std::to_string(c->port)},
-            {p + "_MONITOR_LISTEN", "127.0.0.1:" + std::to_string(c->monitor_port)},
+            {p + "_LISTEN", c->host + ":" + std::to_string(c->port)},
+            {p + "_MONITOR_LISTEN", c->host + ":" + std::to_string(c->monitor_port)},
             {p + "_PORT_FILE", (run_dir_ / (c->name + ".ports")).string()},
             {p + "_TRUST_PROXY_HOPS", "2"},
             {p + "_DATABASE_URL", db_urls_[a->name]},
@@ -280,6 +292,7 @@ void Supervisor::build_components() {
       c->kind = Kind::web;
       c->tier = "web";
       c->zone = zone;
+      place(*c, "pub-" + zone);
       for (auto* a : apps) c->app_ports[a->name] = pick(a->web_port, i);
       // The main port is the first app's in the topology (the store), as for the
       // balancer; app_ports is ordered by name, so its first entry is not that.
@@ -295,6 +308,7 @@ void Supervisor::build_components() {
     c->name = "lb";
     c->kind = Kind::lb;
     c->tier = "lb";
+    place(*c, "lb");
     for (auto* a : apps) c->app_ports[a->name] = pick(a->lb_port, 0);
     c->port = c->app_ports.at(apps.front()->name);
     c->stop_signal = SIGQUIT;
@@ -319,8 +333,9 @@ void Supervisor::build_components() {
     c->kind = Kind::node_exporter;
     c->tier = "monitoring";
     c->port = pick(topo_.node_exporter_port, 0);
+    place(*c, "mon");
     c->spawn.argv = {"/usr/bin/prometheus-node-exporter",
-                     "--web.listen-address=127.0.0.1:" + std::to_string(c->port),
+                     "--web.listen-address=" + c->host + ":" + std::to_string(c->port),
                      "--collector.textfile.directory=" + (state_ / "run").string()};
     if (prom_user) {
       c->spawn.uid = prom_user->first;
@@ -335,11 +350,12 @@ void Supervisor::build_components() {
     c->kind = Kind::prometheus;
     c->tier = "monitoring";
     c->port = pick(topo_.prometheus_port, 0);
+    place(*c, "mon");
     const auto dir = state_ / "prometheus";
     c->spawn.argv = {"/usr/bin/prometheus", "--config.file=" + (dir / "prometheus.yml").string(),
                      "--storage.tsdb.path=" + (dir / "data").string(),
                      "--storage.tsdb.retention.time=2d",
-                     "--web.listen-address=127.0.0.1:" + std::to_string(c->port)};
+                     "--web.listen-address=" + c->host + ":" + std::to_string(c->port)};
     c->spawn.cwd = dir;
     if (prom_user) {
       c->spawn.uid = prom_user->first;
@@ -372,7 +388,7 @@ void Supervisor::render_configs() {
       const std::map<std::string, std::string> base = {
           {"app", a.name},
           {"url_name", a.lb_name},
-          {"listen", "127.0.0.1:" + std::to_string(c->app_ports.at(a.name))},
+          {"listen", c->host + ":" + std::to_string(c->app_ports.at(a.name))},
           {"proxy_conf", proxy_conf}};
       if (c->kind == Kind::lb) {
         auto v = base;
@@ -418,7 +434,7 @@ void Supervisor::render_configs() {
   std::map<std::string, std::string> jobs;
   for (auto& c : comps_) {
     if (c->kind != Kind::app) continue;
-    jobs[c->app] += "      - targets: [\"127.0.0.1:" + std::to_string(c->monitor_port) +
+    jobs[c->app] += "      - targets: [\"" + c->host + ":" + std::to_string(c->monitor_port) +
                     "\"]\n        labels: {app: " + c->app + ", tier: app, zone: \"" + c->zone +
                     "\", instance: " + c->name + "}\n";
   }
@@ -427,12 +443,12 @@ void Supervisor::render_configs() {
         "  - job_name: " + app + "\n    metrics_path: /metrics\n    static_configs:\n" + targets;
   for (auto& c : comps_) {
     if (c->kind == Kind::node_exporter)
-      scrape += "  - job_name: node\n    static_configs:\n      - targets: [\"127.0.0.1:" +
+      scrape += "  - job_name: node\n    static_configs:\n      - targets: [\"" + c->host + ":" +
                 std::to_string(c->port) +
                 "\"]\n        labels: {app: node, tier: host, instance: local}\n";
     if (c->kind == Kind::prometheus)
-      scrape += "  - job_name: prometheus\n    static_configs:\n      - targets: [\"127.0.0.1:" +
-                std::to_string(c->port) +
+      scrape += "  - job_name: prometheus\n    static_configs:\n      - targets: [\"" + c->host +
+                ":" + std::to_string(c->port) +
                 "\"]\n        labels: {app: prometheus, tier: monitoring}\n";
   }
   std::string rules = "  []";
@@ -449,6 +465,46 @@ void Supervisor::render_configs() {
 
   std::lock_guard lk(mu_);
   update_pools_locked();
+}
+
+std::vector<Allow> Supervisor::security_groups() const {
+  // deployment.md: load balancer from anywhere; web tier only from the load
+  // balancer; app tier only from the web tier (and monitoring on the metrics
+  // port); database only from the app tier. The operator link (this host)
+  // counts as the internet, plus Prometheus's UI (a bastion's view).
+  Allow internet{"internet -> load balancer", {"inet", "operator"}, {}};
+  Allow ops{"operator -> prometheus", {"operator"}, {}};
+  Allow lb_web{"load balancer -> web tier", {"lb"}, {}};
+  Allow web_app{"web tier -> app tier", {}, {}};
+  Allow mon_app{"monitoring -> app tier metrics", {"mon"}, {}};
+  Allow app_db{"app tier -> database", {}, {}};
+  for (const auto& z : topo_.zones) {
+    web_app.from.push_back("pub-" + z);
+    app_db.from.push_back("priv-" + z);
+  }
+  for (auto& c : comps_) {
+    switch (c->kind) {
+      case Kind::lb:
+        for (auto& [app, port] : c->app_ports) internet.to.emplace_back(c->host, port);
+        break;
+      case Kind::web:
+        for (auto& [app, port] : c->app_ports) lb_web.to.emplace_back(c->host, port);
+        break;
+      case Kind::app:
+        web_app.to.emplace_back(c->host, c->port);
+        mon_app.to.emplace_back(c->host, c->monitor_port);
+        break;
+      case Kind::postgres:
+        app_db.to.emplace_back(c->host, c->port);
+        break;
+      case Kind::prometheus:
+        ops.to.emplace_back(c->host, c->port);
+        break;
+      case Kind::node_exporter:
+        break;  // scraped by Prometheus in its own subnet
+    }
+  }
+  return {internet, ops, lb_web, web_app, mon_app, app_db};
 }
 
 // ---------------------------------------------------------------- processes
@@ -513,9 +569,12 @@ void Supervisor::restart_due() {
 }
 
 void Supervisor::poll_readiness() {
+  // With --isolated the probes run inside each component's namespace (as an
+  // agent on its host would), so they need no hole in the firewall.
   struct Probe {
     Component* c;
     Kind kind;
+    std::string netns, host;
     std::uint16_t port;
     bool ready = false;
   };
@@ -524,27 +583,31 @@ void Supervisor::poll_readiness() {
     std::lock_guard lk(mu_);
     for (auto& c : comps_)
       if (c->pid > 0)
-        probes.push_back({c.get(), c->kind, c->kind == Kind::app ? c->monitor_port : c->port});
+        probes.push_back({c.get(), c->kind, c->spawn.netns, c->host,
+                          c->kind == Kind::app ? c->monitor_port : c->port});
   }
   for (auto& p : probes) {
+    auto get = [&p](const char* path) {
+      return http_get(p.netns, p.host, p.port, path, 300ms).status == 200;
+    };
     switch (p.kind) {
       case Kind::app:
-        p.ready = http_get(p.port, "/readyz", 300ms).status == 200;
+        p.ready = get("/readyz");
         break;
       case Kind::web:
       case Kind::lb:
-        p.ready = http_get(p.port, "/__tierstack/health", 300ms).status == 200;
+        p.ready = get("/__tierstack/health");
         break;
       case Kind::prometheus:
-        p.ready = http_get(p.port, "/-/ready", 300ms).status == 200;
+        p.ready = get("/-/ready");
         break;
       case Kind::node_exporter:
-        p.ready = http_get(p.port, "/", 300ms).status == 200;
+        p.ready = get("/");
         break;
       case Kind::postgres: {
-        const auto conn = "host=127.0.0.1 port=" + std::to_string(p.port) +
+        const auto conn = "host=" + p.host + " port=" + std::to_string(p.port) +
                           " user=tierstack dbname=postgres connect_timeout=1";
-        p.ready = PQping(conn.c_str()) == PQPING_OK;
+        in_netns(p.netns, [&] { p.ready = PQping(conn.c_str()) == PQPING_OK; });
         break;
       }
     }
@@ -579,27 +642,29 @@ std::vector<pid_t> Supervisor::update_pools_locked() {
   // meets such a closed connection is retried on the other web instance; a
   // failure count of 1 would take both out for a moment and answer 502
   // ("no live upstreams"). tierstack's readiness polling is the health check.
-  auto block = [](const std::string& name, const std::vector<std::uint16_t>& ports,
+  auto block = [](const std::string& name, const std::vector<std::string>& servers,
                   const char* check) {
     std::string s = "upstream " + name + " {\n";
-    for (auto p : ports) s += "  server 127.0.0.1:" + std::to_string(p) + " " + check + ";\n";
+    for (auto& a : servers) s += "  server " + a + " " + check + ";\n";
     return s + "  keepalive 32;\n}\n";
   };
   for (const auto& app : apps) {
-    std::vector<std::uint16_t> ready, all;
+    std::vector<std::string> ready, all;
     for (auto& c : comps_) {
       if (c->kind != Kind::app || c->app != app) continue;
-      all.push_back(c->port);
-      if (c->pid > 0 && c->ready && !c->out_of_pool) ready.push_back(c->port);
+      const auto addr = c->host + ":" + std::to_string(c->port);
+      all.push_back(addr);
+      if (c->pid > 0 && c->ready && !c->out_of_pool) ready.push_back(addr);
     }
     // An upstream needs a server; with none ready, list all and let nginx's
     // passive checks find one that answers.
     app_text += block("app_" + app, ready.empty() ? all : ready, "max_fails=1 fail_timeout=2s");
-    std::vector<std::uint16_t> wready, wall;
+    std::vector<std::string> wready, wall;
     for (auto& c : comps_) {
       if (c->kind != Kind::web) continue;
-      wall.push_back(c->app_ports.at(app));
-      if (c->pid > 0 && c->ready && !c->out_of_pool) wready.push_back(c->app_ports.at(app));
+      const auto addr = c->host + ":" + std::to_string(c->app_ports.at(app));
+      wall.push_back(addr);
+      if (c->pid > 0 && c->ready && !c->out_of_pool) wready.push_back(addr);
     }
     lb_text += block("web_" + app, wready.empty() ? wall : wready, "max_fails=0");
   }
@@ -634,8 +699,10 @@ void Supervisor::write_state_locked() {
   st["database"] = topo_.database;
   boost::json::array arr;
   for (auto& c : comps_) {
-    boost::json::object o{{"name", c->name}, {"tier", c->tier}, {"zone", c->zone},
-                          {"pid", c->pid},   {"port", c->port}, {"monitor_port", c->monitor_port},
+    boost::json::object o{{"name", c->name}, {"tier", c->tier},
+                          {"zone", c->zone}, {"pid", c->pid},
+                          {"host", c->host}, {"netns", c->spawn.netns},
+                          {"port", c->port}, {"monitor_port", c->monitor_port},
                           {"app", c->app}};
     boost::json::object ports;
     for (auto& [a, p] : c->app_ports) ports[a] = p;
@@ -643,6 +710,15 @@ void Supervisor::write_state_locked() {
     arr.push_back(o);
   }
   st["components"] = arr;
+  if (net_) {
+    boost::json::object subnets;
+    for (auto& sn : net_->subnets())
+      subnets[sn.key] = {{"netns", sn.netns}, {"cidr", sn.cidr}, {"address", sn.address}};
+    st["isolated"] = {{"network", net_->network()},
+                      {"router_netns", net_->router_netns()},
+                      {"operator_link", net_->operator_link()},
+                      {"subnets", subnets}};
+  }
   try {
     write_file(state_ / "state.json", boost::json::serialize(st) + "\n");
   } catch (...) {
@@ -760,6 +836,18 @@ void Supervisor::start_database() {
   if (!pg) return;
   const auto dir = state_ / "postgres";
   fs::create_directories(dir / "run");
+  if (net_) {
+    // initdb's own pg_hba.conf trusts loopback only; with --isolated the apps
+    // connect from their private subnets (the firewall admits nobody else),
+    // tierstack's probes from the database's own subnet.
+    std::string hba =
+        "# Written by tierstack up --isolated.\nlocal all all trust\n"
+        "host all all 127.0.0.1/32 trust\nhost all all " +
+        net_->subnet("data").cidr + " trust\n";
+    for (const auto& z : topo_.zones)
+      hba += "host all all " + net_->subnet("priv-" + z).cidr + " trust\n";
+    write_file(dir / "pg_hba.conf", hba, 0600);
+  }
   const auto pg_user = system_user("postgres");
   if (pg_user) chown_tree(dir, pg_user->first, pg_user->second);
   if (!fs::exists(dir / "data" / "PG_VERSION")) {
@@ -786,8 +874,9 @@ void Supervisor::start_database() {
   if (!wait_ready({"postgres"}, 60s))
     throw std::runtime_error("PostgreSQL did not start:\n" + tail_lines(pg->spawn.log_file, 10));
   const auto conninfo =
-      "host=127.0.0.1 port=" + std::to_string(pg->port) + " user=tierstack dbname=postgres";
-  PGconn* conn = PQconnectdb(conninfo.c_str());
+      "host=" + pg->host + " port=" + std::to_string(pg->port) + " user=tierstack dbname=postgres";
+  PGconn* conn = nullptr;
+  in_netns(pg->spawn.netns, [&] { conn = PQconnectdb(conninfo.c_str()); });
   for (const auto& [app, url] : db_urls_) {
     const auto q = "SELECT 1 FROM pg_database WHERE datname = '" + app + "'";
     PGresult* r = PQexec(conn, q.c_str());
@@ -814,10 +903,10 @@ std::string Supervisor::urls() const {
       for (const auto& a : topo_.apps)
         if (c->app_ports.count(a.name))
           s += "  " + a.lb_name +
-               std::string(12 - std::min<std::size_t>(11, a.lb_name.size()), ' ') +
-               "http://127.0.0.1:" + std::to_string(c->app_ports.at(a.name)) + "/\n";
+               std::string(12 - std::min<std::size_t>(11, a.lb_name.size()), ' ') + "http://" +
+               c->host + ":" + std::to_string(c->app_ports.at(a.name)) + "/\n";
     if (c->kind == Kind::prometheus)
-      s += "  prometheus  http://127.0.0.1:" + std::to_string(c->port) + "/\n";
+      s += "  prometheus  http://" + c->host + ":" + std::to_string(c->port) + "/\n";
   }
   return s;
 }
@@ -837,7 +926,7 @@ std::string Supervisor::status_table(bool with_rates) {
     std::map<Component*, std::pair<double, Clock::time_point>> now;
     for (auto& r : rows) {
       if (r.c->kind != Kind::app || r.c->pid <= 0) continue;
-      now[r.c] = {metrics_total(r.c->monitor_port), Clock::now()};
+      now[r.c] = {metrics_total(*r.c), Clock::now()};
       if (r.c->last_total < 0 || seconds_since(r.c->last_scrape) > 60) need_second = true;
     }
     if (need_second) {
@@ -846,7 +935,7 @@ std::string Supervisor::status_table(bool with_rates) {
         c->last_scrape = v.second;
       }
       std::this_thread::sleep_for(1s);
-      for (auto& [c, v] : now) v = {metrics_total(c->monitor_port), Clock::now()};
+      for (auto& [c, v] : now) v = {metrics_total(*c), Clock::now()};
     }
     for (auto& r : rows) {
       auto it = now.find(r.c);
@@ -895,9 +984,15 @@ int Supervisor::run(const std::function<void(const std::string&, bool)>& on_read
   try {
     prepare();
     prepared = true;
+    if (opts_.isolated) {
+      net_ = std::make_unique<IsolatedNet>(state_, topo_.zones);
+      net_->create(out);
+    }
     build_components();
+    if (net_) net_->apply_rules(security_groups());
     render_configs();
-    out("state directory " + state_.string() + "; database " + topo_.database);
+    out("state directory " + state_.string() + "; database " + topo_.database +
+        (net_ ? "; isolated subnets" : ""));
     start_database();
     for (auto& [app, url] : db_urls_) {
       std::string binary;
@@ -943,6 +1038,7 @@ int Supervisor::run(const std::function<void(const std::string&, bool)>& on_read
     out(std::string("tierstack up failed: ") + e.what());
     stopping_ = true;
     if (prepared) stop_all();
+    if (net_) net_->teardown();
     on_ready(log.str(), false);
     fs::remove(state_ / "control.sock");
     fs::remove(state_ / "tierstack.pid");
@@ -950,8 +1046,15 @@ int Supervisor::run(const std::function<void(const std::string&, bool)>& on_read
     return 1;
   }
   std::string report = "\ntierstack is up (" + std::to_string(comps_.size()) +
-                       " components, database " + topo_.database + ")\n\n" + urls() + "\n" +
+                       " components, database " + topo_.database +
+                       (net_ ? ", isolated subnets" : "") + ")\n\n" + urls() + "\n" +
                        status_table(false);
+  if (net_)
+    report += "\nisolated: " + net_->network() + " in namespaces " + netns_prefix(state_) +
+              "*; this host reaches the load balancer and Prometheus through " +
+              net_->operator_link() + "; a client on the internet side: ip netns exec " +
+              net_->subnet("inet").netns + " curl http://" + find("lb")->host + ":" +
+              std::to_string(find("lb")->port) + "/\n";
   for (auto& n : notes_) report += "note: " + n + "\n";
   report += "\nlogs: " + logs_.string() + "   stop: Ctrl-C or `tierstack down`\n";
   on_ready(report, true);
@@ -961,6 +1064,11 @@ int Supervisor::run(const std::function<void(const std::string&, bool)>& on_read
   }
   control.join();
   stop_all();
+  if (net_) {
+    const auto removed = net_->teardown();
+    std::cerr << now_text() << " isolated network removed (" << removed.size()
+              << " namespaces and links)\n";
+  }
   std::cerr << now_text() << " everything stopped\n";
   fs::remove(state_ / "control.sock");
   fs::remove(state_ / "state.json");

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "tierstack/netns.hpp"
 #include "tierstack/topology.hpp"
 #include "tierstack/util.hpp"
 
@@ -25,14 +26,15 @@ enum class Kind { postgres, app, web, lb, node_exporter, prometheus };
 struct Component {
   std::string name;  // shop-a, web-b, lb, prometheus …
   Kind kind = Kind::app;
-  std::string tier;  // lb, web, app, db, monitoring
-  std::string zone;  // "" for shared components
-  std::string app;   // for app instances: the app's name
+  std::string tier;                // lb, web, app, db, monitoring
+  std::string zone;                // "" for shared components
+  std::string app;                 // for app instances: the app's name
+  std::string host = "127.0.0.1";  // its address (its subnet's with --isolated)
   std::uint16_t port = 0;
   std::uint16_t monitor_port = 0;
   std::map<std::string, std::uint16_t> app_ports;  // web/lb: a listener per app
-  SpawnOptions spawn;
-  std::string release;  // app instances: the release directory name
+  SpawnOptions spawn;                              // spawn.netns: its subnet's namespace
+  std::string release;                             // app instances: the release directory name
   int stop_signal = 15;
   std::chrono::seconds stop_timeout{25};
 
@@ -54,6 +56,7 @@ struct Component {
 struct UpOptions {
   bool detach = false;
   std::string db_override;  // "" keeps the topology's choice
+  bool isolated = false;    // subnets in network namespaces behind a firewall
 };
 
 using Out = std::function<void(const std::string&)>;
@@ -72,6 +75,8 @@ class Supervisor {
   void prepare();
   void build_components();
   void render_configs();
+  // The firewall flows equivalent to deployment.md's security groups.
+  std::vector<Allow> security_groups() const;
   void start_database();
   bool run_migrations(const std::string& app, const std::string& binary_path, const Out& out);
   void start(Component& c);
@@ -106,6 +111,7 @@ class Supervisor {
   Topology topo_;
   UpOptions opts_;
   std::filesystem::path state_, logs_, run_dir_;
+  std::unique_ptr<IsolatedNet> net_;  // with --isolated
   std::vector<std::unique_ptr<Component>> comps_;
   std::vector<std::string> start_order_;
   std::vector<std::string> notes_;

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -21,6 +22,8 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+
+#include "tierstack/netns.hpp"
 
 extern char** environ;
 
@@ -47,6 +50,12 @@ pid_t spawn(const SpawnOptions& opt) {
   argv.push_back(nullptr);
   const std::string log = opt.log_file.string();
   const std::string cwd = opt.cwd.string();
+  int netns_fd = -1;
+  if (!opt.netns.empty()) {
+    netns_fd = open(("/run/netns/" + opt.netns).c_str(), O_RDONLY | O_CLOEXEC);
+    if (netns_fd < 0)
+      throw std::runtime_error("network namespace " + opt.netns + ": " + std::strerror(errno));
+  }
   gid_t groups[64];
   int ngroups = 0;
   if (opt.uid) {
@@ -58,7 +67,10 @@ pid_t spawn(const SpawnOptions& opt) {
   }
 
   const pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+  if (pid < 0) {
+    if (netns_fd >= 0) close(netns_fd);
+    throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+  }
   if (pid == 0) {
     setpgid(0, 0);
     sigset_t all;
@@ -74,6 +86,11 @@ pid_t spawn(const SpawnOptions& opt) {
       dup2(fd, 2);
     }
     if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(126);
+    if (netns_fd >= 0 && setns(netns_fd, CLONE_NEWNET) != 0) {
+      const char* msg = "tierstack: cannot join the network namespace\n";
+      (void)!write(2, msg, std::strlen(msg));
+      _exit(126);
+    }
     if (opt.uid) {
       if (ngroups > 0) setgroups(static_cast<size_t>(ngroups), groups);
       if (opt.gid && setgid(*opt.gid) != 0) _exit(126);
@@ -87,6 +104,7 @@ pid_t spawn(const SpawnOptions& opt) {
     _exit(127);
   }
   setpgid(pid, pid);  // also from the parent, so no race with an early signal
+  if (netns_fd >= 0) close(netns_fd);
   return pid;
 }
 
@@ -127,8 +145,10 @@ bool wait_gone(pid_t pid, std::chrono::milliseconds timeout) {
   return true;
 }
 
-HttpResult http_get(std::uint16_t port, const std::string& path,
-                    std::chrono::milliseconds timeout) {
+namespace {
+
+HttpResult http_get_addr(in_addr_t host, std::uint16_t port, const std::string& path,
+                         std::chrono::milliseconds timeout) {
   HttpResult res;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   const int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -136,7 +156,7 @@ HttpResult http_get(std::uint16_t port, const std::string& path,
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_addr.s_addr = host;
   auto remaining = [&] {
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                         deadline - std::chrono::steady_clock::now())
@@ -191,6 +211,22 @@ HttpResult http_get(std::uint16_t port, const std::string& path,
 done:
   close(fd);
   return res;
+}
+
+}  // namespace
+
+HttpResult http_get(std::uint16_t port, const std::string& path,
+                    std::chrono::milliseconds timeout) {
+  return http_get_addr(htonl(INADDR_LOOPBACK), port, path, timeout);
+}
+
+HttpResult http_get(const std::string& netns, const std::string& host, std::uint16_t port,
+                    const std::string& path, std::chrono::milliseconds timeout) {
+  in_addr a{};
+  if (inet_pton(AF_INET, host.c_str(), &a) != 1) return {};
+  HttpResult r;
+  in_netns(netns, [&] { r = http_get_addr(a.s_addr, port, path, timeout); });
+  return r;
 }
 
 std::vector<std::uint16_t> free_ports(std::size_t n) {

@@ -20,6 +20,7 @@ struct SpawnOptions {
   std::filesystem::path cwd;
   std::optional<uid_t> uid;  // drop to this user (and its groups) before exec
   std::optional<gid_t> gid;
+  std::string netns;  // join this network namespace (/run/netns/NAME) before exec
 };
 
 // fork+exec in a new process group (so a terminal's Ctrl-C reaches only
@@ -40,6 +41,11 @@ struct HttpResult {
 };
 // GET http://127.0.0.1:port<path> on a fresh connection with a deadline.
 HttpResult http_get(std::uint16_t port, const std::string& path,
+                    std::chrono::milliseconds timeout = std::chrono::milliseconds(400));
+// The same to http://host:port (an IPv4 address), from inside the network
+// namespace netns when it is not empty (on a thread that joins it).
+HttpResult http_get(const std::string& netns, const std::string& host, std::uint16_t port,
+                    const std::string& path,
                     std::chrono::milliseconds timeout = std::chrono::milliseconds(400));
 
 // Free loopback TCP ports, all distinct.
