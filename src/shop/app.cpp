@@ -49,6 +49,8 @@ Settings read_settings(ts::Config& cfg) {
   s.catalogue_cache =
       cfg.millis("CATALOGUE_CACHE_MS", s.catalogue_cache, std::chrono::milliseconds(0),
                  std::chrono::milliseconds(3'600'000));
+  s.idempotency_takeover =
+      std::chrono::seconds(cfg.integer("IDEMPOTENCY_TAKEOVER_SECONDS", 120, 1, 24 * 3600));
   return s;
 }
 

@@ -36,6 +36,11 @@ struct Settings {
   // Public catalogue JSON kept in memory is rebuilt this often (and after
   // every local write), so other instances' writes show within it; 0: no cache.
   std::chrono::milliseconds catalogue_cache{1000};
+  // A checkout's Idempotency-Key left 'started' this long belongs to a
+  // process that died mid-request; a retry may then take it over. Must exceed
+  // the longest a live checkout can take (the Stripe gateway gives up after
+  // 30 s, retried once).
+  std::chrono::seconds idempotency_takeover{120};
 };
 
 struct Shop {

@@ -33,12 +33,6 @@ namespace {
 constexpr std::string_view kCardInUse =
     "Card already in use, please uncheck save card option or select a card from saved card list.";
 constexpr std::size_t kMaxIdempotencyKey = 255;
-// A key left 'started' this long was abandoned by a crashed process (a live
-// request finishes well within it: the Stripe gateway gives up after 30 s,
-// retried once), so a retry may take it over. Safe against a double charge:
-// the retry charges with the same gateway idempotency key, and the order row
-// is unique per (user, key).
-constexpr std::chrono::seconds kStaleIdempotencyKey{120};
 
 domain::YearMonth today() {
   const auto days = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
@@ -328,8 +322,13 @@ Response idempotent(Shop& shop, const User& user, const std::string& key, std::s
                     const ts::http::Request& req,
                     const std::function<Response(const std::string& stored_key)>& work) {
   const std::string stored_key = std::string(scope) + ":" + key;
-  const auto claim = storage::claim_idempotency_key(
-      *shop.db, user.id, stored_key, request_hash(shop, scope, req.body), kStaleIdempotencyKey);
+  // A key left 'started' longer than settings.idempotency_takeover was
+  // abandoned by a crashed process, so a retry may take it over. Safe against
+  // a double charge: the retry charges with the same gateway idempotency key,
+  // and the order row is unique per (user, key).
+  const auto claim = storage::claim_idempotency_key(*shop.db, user.id, stored_key,
+                                                    request_hash(shop, scope, req.body),
+                                                    shop.settings.idempotency_takeover);
   using Outcome = storage::KeyClaim::Outcome;
   switch (claim.outcome) {
     case Outcome::replay: {
