@@ -1,0 +1,459 @@
+// kill -9 of one shop instance while customers check out through the load
+// balancer (issue 6): concurrent GETs see no failure, and every checkout ends
+// as exactly one order — none lost, none duplicated — because the client
+// retries with the same Idempotency-Key and the shop records the order and
+// completes the key in one transaction. The supervisor restarts the instance.
+//
+// The instance is frozen (SIGSTOP) for a moment before the SIGKILL, so the
+// kill is certain to land on checkouts in flight (requests nginx has already
+// handed to it); without the freeze, whether any checkout is mid-request at
+// the instant of the kill would be luck. A key claimed by the killed process
+// stays 'started' until SHOP_IDEMPOTENCY_TAKEOVER_SECONDS (3 s here, 120 s by
+// default) have passed; until then a retry is told 409 and waits.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/json.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "platform/db/pool.hpp"
+#include "support/harness.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace ts::test;
+using namespace std::chrono_literals;
+
+constexpr int kCustomers = 8;           // one checkout thread each
+constexpr int kOrdersPerCustomer = 12;  // sequential checkouts per thread
+constexpr const char* kTakeoverSeconds = "3";
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+boost::json::value parse(const HttpResponse& r) {
+  return boost::json::parse(r.body);
+}
+
+// The local topology on free ports in a temporary state directory, with the
+// shop's takeover window for abandoned idempotency keys shortened.
+class Stack {
+ public:
+  explicit Stack(const std::string& db) : db_(db), dir_(make_temp_dir()) {
+    chmod(dir_.c_str(), 0755);  // PostgreSQL and Prometheus run as their own users
+    topology_ = fs::path(dir_) / "topology.toml";
+    std::ofstream t(topology_);
+    t << "root = \"" << TS_SOURCE_DIR << "\"\n"
+      << "state_dir = \"" << dir_ << "/state\"\n"
+      << "bin_dir = \"" << TS_BIN_DIR << "\"\n"
+      << "zones = [\"a\", \"b\"]\n"
+      << "[database]\nengine = \"" << db << "\"\n"
+      << "[templates]\nnginx = \"deploy/nginx\"\nprometheus = "
+         "\"deploy/local/prometheus.yml.tmpl\"\n"
+      << "prometheus_rules = \"deploy/prometheus/rules\"\n"
+      << "[web]\nper_zone = 1\nworkers = 1\n"
+      << "[monitoring]\nprometheus_port = 0\nnode_exporter_port = 0\nscrape_interval = \"5s\"\n"
+      << "[[app]]\nname = \"shop\"\nenv_prefix = \"SHOP\"\nurl_name = \"store\"\nseed = true\n"
+      << "proxy_paths = [\"/api/\", \"/account/\", \"/payments/\", \"/images/\"]\n"
+      << "static_root = \"web/shop/dist\"\n"
+      << "[app.env]\nSHOP_IDEMPOTENCY_TAKEOVER_SECONDS = \"" << kTakeoverSeconds << "\"\n";
+  }
+  ~Stack() {
+    if (up_) cmd({"down"}, 120s);
+    remove_tree(dir_);
+  }
+
+  std::pair<int, std::string> cmd(std::vector<std::string> args,
+                                  std::chrono::seconds timeout = 90s) {
+    args.insert(args.begin(), {"--topology", topology_.string()});
+    const auto log = fs::path(dir_) / ("cmd-" + std::to_string(++n_) + ".log");
+    Process p(bin_path("tierstack"), args, {}, log.string());
+    auto st = p.wait(timeout);
+    if (!st) {
+      p.signal(SIGKILL);
+      p.wait(5s);
+    }
+    return {st.value_or(-1), slurp(log)};
+  }
+
+  void up() {
+    auto [status, output] = cmd({"up", "--detach"}, 120s);
+    ASSERT_EQ(status, 0) << output << "\n" << slurp(state() / "tierstack.log");
+    up_ = true;
+  }
+
+  fs::path state() const { return fs::path(dir_) / "state"; }
+
+  boost::json::object component(const std::string& name) const {
+    auto st = boost::json::parse(slurp(state() / "state.json")).as_object();
+    for (auto& c : st.at("components").as_array())
+      if (c.at("name").as_string() == name) return c.as_object();
+    throw std::runtime_error("no component " + name);
+  }
+  unsigned short lb_port() const {
+    return static_cast<unsigned short>(component("lb").at("app_ports").at("shop").to_number<int>());
+  }
+  int pid(const std::string& name) const { return component(name).at("pid").to_number<int>(); }
+
+  // The shop's database as tierstack configured it.
+  std::string db_url() const {
+    if (db_ == "postgres")
+      return "postgresql://tierstack@127.0.0.1:" +
+             std::to_string(component("postgres").at("port").to_number<int>()) + "/shop";
+    return "sqlite://" + (state() / "db" / "shop.db").string();
+  }
+
+  // An administrator made with the shop's own command (as an operator would).
+  void create_admin(const std::string& username, const std::string& password) {
+    std::string secret = slurp(state() / "secrets" / "shop.key");
+    while (!secret.empty() && (secret.back() == '\n' || secret.back() == ' ')) secret.pop_back();
+    const auto log = fs::path(dir_) / "create-admin.log";
+    Process p(bin_path("shop"),
+              {"create-admin", "--username", username, "--email", username + "@example.com"},
+              {{"SHOP_DATABASE_URL", db_url()},
+               {"SHOP_SECRET_KEY", secret},
+               {"SHOP_MEDIA_DIR", (state() / "media" / "shop").string()},
+               {"SHOP_ADMIN_PASSWORD", password}},
+              log.string());
+    ASSERT_EQ(p.wait(30s).value_or(-1), 0) << slurp(log);
+  }
+
+  // The `tierstack status` row of an instance, split on blanks:
+  // INSTANCE ZONE TIER PID PORT READY RESTARTS UPTIME REQ/S.
+  std::vector<std::string> status_row(const std::string& name) {
+    auto [status, output] = cmd({"status"});
+    std::istringstream lines(output);
+    for (std::string line; std::getline(lines, line);) {
+      std::istringstream words(line);
+      std::vector<std::string> row;
+      for (std::string w; words >> w;) row.push_back(w);
+      if (!row.empty() && row[0] == name) return row;
+    }
+    return {};
+  }
+
+ private:
+  std::string db_;
+  std::string dir_;
+  fs::path topology_;
+  bool up_ = false;
+  int n_ = 0;
+};
+
+// Bounded GET load through the load balancer: `threads` loops on fresh
+// connections, a few ms apart, until stopped. Every non-200 is a failure.
+class GetLoad {
+ public:
+  GetLoad(unsigned short port, int threads) {
+    for (int i = 0; i < threads; ++i)
+      workers_.emplace_back([this, port] {
+        while (!stop_) {
+          try {
+            auto r = http(port, "GET", "/api/products/");
+            if (r.status == 200)
+              ++ok_;
+            else
+              fail("status " + std::to_string(r.status) + " " + r.body.substr(0, 200));
+          } catch (const std::exception& e) {
+            fail(e.what());
+          }
+          std::this_thread::sleep_for(5ms);
+        }
+      });
+  }
+  ~GetLoad() { stop(); }
+  void stop() {
+    stop_ = true;
+    for (auto& t : workers_)
+      if (t.joinable()) t.join();
+  }
+  int ok() const { return ok_; }
+  int failed() const { return failed_; }
+  std::string first_error() {
+    std::lock_guard lk(mu_);
+    return first_error_;
+  }
+
+ private:
+  void fail(const std::string& e) {
+    ++failed_;
+    std::lock_guard lk(mu_);
+    if (first_error_.empty()) first_error_ = e;
+  }
+  std::vector<std::thread> workers_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> ok_{0}, failed_{0};
+  std::mutex mu_;
+  std::string first_error_;
+};
+
+struct Customer {
+  std::int64_t id = 0;
+  std::string token;
+  std::int64_t address_id = 0;
+};
+
+// What one checkout came to, as the client saw it.
+struct Outcome {
+  std::string key;
+  bool ok = false;            // answered 201 in the end
+  std::int64_t order_id = 0;  // from the 201 body
+  bool interrupted = false;   // a 502/503/504 or a broken connection on the way
+  bool waited = false;        // told 409: the key was still held
+  bool replayed = false;      // the 201 was the stored answer of an earlier attempt
+  std::string failure;        // why it is not ok (a final answer, or out of time)
+};
+
+// A careful client: one Idempotency-Key per order, and the same key on every
+// retry after an answer that says nothing about the order (no connection, a
+// gateway error from the proxies) or that the key is still being processed.
+// nginx never retries a POST it already sent, so this is the client's job.
+Outcome checkout(unsigned short lb, const Customer& c, std::int64_t product_id,
+                 const std::string& key) {
+  Outcome o;
+  o.key = key;
+  const auto body = boost::json::serialize(boost::json::object{
+      {"product_id", product_id},
+      {"address_id", c.address_id},
+      {"card",
+       {{"number", "4242424242424242"}, {"exp_month", 12}, {"exp_year", 2040}, {"cvc", "123"}}},
+      {"save_card", false}});
+  const std::map<std::string, std::string> headers{{"Authorization", "Bearer " + c.token},
+                                                   {"Idempotency-Key", key}};
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::optional<HttpResponse> r;
+    try {
+      r = http(lb, "POST", "/api/checkout/", body, headers);
+    } catch (const std::exception&) {
+      o.interrupted = true;
+    }
+    if (r && r->status == 201) {
+      o.ok = true;
+      o.order_id = parse(*r).at("id").to_number<std::int64_t>();
+      o.replayed = r->header("idempotent-replayed") == "true";
+      return o;
+    }
+    if (r && (r->status == 502 || r->status == 503 || r->status == 504)) {
+      o.interrupted = true;
+    } else if (r && r->status == 409 &&
+               r->body.find("idempotency_key_in_use") != std::string::npos) {
+      o.waited = true;
+    } else if (r) {
+      o.failure = "answered " + std::to_string(r->status) + ": " + r->body.substr(0, 300);
+      return o;
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  o.failure = "no answer within 30 s";
+  return o;
+}
+
+class CheckoutKill : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(CheckoutKill, KillNineDuringCheckoutsLosesAndDuplicatesNoOrderAndFailsNoGet) {
+  Stack s(GetParam());
+  s.up();
+  if (HasFatalFailure()) return;
+  const auto lb = s.lb_port();
+  const std::string tag = std::to_string(::getpid()) + "-" + GetParam();
+
+  // An in-stock product of the demo catalogue, as the store lists it.
+  auto products = http(lb, "GET", "/api/products/");
+  ASSERT_EQ(products.status, 200) << products.body;
+  boost::json::object product;
+  const auto catalogue = parse(products);
+  for (auto& p : catalogue.as_array())
+    if (p.at("stock").as_bool()) {
+      product = p.as_object();
+      break;
+    }
+  ASSERT_FALSE(product.empty()) << products.body;
+  const auto product_id = product.at("id").to_number<std::int64_t>();
+  const std::string price(product.at("price").as_string());
+  std::string digits;
+  for (char ch : price)
+    if (ch != '.') digits.push_back(ch);
+  const std::int64_t price_cents = std::stoll(digits);  // prices always carry two decimals
+
+  // Customers as the store's client makes them: register, save an address.
+  std::vector<Customer> customers(kCustomers);
+  for (int i = 0; i < kCustomers; ++i) {
+    const std::string name = "buyer" + std::to_string(i) + "_" + std::to_string(::getpid());
+    auto reg = http(lb, "POST", "/account/register/",
+                    boost::json::serialize(
+                        boost::json::object{{"username", name},
+                                            {"email", name + "@example.com"},
+                                            {"password", "checkout-drill-" + std::to_string(i)}}));
+    ASSERT_EQ(reg.status, 200) << reg.body;
+    auto user = parse(reg).as_object();
+    customers[i].id = user.at("id").to_number<std::int64_t>();
+    customers[i].token = std::string(user.at("token").as_string());
+    auto addr = http(lb, "POST", "/account/create-address/",
+                     boost::json::serialize(boost::json::object{{"name", name},
+                                                                {"phone_number", "9123456789"},
+                                                                {"pin_code", "110001"},
+                                                                {"house_no", "12 Park Street"},
+                                                                {"landmark", "near the station"},
+                                                                {"city", "Springfield"},
+                                                                {"state", "Oregon"}}),
+                     {{"Authorization", "Bearer " + customers[i].token}});
+    ASSERT_EQ(addr.status, 200) << addr.body;
+    customers[i].address_id = parse(addr).at("id").to_number<std::int64_t>();
+  }
+
+  const int victim = s.pid("shop-a");
+  ASSERT_GT(victim, 0);
+  GetLoad gets(lb, 2);
+  std::vector<std::vector<Outcome>> outcomes(kCustomers);
+  std::atomic<int> answered{0};
+  std::vector<std::thread> buyers;
+  for (int i = 0; i < kCustomers; ++i)
+    buyers.emplace_back([&, i] {
+      for (int k = 0; k < kOrdersPerCustomer; ++k) {
+        outcomes[i].push_back(
+            checkout(lb, customers[i], product_id,
+                     "drill-" + tag + "-c" + std::to_string(i) + "-o" + std::to_string(k)));
+        ++answered;
+      }
+    });
+
+  // A quarter of the checkouts done: freeze shop-a, let nginx hand it more
+  // requests, then kill -9 it.
+  const int total = kCustomers * kOrdersPerCustomer;
+  const auto wait_until = std::chrono::steady_clock::now() + 30s;
+  while (answered < total / 4 && std::chrono::steady_clock::now() < wait_until)
+    std::this_thread::sleep_for(2ms);
+  const int answered_before_kill = answered;
+  ASSERT_EQ(kill(victim, SIGSTOP), 0);
+  std::this_thread::sleep_for(400ms);
+  ASSERT_EQ(kill(victim, SIGKILL), 0);
+  for (auto& t : buyers) t.join();
+
+  // The supervisor brings shop-a back: a new process, ready, one restart.
+  std::vector<std::string> row;
+  const auto restart_deadline = std::chrono::steady_clock::now() + 20s;
+  while (std::chrono::steady_clock::now() < restart_deadline) {
+    row = s.status_row("shop-a");
+    if (row.size() >= 7 && row[5] == "yes" && s.pid("shop-a") != victim) break;
+    std::this_thread::sleep_for(200ms);
+  }
+  const int restarted = s.pid("shop-a");
+  EXPECT_NE(restarted, victim);
+  EXPECT_GT(restarted, 0);
+  EXPECT_EQ(kill(restarted, 0), 0) << "restarted shop-a is not running";
+  ASSERT_GE(row.size(), 7u);
+  EXPECT_EQ(row[5], "yes") << "shop-a not ready again";
+  EXPECT_EQ(row[6], "1") << "restarts of shop-a";
+  gets.stop();
+
+  // GETs: not one failure.
+  EXPECT_GT(gets.ok(), 50);
+  EXPECT_EQ(gets.failed(), 0) << gets.first_error();
+
+  // The clients' view: every checkout answered 201 in the end; the kill did
+  // cut some of them off (the freeze makes sure of it).
+  int interrupted = 0, waited = 0, replayed = 0;
+  std::map<std::string, std::int64_t> ordered;  // stored key → order id the client got
+  for (int i = 0; i < kCustomers; ++i) {
+    ASSERT_EQ(outcomes[i].size(), static_cast<std::size_t>(kOrdersPerCustomer));
+    for (auto& o : outcomes[i]) {
+      EXPECT_TRUE(o.ok) << o.key << ": " << o.failure;
+      interrupted += o.interrupted;
+      waited += o.waited;
+      replayed += o.replayed;
+      if (o.ok) ordered["checkout:" + o.key] = o.order_id;
+    }
+  }
+  std::cout << "checkouts: " << total << " (" << answered_before_kill
+            << " answered before the kill), interrupted by the kill and retried: " << interrupted
+            << ", told to wait (409) for the takeover: " << waited
+            << ", answered by a replay: " << replayed << "\n";
+  EXPECT_GE(interrupted, 1) << "the kill cut off no checkout; the test proved nothing";
+
+  // The database: per customer exactly the keys the clients used, each once,
+  // each the order id its client was told; every key completed with it.
+  auto db = ts::db::Pool::open(s.db_url(), {.max_size = 1});
+  std::size_t rows = 0;
+  std::set<std::int64_t> ids;
+  for (const auto& c : customers) {
+    for (const auto& row_ :
+         db->query("SELECT idempotency_key, COUNT(*), MIN(id), MIN(total_price_cents), "
+                   "MIN(product_id), MIN(paid_status) FROM shop_orders WHERE user_id = $1 "
+                   "GROUP BY idempotency_key",
+                   {c.id})) {
+      const auto key = row_.get<std::optional<std::string>>(0).value_or("(none)");
+      ++rows;
+      EXPECT_EQ(row_.get<std::int64_t>(1), 1) << "duplicated order for " << key;
+      auto it = ordered.find(key);
+      ASSERT_NE(it, ordered.end()) << "an order no client asked for: " << key;
+      EXPECT_EQ(row_.get<std::int64_t>(2), it->second) << key;
+      EXPECT_EQ(row_.get<std::int64_t>(3), price_cents) << key;
+      EXPECT_EQ(row_.get<std::int64_t>(4), product_id) << key;
+      EXPECT_EQ(row_.get<std::int64_t>(5), 1) << "unpaid order " << key;
+      ids.insert(row_.get<std::int64_t>(2));
+    }
+    for (const auto& k :
+         db->query("SELECT idempotency_key, state, order_id FROM shop_idempotency_keys "
+                   "WHERE user_id = $1",
+                   {c.id})) {
+      const auto key = k.get<std::string>(0);
+      EXPECT_EQ(k.get<std::string>(1), "completed") << key;
+      auto it = ordered.find(key);
+      ASSERT_NE(it, ordered.end()) << "a key no client used: " << key;
+      EXPECT_EQ(k.get<std::optional<std::int64_t>>(2).value_or(0), it->second) << key;
+    }
+  }
+  EXPECT_EQ(rows, ordered.size());
+  EXPECT_EQ(rows, static_cast<std::size_t>(total));
+
+  // The admin's order list through the load balancer agrees: the same order
+  // ids for these customers, each at the catalogue price.
+  s.create_admin("drill_admin", "drill-admin-password");
+  auto login = http(lb, "POST", "/account/login/",
+                    R"({"username":"drill_admin","password":"drill-admin-password"})");
+  ASSERT_EQ(login.status, 200) << login.body;
+  const std::string admin_token(parse(login).at("token").as_string());
+  auto list = http(lb, "GET", "/account/all-orders-list/", "",
+                   {{"Authorization", "Bearer " + admin_token}});
+  ASSERT_EQ(list.status, 200) << list.body.substr(0, 300);
+  std::set<std::int64_t> mine;
+  for (const auto& c : customers) mine.insert(c.id);
+  std::set<std::int64_t> listed;
+  const auto all_orders = parse(list);
+  for (auto& o : all_orders.as_array()) {
+    const auto& order = o.as_object();
+    if (order.at("user").is_null() || !mine.count(order.at("user").to_number<std::int64_t>()))
+      continue;
+    EXPECT_TRUE(listed.insert(order.at("id").to_number<std::int64_t>()).second);
+    EXPECT_EQ(order.at("total_price").as_string(), price);
+    EXPECT_EQ(order.at("ordered_item"), product.at("name"));
+    EXPECT_TRUE(order.at("paid_status").as_bool());
+  }
+  EXPECT_EQ(listed, ids);
+
+  // The shop keeps an in-stock flag, not a quantity: the product is still on sale.
+  auto after = http(lb, "GET", "/api/product/" + std::to_string(product_id) + "/");
+  ASSERT_EQ(after.status, 200) << after.body;
+  EXPECT_TRUE(parse(after).at("stock").as_bool());
+}
+
+INSTANTIATE_TEST_SUITE_P(Db, CheckoutKill, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
