@@ -105,7 +105,10 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://github.com/tierstack/tierstack")
-set(CPACK_DEBIAN_COMPRESSION_TYPE xz)
+# zstd: Debian 12's dpkg reads it, and it compresses the binaries about five
+# times faster than xz (the packaging test builds packages on every change)
+# for about a third more bytes.
+set(CPACK_DEBIAN_COMPRESSION_TYPE zstd)
 # Library dependencies from the binaries (dpkg-shlibdeps): libboost-json1.81.0,
 # libboost-url1.81.0 (when linked), libpq5, libsqlite3-0, libsodium23, libssl3,
 # libcurl4, libtomlplusplus3, libwebp7, libcld2-0, ...
