@@ -377,7 +377,7 @@ TEST(TierstackIsolated, OnlyTheLoadBalancerFacesTheInternetAndDownRemovesEveryth
   expect_nothing_left(s, router, link);
 }
 
-TEST(TierstackIsolated, DatabaseOnlyFromTheAppTierAndDownAfterASupervisorCrashCleansUp) {
+TEST(TierstackIsolated, DatabaseOnlyFromTheAppTierAndWhatACrashedSupervisorLeftIsRemoved) {
   ASSERT_EQ(geteuid(), 0u) << "--isolated creates network namespaces: the test runs as root";
   IsolatedStack s("postgres");
   s.up();
@@ -385,13 +385,30 @@ TEST(TierstackIsolated, DatabaseOnlyFromTheAppTierAndDownAfterASupervisorCrashCl
   const auto link = s.isolated("operator_link");
   check_reachability(s, true);
 
-  // The supervisor dies without tearing anything down: `down` finds and
-  // removes what it left from the state file and the namespace names.
-  const int sup = s.supervisor_pid();
-  ASSERT_GT(sup, 0);
-  ASSERT_EQ(kill(sup, SIGKILL), 0);
-  for (int i = 0; i < 100 && running(sup); ++i) std::this_thread::sleep_for(50ms);
-  EXPECT_FALSE(our_namespaces(router).empty());
+  // The supervisor dies without tearing anything down; the next `up` on the
+  // same state directory removes what it left (processes, namespaces, links)
+  // before building its own.
+  auto kill_supervisor = [&] {
+    const int sup = s.supervisor_pid();
+    ASSERT_GT(sup, 0);
+    ASSERT_EQ(kill(sup, SIGKILL), 0);
+    for (int i = 0; i < 100 && running(sup); ++i) std::this_thread::sleep_for(50ms);
+    EXPECT_FALSE(our_namespaces(router).empty());
+  };
+  kill_supervisor();
+  const auto first_pids = s.pids();
+  s.up();
+  EXPECT_NE(slurp(s.state() / "tierstack.log").find("removed what a previous run left"),
+            std::string::npos);
+  for (int pid : first_pids) EXPECT_FALSE(running(pid)) << "pid " << pid << " of the first run";
+  EXPECT_EQ(s.isolated("router_netns"), router);  // same state directory, same names
+  auto r = get(s.subnet_ns("inet"), s.host("lb"), s.app_port("lb", "shop"), "/api/products/");
+  EXPECT_EQ(r.status, 200) << r.body.substr(0, 300);
+  EXPECT_TRUE(connects(s.ns_of("shop-b"), s.host("postgres"), s.port("postgres")));
+
+  // Killed again: `down` stops what state.json lists and removes the rest
+  // by the namespace names.
+  kill_supervisor();
   auto [rc, out] = s.cmd({"down"});
   EXPECT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("removed namespace"), std::string::npos) << out;
