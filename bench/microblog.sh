@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/microblog.sh [--seconds N] [--rounds R] [--no-write]
+# bench/microblog.sh [--seconds N] [--rounds R] [--no-write] [--perf TARGET]
 # Throughput of the microblog on SQLite with the original's measurement data
 # (5 users, 100 posts; user 1 follows the other four): /index and /explore
 # signed in (session cookie from a real login with curl), GET /auth/login
@@ -14,7 +14,8 @@ while [ $# -gt 0 ]; do
     --seconds) seconds=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
     --no-write) write=0; shift ;;
-    *) echo "usage: bench/microblog.sh [--seconds N] [--rounds R] [--no-write]" >&2; exit 2 ;;
+    --perf) perf_target=$2; write=0; shift 2 ;;
+    *) echo "usage: bench/microblog.sh [--seconds N] [--rounds R] [--no-write] [--perf TARGET]" >&2; exit 2 ;;
   esac
 done
 command -v wrk >/dev/null || { echo "bench: wrk missing (scripts/install-deps)" >&2; exit 1; }
@@ -121,6 +122,19 @@ declare -A label=([index]="GET /index, signed in" [explore]="GET /explore, signe
                   [index_every]="GET /index, signed in, last_seen written on every request")
 
 for t in "${targets[@]}"; do wrk_h "${url[$t]}" 2 "${hdr1[$t]}" "${hdr2[$t]}" >/dev/null; done  # warm-up
+# --perf TARGET: a perf profile (DWARF call graphs) of the server under that load, then stop.
+if [ -n "${perf_target:-}" ]; then
+  t=$perf_target pid=$pid_main
+  [ -n "${url[$t]:-}" ] || { echo "bench: unknown target $t (${targets[*]})" >&2; exit 2; }
+  [ "$t" = index_every ] && pid=$pid_every
+  out="$BENCH_ROOT/build/perf-microblog-$t.data"
+  perf record -q -F 499 --call-graph dwarf,16384 -p "$pid" -o "$out" -- sleep "$seconds" &
+  perf_pid=$!
+  wrk_h "${url[$t]}" "$seconds" "${hdr1[$t]}" "${hdr2[$t]}"
+  wait "$perf_pid"
+  echo "profile: perf report -i $out --no-children"
+  exit 0
+fi
 declare -A rps p99 cpu
 for r in $(seq 1 "$rounds"); do
   for t in "${targets[@]}"; do

@@ -1,13 +1,13 @@
 #include "microblog/app.hpp"
 
-#include <kainjow/mustache.hpp>
-
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <unordered_map>
+
+#include "microblog/web/view.hpp"
 
 namespace microblog {
 
@@ -87,14 +87,9 @@ std::string expand_partials(const std::string& text,
   return out;
 }
 
-std::atomic<std::uint64_t> next_templates_id{1};
-
-using ParsedSet = std::unordered_map<std::string, std::unique_ptr<kainjow::mustache::mustache>>;
-thread_local std::unordered_map<std::uint64_t, ParsedSet> parsed_by_set;
-
 }  // namespace
 
-Templates::Templates(const std::string& dir) : id_(next_templates_id++) {
+Templates::Templates(const std::string& dir) {
   const auto tdir = std::filesystem::path(dir) / "templates";
   if (!std::filesystem::is_directory(tdir))
     throw std::runtime_error("template directory not found: " + tdir.string() +
@@ -109,25 +104,28 @@ Templates::Templates(const std::string& dir) : id_(next_templates_id++) {
     (name[0] == '_' ? partials : raw)[name] = ss.str();
   }
   for (const auto& [name, text] : raw) {
-    auto expanded = expand_partials(text, partials);
-    kainjow::mustache::mustache check{expanded};
-    if (!check.is_valid())
-      throw std::runtime_error("template " + name + ": " + check.error_message());
-    sources_[name] = std::move(expanded);
+    try {
+      parsed_.emplace(name, std::make_unique<web::view::Template>(expand_partials(text, partials)));
+    } catch (const std::exception& e) {
+      throw std::runtime_error("template " + name + ": " + e.what());
+    }
   }
 }
 
 Templates::~Templates() = default;
 
-std::string Templates::render(const std::string& name, const kainjow::mustache::data& data) const {
-  auto& set = parsed_by_set[id_];
-  auto it = set.find(name);
-  if (it == set.end()) {
-    auto src = sources_.find(name);
-    if (src == sources_.end()) throw std::runtime_error("no template " + name);
-    it = set.emplace(name, std::make_unique<kainjow::mustache::mustache>(src->second)).first;
-  }
-  return it->second->render(data);
+void Templates::render(const std::string& name, const web::view::data& data,
+                       std::string& out) const {
+  auto it = parsed_.find(name);
+  if (it == parsed_.end()) throw std::runtime_error("no template " + name);
+  it->second->render(data, out);
+}
+
+std::string Templates::render(const std::string& name, const web::view::data& data) const {
+  std::string out;
+  out.reserve(8192);
+  render(name, data, out);
+  return out;
 }
 
 Microblog::Microblog(std::shared_ptr<ts::db::Pool> pool, Settings s)

@@ -11,11 +11,10 @@
 #include "platform/db/pool.hpp"
 #include "platform/http/rate_limit.hpp"
 
-namespace kainjow::mustache {
-template <typename string_type>
-class basic_data;
-using data = basic_data<std::string>;
-}  // namespace kainjow::mustache
+namespace microblog::web::view {
+class data;
+class Template;
+}  // namespace microblog::web::view
 
 namespace microblog {
 
@@ -53,19 +52,19 @@ struct Settings {
 // Reads MICROBLOG_* settings (README / docs/microblog.md).
 Settings read_settings(ts::Config& cfg);
 
-// Templates are read and checked once at start. Partials ({{> _name}}, files
-// named _*.mustache) are expanded into the including template's text then,
-// so a render parses nothing: each thread keeps its own parsed copy of every
-// template (the mustache renderer is not safe to share between threads).
+// Templates are read, partials ({{> _name}}, files named _*.mustache)
+// expanded and the result parsed once at start (web/view.hpp); a parsed
+// template is immutable and shared by every thread.
 class Templates {
  public:
   explicit Templates(const std::string& dir);
   ~Templates();
-  std::string render(const std::string& name, const kainjow::mustache::data& data) const;
+  // Appends the rendered template to out.
+  void render(const std::string& name, const web::view::data& data, std::string& out) const;
+  std::string render(const std::string& name, const web::view::data& data) const;
 
  private:
-  std::map<std::string, std::string> sources_;  // partials already expanded
-  std::uint64_t id_;                            // identifies this set in the per-thread caches
+  std::map<std::string, std::unique_ptr<web::view::Template>> parsed_;
 };
 
 struct Microblog {

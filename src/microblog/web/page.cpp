@@ -63,6 +63,7 @@ const std::vector<std::pair<const char*, const char*>> kStrings = {
     {"send_message", "Send Message"},
 };
 
+// The UI strings of a locale: built once, shared by reference (data::ref).
 const mustache::data& strings(const std::string& locale) {
   auto build = [](const char* loc) {
     mustache::data d;
@@ -134,18 +135,18 @@ double accept_q(std::string_view accept, std::string_view type) {
 }  // namespace
 
 std::string html_escape(std::string_view s) {
-  return mustache::html_escape(std::string(s));
+  std::string out;
+  out.reserve(s.size() + 16);
+  view::escape_html(s, out);
+  return out;
 }
 
 void put(mustache::data& object, const std::string& key, mustache::data&& value) {
-  object.set(key, mustache::data(false));  // a cheap placeholder, replaced below
-  if (const auto* slot = object.get(key))
-    const_cast<mustache::data&>(*slot) = std::move(value);  // `object` is not const
+  object.set(key, std::move(value));
 }
 
 void append(mustache::data& list, mustache::data&& item) {
-  if (!list.is_list()) return;
-  const_cast<mustache::list&>(list.list_value()).push_back(std::move(item));
+  if (list.is_list()) list.push_back(std::move(item));
 }
 
 std::string user_url(std::string_view username) {
@@ -335,8 +336,7 @@ mustache::data Page::form_data(const Form& f) {
 
 mustache::data Page::post_rows(const std::vector<storage::PostRow>& posts, bool translatable) {
   mustache::data list{mustache::data::type::list};
-  // Room for every row first: the list would copy its items when it grows.
-  const_cast<mustache::list&>(list.list_value()).reserve(posts.size());
+  list.reserve(posts.size());
   const auto now = now_us();
   const auto& tr = app.settings.translator;
   for (const auto& p : posts) {
@@ -383,12 +383,12 @@ std::string Page::url_root() const {
 
 Response Page::render(const std::string& tmpl, const std::string& title, mustache::data data,
                       int status) {
-  data.set("t", strings(locale));
+  data.set("t", mustache::data::ref(strings(locale)));
   data.set("locale", locale);
   std::string content = app.templates.render(tmpl, data);
 
   mustache::data layout;
-  layout.set("t", strings(locale));
+  layout.set("t", mustache::data::ref(strings(locale)));
   layout.set("locale", locale);
   layout.set("title", title.empty() ? t("Welcome to Microblog") : title + " - Microblog");
   put(layout, "content", mustache::data(std::move(content)));

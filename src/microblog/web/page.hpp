@@ -2,8 +2,6 @@
 // Per-request state of a server-rendered page: the signed session cookie
 // (session id, user, session generation, flashes), the current user, the
 // locale, CSRF, forms and rendering into the layout.
-#include <kainjow/mustache.hpp>
-
 #include <functional>
 #include <map>
 #include <optional>
@@ -12,19 +10,19 @@
 
 #include "microblog/app.hpp"
 #include "microblog/storage/storage.hpp"
+#include "microblog/web/view.hpp"
 #include "platform/http/message.hpp"
 #include "platform/http/router.hpp"
 
 namespace microblog::web {
 
-namespace mustache = kainjow::mustache;
+namespace mustache = view;  // the templates are mustache; the engine is ours
 using ts::http::Request;
 using ts::http::Response;
 
 std::string html_escape(std::string_view s);
 
-// kainjow's data::set() and push_back() copy their argument (deeply); these
-// move it in, which matters for the lists of posts built on every page.
+// Move a value into an object / a list.
 void put(mustache::data& object, const std::string& key, mustache::data&& value);
 void append(mustache::data& list, mustache::data&& item);
 
