@@ -951,7 +951,15 @@ std::string Supervisor::status_table(bool with_rates) {
   char line[256];
   std::snprintf(line, sizeof line, "%-14s %-4s %-10s %-8s %-12s %-6s %-8s %-8s %8s\n", "INSTANCE",
                 "ZONE", "TIER", "PID", "PORT", "READY", "RESTARTS", "UPTIME", "REQ/S");
-  s << line;
+  // With --isolated: where each instance is (its address in its subnet's namespace).
+  auto where = [this](std::string l, const std::string& addr, const std::string& ns) {
+    if (!net_) return l;
+    char extra[96];
+    std::snprintf(extra, sizeof extra, "  %-13s %s\n", addr.c_str(), ns.c_str());
+    l.pop_back();
+    return l + extra;
+  };
+  s << where(line, "ADDRESS", "NETNS");
   std::lock_guard lk(mu_);
   for (auto& r : rows) {
     auto* c = r.c;
@@ -969,7 +977,7 @@ std::string Supervisor::status_table(bool with_rates) {
                   c->name.c_str(), c->zone.empty() ? "-" : c->zone.c_str(), c->tier.c_str(),
                   c->pid > 0 ? std::to_string(c->pid).c_str() : "-", port.c_str(), state.c_str(),
                   c->restarts, c->pid > 0 ? uptime_text(c->started).c_str() : "-", rate);
-    s << line;
+    s << where(line, c->host, c->spawn.netns);
   }
   return s.str();
 }
