@@ -6,11 +6,14 @@
 #include <ifaddrs.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cctype>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <exception>
 #include <fstream>
@@ -222,6 +225,28 @@ void IsolatedNet::create(const std::function<void(const std::string&)>& log) {
     if (!fs::exists(tool))
       throw std::runtime_error(std::string(tool) +
                                " not found (scripts/install-deps installs iproute2 and nftables)");
+  // Two runs choosing a range at once would both see it free: the choice and
+  // the route that claims it happen while holding a host-wide lock (an
+  // abstract socket name: no file, released when the process dies).
+  const int lock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct Unlock {
+    int fd;
+    ~Unlock() { close(fd); }
+  } unlock{lock};
+  {
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    const char name[] = "tierstack-isolated-create";
+    std::memcpy(a.sun_path + 1, name, sizeof name - 1);
+    const auto len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + sizeof name);
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (bind(lock, reinterpret_cast<sockaddr*>(&a), len) != 0) {
+      if (errno != EADDRINUSE || std::chrono::steady_clock::now() > deadline)
+        throw std::runtime_error(std::string("isolated network: cannot take the creation lock: ") +
+                                 std::strerror(errno));
+      std::this_thread::sleep_for(50ms);
+    }
+  }
   const auto leftovers = remove_all(prefix_, host_link_);
   if (!leftovers.empty())
     log("isolated: removed what a previous run left: " + join(leftovers, ", "));
