@@ -371,10 +371,9 @@ void IsolatedNet::apply_rules(const std::vector<Allow>& flows) {
   r << "    counter reject with icmpx type admin-prohibited comment \"everything else\"\n"
     << "  }\n"
     << "}\n";
-  ruleset_ = r.str();
   fs::create_directories(state_ / "run");
   const auto file = state_ / "run" / "isolated.nft";
-  write_file(file, ruleset_);
+  write_file(file, r.str());
   run({kNft, "-f", file.string()}, state_ / "logs" / "isolated.log", router_);
 }
 

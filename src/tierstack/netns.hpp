@@ -56,15 +56,11 @@ class IsolatedNet {
   // link. Returns what it removed; safe to call more than once.
   std::vector<std::string> teardown();
 
-  // The rendered nftables ruleset (for the state directory and the tests).
-  const std::string& ruleset() const { return ruleset_; }
-
  private:
   std::filesystem::path state_;
   std::string id_, prefix_, router_, host_link_, network_;
   std::vector<Subnet> subnets_;
   std::string host_address_, router_host_address_;
-  std::string ruleset_;
 };
 
 // The namespace-name prefix of a state directory: "ts-<6 hex>-".
