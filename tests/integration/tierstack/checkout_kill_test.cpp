@@ -363,7 +363,7 @@ TEST_P(CheckoutKill, KillNineDuringCheckoutsLosesAndDuplicatesNoOrderAndFailsNoG
   gets.stop();
 
   // GETs: not one failure.
-  EXPECT_GT(gets.ok(), 50);
+  EXPECT_GT(gets.ok(), 20);  // the GET load really ran
   EXPECT_EQ(gets.failed(), 0) << gets.first_error();
 
   // The clients' view: every checkout answered 201 in the end; the kill did
