@@ -297,6 +297,7 @@ void IsolatedNet::create(const std::function<void(const std::string&)>& log) {
   try {
     run({kIp, "netns", "add", router_}, lg);
     run({kIp, "-n", router_, "link", "set", "lo", "up"}, lg);
+    apply_rules({});  // refuse everything until the flows are known
     in_netns(router_, [] {
       std::ofstream f("/proc/sys/net/ipv4/ip_forward");
       f << "1\n";
@@ -325,8 +326,6 @@ void IsolatedNet::create(const std::function<void(const std::string&)>& log) {
     run({kIp, "-n", router_, "addr", "add", router_host_address_ + "/30", "dev", "host"}, lg);
     run({kIp, "-n", router_, "link", "set", "host", "up"}, lg);
     run({kIp, "route", "add", network_, "via", router_host_address_, "dev", host_link_}, lg);
-    // Nothing passes before the filter is loaded.
-    apply_rules({});
   } catch (...) {
     remove_all(prefix_, host_link_);
     throw;
