@@ -56,12 +56,13 @@ std::string fts5_query(const std::string& q) {
 
 std::int64_t create_post(Pool& db, std::int64_t uid, const std::string& body,
                          const std::string& language, std::int64_t now) {
-  return db
-      .query(
-          "INSERT INTO mb_posts (body, timestamp, user_id, language) VALUES ($1, $2, $3, $4) "
-          "RETURNING id",
-          {body, now, uid, language})
-      .scalar<std::int64_t>();
+  const auto id = db.query(
+                        "INSERT INTO mb_posts (body, timestamp, user_id, language) VALUES ($1, $2, "
+                        "$3, $4) RETURNING id",
+                        {body, now, uid, language})
+                      .scalar<std::int64_t>();
+  bump_content_version(db);
+  return id;
 }
 
 namespace {

@@ -26,13 +26,18 @@ struct UserRow {
 
 std::optional<UserRow> user_by_id(Pool& db, std::int64_t id);
 // The signed-in user with what every page's navigation bar shows, in one
-// query: the unread message count and the number of unfinished tasks.
+// query: the unread message count and the number of unfinished tasks; and
+// the content version the cached lists of posts are checked against.
 struct SessionUser {
   UserRow user;
   std::int64_t unread_messages = 0;
   std::int64_t open_tasks = 0;
+  std::int64_t content_version = 0;
 };
 std::optional<SessionUser> session_user(Pool& db, std::int64_t id);
+// Called after every write that changes what a list of posts shows
+// (migrations/microblog/0002_content_version.sql).
+void bump_content_version(Pool& db);
 std::optional<UserRow> user_by_username(Pool& db, const std::string& username);
 std::optional<UserRow> user_by_email(Pool& db, const std::string& email);  // case-insensitive
 // Case-insensitive; except_id is the user who may keep their own name.

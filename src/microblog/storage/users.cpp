@@ -39,7 +39,8 @@ std::optional<SessionUser> session_user(Pool& db, std::int64_t id) {
       "session_generation, "
       "(SELECT count(*) FROM mb_messages m WHERE m.recipient_id = u.id "
       "AND m.timestamp > COALESCE(u.last_message_read_time, 0)), "
-      "(SELECT count(*) FROM mb_tasks t WHERE t.user_id = u.id AND NOT t.complete) "
+      "(SELECT count(*) FROM mb_tasks t WHERE t.user_id = u.id AND NOT t.complete), "
+      "COALESCE((SELECT version FROM mb_content_version WHERE id = 1), 0) "
       "FROM mb_users u WHERE id = $1",
       {id});
   if (r.empty()) return std::nullopt;
@@ -47,7 +48,14 @@ std::optional<SessionUser> session_user(Pool& db, std::int64_t id) {
   s.user = to_user(r[0]);
   s.unread_messages = r[0].get<std::int64_t>(8);
   s.open_tasks = r[0].get<std::int64_t>(9);
+  s.content_version = r[0].get<std::int64_t>(10);
   return s;
+}
+
+void bump_content_version(Pool& db) {
+  db.query(
+      "INSERT INTO mb_content_version (id, version) VALUES (1, 1) "
+      "ON CONFLICT (id) DO UPDATE SET version = mb_content_version.version + 1");
 }
 std::optional<UserRow> user_by_username(Pool& db, const std::string& username) {
   return one(db, "WHERE username = $1", {username});
@@ -81,6 +89,7 @@ void update_user(Pool& db, std::int64_t id, const std::string& username, const s
                  const std::optional<std::string>& about_me) {
   db.query("UPDATE mb_users SET username = $1, email = $2, about_me = $3 WHERE id = $4",
            {username, email, about_me, id});
+  bump_content_version(db);  // posts show the author's name and avatar (email)
 }
 
 void set_password_hash(Pool& db, std::int64_t id, const std::string& hash, bool end) {
@@ -117,10 +126,12 @@ void follow(Pool& db, std::int64_t a, std::int64_t b) {
       "INSERT INTO mb_followers (follower_id, followed_id) VALUES ($1, $2) "
       "ON CONFLICT DO NOTHING",
       {a, b});
+  bump_content_version(db);
 }
 
 void unfollow(Pool& db, std::int64_t a, std::int64_t b) {
   db.query("DELETE FROM mb_followers WHERE follower_id = $1 AND followed_id = $2", {a, b});
+  bump_content_version(db);
 }
 
 TokenState token_state(Pool& db, std::int64_t uid) {

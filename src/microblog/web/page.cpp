@@ -191,6 +191,7 @@ Page::Page(Microblog& a, Request& r) : app(a), req(r) {
       user = std::move(su->user);
       unread_messages = su->unread_messages;
       open_tasks = su->open_tasks;
+      content_version = su->content_version;
     }
     // A logout, password change or reset elsewhere bumped the generation.
     if (!user || user->session_generation != gen_) {
@@ -334,10 +335,15 @@ mustache::data Page::form_data(const Form& f) {
   return d;
 }
 
-mustache::data Page::post_rows(const std::vector<storage::PostRow>& posts, bool translatable) {
+namespace {
+// Marks a relative time in cached markup: \x1f<microseconds>\x1f. The byte
+// cannot come from data: escape_html encodes it.
+constexpr char kTimeMark = '\x1f';
+}  // namespace
+
+std::string Page::posts_markup(const std::vector<storage::PostRow>& posts, bool translatable) {
   mustache::data list{mustache::data::type::list};
   list.reserve(posts.size());
-  const auto now = now_us();
   const auto& tr = app.settings.translator;
   for (const auto& p : posts) {
     mustache::data x;
@@ -351,7 +357,7 @@ mustache::data Page::post_rows(const std::vector<storage::PostRow>& posts, bool 
     const std::string when = "<time datetime=\"" + domain::iso_utc(p.timestamp, "Z") +
                              "\" title=\"" +
                              html_escape(domain::format_lll_short(p.timestamp, locale)) + "\">" +
-                             html_escape(domain::from_now(now, p.timestamp, locale)) + "</time>";
+                             kTimeMark + std::to_string(p.timestamp) + kTimeMark + "</time>";
     x.set("said_html",
           domain::trf(locale, "%(username)s said %(when)s", {{"username", link}, {"when", when}}));
     const bool can = translatable && tr.enabled() && !p.language.empty() && p.language != locale;
@@ -360,7 +366,55 @@ mustache::data Page::post_rows(const std::vector<storage::PostRow>& posts, bool 
     x.set("dest", locale);
     append(list, std::move(x));
   }
-  return list;
+  mustache::data d;
+  put(d, "posts", std::move(list));
+  d.set("t", mustache::data::ref(strings(locale)));
+  return app.templates.render("_posts", d);
+}
+
+void Page::expand_times(std::string_view markup, std::string& out) const {
+  const auto now = now_us();
+  for (;;) {
+    const auto a = markup.find(kTimeMark);
+    const auto b = a == std::string_view::npos ? a : markup.find(kTimeMark, a + 1);
+    if (b == std::string_view::npos) break;
+    out.append(markup.substr(0, a));
+    std::int64_t when = 0;
+    for (char c : markup.substr(a + 1, b - a - 1))
+      if (c >= '0' && c <= '9') when = when * 10 + (c - '0');
+    view::escape_html(domain::from_now(now, when, locale), out);
+    markup.remove_prefix(b + 1);
+  }
+  out.append(markup);
+}
+
+std::string Page::posts_html(const std::vector<storage::PostRow>& posts, bool translatable) {
+  std::string out;
+  out.reserve(posts.size() * 1200 + 64);
+  expand_times(posts_markup(posts, translatable), out);
+  return out;
+}
+
+std::string Page::posts_html_cached(const std::string& key,
+                                    const std::function<storage::PostPage()>& load,
+                                    bool& has_more) {
+  std::string out;
+  if (!content_version) {  // no signed-in user: nothing to check a copy against
+    auto posts = load();
+    has_more = posts.has_more;
+    return posts_html(posts.items, true);
+  }
+  const std::string full_key = key + '|' + locale;
+  auto hit = app.post_lists.get(full_key, *content_version);
+  if (!hit) {
+    auto posts = load();
+    hit = app.post_lists.put(full_key, *content_version, posts_markup(posts.items, true),
+                             posts.has_more);
+  }
+  has_more = hit->has_more;
+  out.reserve(hit->markup.size() + 1024);
+  expand_times(hit->markup, out);
+  return out;
 }
 
 mustache::data Page::pager(const std::string& base, int page, bool has_more, bool messages) {

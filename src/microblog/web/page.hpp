@@ -54,6 +54,7 @@ class Page {
   std::optional<storage::UserRow> user;
   std::int64_t unread_messages = 0;  // for the navigation bar, read with the user
   std::int64_t open_tasks = 0;
+  std::optional<std::int64_t> content_version;  // read with the user
   std::string locale;
   std::map<std::string, std::string> form;  // decoded POST body
 
@@ -79,7 +80,14 @@ class Page {
   Response finish(Response r);
 
   mustache::data form_data(const Form& f);
-  mustache::data post_rows(const std::vector<storage::PostRow>& posts, bool translatable);
+  // The table of a list of posts (templates/_posts.mustache), with relative
+  // times as of now.
+  std::string posts_html(const std::vector<storage::PostRow>& posts, bool translatable);
+  // The same for a list the per-process cache may hold (feed, explore, a
+  // user's posts): `key` names the list and page; `load` reads it when the
+  // cache has no copy rendered at the content version read with the user.
+  std::string posts_html_cached(const std::string& key,
+                                const std::function<storage::PostPage()>& load, bool& has_more);
   // Newer/older links of a paginated list.
   mustache::data pager(const std::string& base, int page, bool has_more, bool messages = false);
   std::string url_root() const;  // scheme://host of the request
@@ -92,6 +100,10 @@ class Page {
   bool remember_ = false;
   std::vector<std::string> flashes_;
   bool dirty_ = false;
+  // Rows rendered with a marker in place of each relative time ("3 minutes
+  // ago"), which expand_times fills in: cached tables stay correct as they age.
+  std::string posts_markup(const std::vector<storage::PostRow>& posts, bool translatable);
+  void expand_times(std::string_view markup, std::string& out) const;
 };
 
 using PageFn = std::function<Response(Page&)>;

@@ -38,13 +38,21 @@ Response home(Page& p, bool with_form) {
   }
   const int page = page_number(p);
   const int per = p.app.settings.posts_per_page;
-  auto posts = with_form ? storage::feed(*p.app.db, p.user->id, page, per)
+  bool has_more = false;
+  const auto uid = p.user->id;
+  auto posts_html = p.posts_html_cached(
+      with_form ? "feed:" + std::to_string(uid) + ":" + std::to_string(page)
+                : "explore:" + std::to_string(page),
+      [&] {
+        return with_form ? storage::feed(*p.app.db, uid, page, per)
                          : storage::explore(*p.app.db, page, per);
+      },
+      has_more);
   mustache::data d;
   d.set("heading", domain::trf(p.locale, "Hi, %(username)s!", {{"username", p.user->username}}));
   if (with_form) put(d, "form", p.form_data(f));
-  put(d, "posts", p.post_rows(posts.items, true));
-  put(d, "pager", p.pager(with_form ? "/index" : "/explore", page, posts.has_more));
+  d.set("posts_html", std::move(posts_html));
+  put(d, "pager", p.pager(with_form ? "/index" : "/explore", page, has_more));
   return p.render("index", p.t(with_form ? "Home" : "Explore"), std::move(d));
 }
 
@@ -83,11 +91,15 @@ mustache::data profile_data(Page& p, const storage::UserRow& u, int avatar, bool
 Response user_page(Page& p) {
   const auto u = find_user(p);
   const int page = page_number(p);
-  auto posts = storage::user_posts(*p.app.db, u.id, page, p.app.settings.posts_per_page);
+  bool has_more = false;
+  auto posts_html = p.posts_html_cached(
+      "user:" + std::to_string(u.id) + ":" + std::to_string(page),
+      [&] { return storage::user_posts(*p.app.db, u.id, page, p.app.settings.posts_per_page); },
+      has_more);
   auto d = profile_data(p, u, 256, false);
   d.set("heading", p.t("User") + ": " + u.username);
-  put(d, "posts", p.post_rows(posts.items, true));
-  put(d, "pager", p.pager(user_url(u.username), page, posts.has_more));
+  d.set("posts_html", std::move(posts_html));
+  put(d, "pager", p.pager(user_url(u.username), page, has_more));
   return p.render("user", "", std::move(d));
 }
 

@@ -46,7 +46,7 @@ Response messages(Page& p) {
       storage::received_messages(*p.app.db, p.user->id, page, p.app.settings.posts_per_page);
   mustache::data d;
   d.set("heading", p.t("Messages"));
-  put(d, "posts", p.post_rows(msgs.items, false));
+  d.set("posts_html", p.posts_html(msgs.items, false));
   put(d, "pager", p.pager("/messages", page, msgs.has_more, true));
   return p.render("list", "", std::move(d));
 }
@@ -78,7 +78,7 @@ Response search(Page& p) {
   auto res = storage::search_posts(*p.app.db, q, page, per);
   mustache::data d;
   d.set("heading", p.t("Search Results"));
-  put(d, "posts", p.post_rows(res.items, true));
+  d.set("posts_html", p.posts_html(res.items, true));
   put(d, "pager",
       p.pager("/search?q=" + domain::url_encode(q), page,
               res.total > static_cast<std::int64_t>(page) * per));

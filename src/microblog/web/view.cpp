@@ -43,6 +43,9 @@ void escape_html(std::string_view s, std::string& out) {
       case '\'':
         rep = "&apos;";
         break;
+      case '\x1f':  // reserved as a marker in cached markup (web/page.cpp)
+        rep = "&#31;";
+        break;
       default:
         continue;
     }

@@ -235,6 +235,43 @@ TEST_P(MbWeb, FollowAndFollowedPosts) {
   EXPECT_EQ(john.get("/follow/susan").status, 405);
 }
 
+// Lists of posts are cached per instance (web/page.cpp posts_html_cached)
+// and checked against the database's content version: a post, a follow or a
+// name change made through a second instance on the same database shows on
+// the next page of the first.
+TEST_P(MbWeb, CachedListsSeeWritesMadeOnAnotherInstance) {
+  MbServer other(GetParam(), {{"MICROBLOG_DATABASE_URL", srv.db_url()}});
+  Browser ann(srv), bob(other);
+  ann.signup("ann");
+  bob.signup("bob");
+  body_of_post(ann, "first post from ann");
+  // Fill the first instance's cache: feed, explore and the profile.
+  EXPECT_TRUE(contains(ann.get("/index").body, "first post from ann"));
+  EXPECT_FALSE(contains(ann.get("/explore").body, "hello from bob"));
+  EXPECT_FALSE(contains(ann.get("/user/bob").body, "hello from bob"));
+
+  body_of_post(bob, "hello from bob");  // on the other instance
+  EXPECT_TRUE(contains(ann.get("/explore").body, "hello from bob"));
+  EXPECT_TRUE(contains(ann.get("/user/bob").body, "hello from bob"));
+  EXPECT_FALSE(contains(ann.get("/index").body, "hello from bob"));  // not followed yet
+
+  Browser ann_there(other);
+  ASSERT_TRUE(ann_there.login("ann", "secret-pw-1"));
+  ann_there.post("/follow/bob", {}, true, "/user/bob");
+  EXPECT_TRUE(contains(ann.get("/index").body, "hello from bob"));
+
+  // A new username shows on posts rendered before the change.
+  auto r =
+      bob.post("/edit_profile", {{"username", "robert"}, {"about_me", ""}}, true, "/edit_profile");
+  EXPECT_EQ(r.status, 302);
+  const auto feed = ann.get("/index").body;
+  EXPECT_TRUE(contains(feed, ">robert</a>"));
+  EXPECT_FALSE(contains(feed, ">bob</a>"));
+  // Relative times are filled in on every page, not cached as text.
+  EXPECT_EQ(count_of(feed, "\x1f"), 0);
+  EXPECT_TRUE(contains(feed, "</time>"));
+}
+
 TEST_P(MbWeb, ProfilePopupAndEditProfile) {
   Browser b(srv);
   b.signup("john");
