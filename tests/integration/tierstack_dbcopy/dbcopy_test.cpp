@@ -329,7 +329,7 @@ TEST(DbCopy, SqliteToPostgresToSqliteServedReplacedAndInterrupted) {
   EXPECT_TRUE(has(refused.out, "--replace")) << refused.out;
   expect_same(pg_before, dump(pg.url()), "after the refusal");
 
-  // --replace killed part-way (SIGKILL after three tables were written):
+  // --replace killed part-way (SIGKILL once shop_addresses is written):
   // PostgreSQL rolls the whole copy back, deletions included.
   {
     TempDir logdir("ts-dbcopy-kill-");
