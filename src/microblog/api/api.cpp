@@ -121,22 +121,31 @@ storage::UserRow token_user(Microblog& app, Request& req) {
   return *user;
 }
 
-json::object to_dict(Microblog& app, const storage::UserRow& u) {
-  const auto c = storage::counts(*app.db, u.id);
+// Built with its keys already in sorted order (reply_ordered).
+json::object to_dict(const storage::UserRow& u, const storage::Counts& c) {
   const auto self = "/api/users/" + std::to_string(u.id);
-  json::object o{{"id", u.id},
-                 {"username", u.username},
-                 {"last_seen",
-                  u.last_seen ? json::value(domain::iso_utc(*u.last_seen)) : json::value(nullptr)},
-                 {"about_me", u.about_me ? json::value(*u.about_me) : json::value(nullptr)},
-                 {"post_count", c.posts},
-                 {"follower_count", c.followers},
-                 {"following_count", c.following},
-                 {"_links", json::object{{"self", self},
+  json::object o{{"_links", json::object{{"avatar", domain::avatar_url(u.email, 128)},
                                          {"followers", self + "/followers"},
                                          {"following", self + "/following"},
-                                         {"avatar", domain::avatar_url(u.email, 128)}}}};
+                                         {"self", self}}},
+                 {"about_me", u.about_me ? json::value(*u.about_me) : json::value(nullptr)},
+                 {"follower_count", c.followers},
+                 {"following_count", c.following},
+                 {"id", u.id},
+                 {"last_seen",
+                  u.last_seen ? json::value(domain::iso_utc(*u.last_seen)) : json::value(nullptr)},
+                 {"post_count", c.posts},
+                 {"username", u.username}};
   return o;
+}
+
+json::object to_dict(Microblog& app, const storage::UserRow& u) {
+  return to_dict(u, storage::counts(*app.db, u.id));
+}
+
+// For values built with sorted keys: no re-sorting copy.
+Response reply_ordered(const json::value& v, int status = 200) {
+  return Response(status, json::serialize(v) + "\n", "application/json");
 }
 
 int int_param(const Request& req, const char* name, int fallback) {
@@ -156,20 +165,21 @@ Response collection(Microblog& app, Request& req, const std::string& kind, std::
   const int qper = per_page < 1 ? 20 : per_page;
   auto res = storage::list_users(*app.db, kind, uid, qpage, qper);
   json::array items;
-  for (const auto& u : res.items) items.push_back(to_dict(app, u));
+  for (std::size_t i = 0; i < res.items.size(); ++i)
+    items.push_back(to_dict(res.items[i], res.counts[i]));
   const auto total_pages = (res.total + qper - 1) / qper;
   auto link = [&](int pg) {
     return endpoint + "?page=" + std::to_string(pg) + "&per_page=" + std::to_string(per_page);
   };
-  json::object links{{"self", link(page)},
-                     {"next", qpage < total_pages ? json::value(link(qpage + 1)) : nullptr},
-                     {"prev", qpage > 1 ? json::value(link(qpage - 1)) : nullptr}};
-  return reply(json::object{{"items", std::move(items)},
-                            {"_meta", json::object{{"page", page},
-                                                   {"per_page", per_page},
-                                                   {"total_pages", total_pages},
-                                                   {"total_items", res.total}}},
-                            {"_links", std::move(links)}});
+  json::object links{{"next", qpage < total_pages ? json::value(link(qpage + 1)) : nullptr},
+                     {"prev", qpage > 1 ? json::value(link(qpage - 1)) : nullptr},
+                     {"self", link(page)}};
+  return reply_ordered(json::object{{"_links", std::move(links)},
+                                    {"_meta", json::object{{"page", page},
+                                                           {"per_page", per_page},
+                                                           {"total_items", res.total},
+                                                           {"total_pages", total_pages}}},
+                                    {"items", std::move(items)}});
 }
 
 json::object body_object(Request& req) {
@@ -237,9 +247,9 @@ void register_api(Microblog& app, ts::http::Router& r) {
         opts);
   r.get("/api/users/{id:int}", guarded([&app](Request& req) {
           token_user(app, req);
-          auto u = storage::user_by_id(*app.db, path_id(req));
+          auto u = storage::user_with_counts(*app.db, path_id(req));
           if (!u) throw error(404);
-          return reply(to_dict(app, *u));
+          return reply_ordered(to_dict(u->first, u->second));
         }),
         opts);
   r.get("/api/users", guarded([&app](Request& req) {

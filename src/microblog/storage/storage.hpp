@@ -137,8 +137,11 @@ std::optional<UserRow> user_by_token_hash(Pool& db, const std::string& token_has
 
 struct UserPage {
   std::vector<UserRow> items;
+  std::vector<Counts> counts;  // of each item, read in the same query
   std::int64_t total = 0;
 };
+// A user and their counts in one query.
+std::optional<std::pair<UserRow, Counts>> user_with_counts(Pool& db, std::int64_t id);
 // kind: "all", "followers" (of user_id) or "following" (by user_id).
 UserPage list_users(Pool& db, const std::string& kind, std::int64_t user_id, int page,
                     int per_page);

@@ -107,6 +107,26 @@ void touch_last_seen(Pool& db, std::int64_t id, std::int64_t now) {
   db.query("UPDATE mb_users SET last_seen = $1 WHERE id = $2", {now, id});
 }
 
+namespace {
+constexpr const char* kCountCols =
+    "(SELECT count(*) FROM mb_posts WHERE user_id = u.id), "
+    "(SELECT count(*) FROM mb_followers WHERE followed_id = u.id), "
+    "(SELECT count(*) FROM mb_followers WHERE follower_id = u.id) ";
+Counts counts_at(const ts::db::Row& r, std::size_t at) {
+  return {r.get<std::int64_t>(at), r.get<std::int64_t>(at + 1), r.get<std::int64_t>(at + 2)};
+}
+}  // namespace
+
+std::optional<std::pair<UserRow, Counts>> user_with_counts(Pool& db, std::int64_t id) {
+  auto r = db.query(
+      "SELECT u.id, u.username, u.email, u.password_hash, u.about_me, u.last_seen, "
+      "u.last_message_read_time, u.session_generation, " +
+          std::string(kCountCols) + "FROM mb_users u WHERE u.id = $1",
+      {id});
+  if (r.empty()) return std::nullopt;
+  return std::pair{to_user(r[0]), counts_at(r[0], 8)};
+}
+
 Counts counts(Pool& db, std::int64_t uid) {
   auto r = db.query(
       "SELECT (SELECT count(*) FROM mb_posts WHERE user_id = $1), "
@@ -172,11 +192,14 @@ UserPage list_users(Pool& db, const std::string& kind, std::int64_t uid, int pag
   p.push_back(static_cast<std::int64_t>(page - 1) * per_page);
   auto r = db.query(
       "SELECT u.id, u.username, u.email, u.password_hash, u.about_me, u.last_seen, "
-      "u.last_message_read_time, u.session_generation " +
-          from + "ORDER BY u.id LIMIT $" + std::to_string(n + 1) + " OFFSET $" +
-          std::to_string(n + 2),
+      "u.last_message_read_time, u.session_generation, " +
+          std::string(kCountCols) + from + "ORDER BY u.id LIMIT $" + std::to_string(n + 1) +
+          " OFFSET $" + std::to_string(n + 2),
       p);
-  for (const auto& row : r) out.items.push_back(to_user(row));
+  for (const auto& row : r) {
+    out.items.push_back(to_user(row));
+    out.counts.push_back(counts_at(row, 8));
+  }
   return out;
 }
 
