@@ -226,6 +226,12 @@ ts::http::Handler guarded(std::function<Response(Request&)> fn) {
 
 void register_api(Microblog& app, ts::http::Router& r) {
   ts::http::RouteOptions opts{.authenticate = false};
+  // The read-only GETs on SQLite run on the network thread: an in-process
+  // read takes less time than handing the request to the worker pool and
+  // back (docs/performance.md). On PostgreSQL every query waits on the
+  // network, so they stay on the worker pool.
+  ts::http::RouteOptions reads = opts;
+  reads.blocking = app.db->dialect() != ts::db::Dialect::sqlite;
   r.post("/api/tokens", guarded([&app](Request& req) {
            auto user = basic_user(app, req);
            const auto now = domain::now_us();
@@ -251,12 +257,12 @@ void register_api(Microblog& app, ts::http::Router& r) {
           if (!u) throw error(404);
           return reply_ordered(to_dict(u->first, u->second));
         }),
-        opts);
+        reads);
   r.get("/api/users", guarded([&app](Request& req) {
           token_user(app, req);
           return collection(app, req, "all", 0, "/api/users");
         }),
-        opts);
+        reads);
   for (const char* kind : {"followers", "following"}) {
     r.get(std::string("/api/users/{id:int}/") + kind, guarded([&app, kind](Request& req) {
             token_user(app, req);
@@ -264,7 +270,7 @@ void register_api(Microblog& app, ts::http::Router& r) {
             if (!storage::user_by_id(*app.db, id)) throw error(404);
             return collection(app, req, kind, id, "/api/users/" + std::to_string(id) + "/" + kind);
           }),
-          opts);
+          reads);
   }
   r.post("/api/users", guarded([&app](Request& req) {
            auto data = body_object(req);
