@@ -217,7 +217,9 @@ std::vector<std::string> foreign_key_order(const std::map<std::string, Table>& t
   std::set<std::string> done;
   while (order.size() < tables.size()) {
     bool progressed = false;
-    for (const auto& [name, t] : tables) {
+    for (const auto& entry : tables) {
+      const std::string& name = entry.first;
+      const Table& t = entry.second;
       if (done.count(name)) continue;
       const bool ready = std::all_of(t.refs.begin(), t.refs.end(), [&](const std::string& r) {
         return r == name || done.count(r) || !tables.count(r);
@@ -715,7 +717,8 @@ CLI::App* add_db_command(CLI::App& cli) {
   copy_cmd->add_flag("--replace", o.replace, "replace the data a non-empty target holds");
   copy_cmd->add_option("--bin-dir", o.bin_dir,
                        "where the shop and microblog binaries are (default: the topology's)");
-  copy_cmd->add_option("--batch", o.batch, "rows per INSERT")->check(CLI::Range(1, 100000));
+  copy_cmd->add_option("--batch", o.batch, "rows per query and INSERT (fewer on SQLite targets)")
+      ->check(CLI::Range(1, 100000));
   return db;
 }
 
