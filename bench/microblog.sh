@@ -156,19 +156,26 @@ echo "RSS after the runs (max): $rss_main MiB (interval 60 s), $rss_every MiB (i
 med() { tr ' ' '\n' <<<"$1" | grep -v '^$' | median; }
 
 FINDINGS=$(cat <<'TEXT'
-**Goals met: resident memory only. Not met: all five throughput goals** (the table's "met"
-column). Profile of GET /index (perf, DWARF call graphs, 2026-11-21): about a third of the
-server's CPU is the SQLite feed query, a quarter building the mustache data of the 25 posts
-(kainjow's data model allocates a map and strings per value), a sixth rendering the two
-templates; the rest is the session cookie, the user query and HTTP. Already fixed: templates
-were re-parsed (with their partials) on every request — now partials are expanded at start
-and each thread parses a template once; the navigation bar's two extra queries (unread
-messages, open tasks) are folded into the session user's query; the CSRF token is computed
-once per response; page data is moved instead of deep-copied; a page of posts is chosen before
-joining the authors. That took GET /index from about 1,300 to 800–870 µs of CPU per request.
-Prepared statements were already cached per connection. Reaching 9,000 req/s on 2 cores needs
-about 150 µs per request: a renderer without per-value allocation (precompiled templates
-writing into one buffer) and caching the rendered post list between writes are the next steps.
+How the pages got here (perf profiles: `bench/microblog.sh --perf TARGET` records one under
+load into build/perf-microblog-TARGET.data). On 2026-11-21 GET /index cost 800–870 µs of CPU:
+a third in the feed query, a quarter building kainjow's mustache data, a sixth rendering.
+Two changes on 2026-11-22 took it to about 70 µs:
+- Our own template engine (src/microblog/web/view.hpp) for the subset of mustache the
+  templates use: templates are parsed once and shared by all threads, a render appends to
+  one string, objects are flat vectors, and the UI strings are shared by reference instead
+  of copied into every page. GET /auth/login went from about 110–187 to about 50 µs.
+- Rendered lists of posts (home feed, explore, a user's posts) are cached per instance by
+  list, page and locale, and checked against a content version that every write changing
+  such a list bumps (a post, a follow, a changed name or e-mail; migration 0002). The
+  version is read in the same query as the signed-in user, so a hit costs no query, and a
+  write on another instance is seen by the next page. Relative times ("3 minutes ago") are
+  left as markers in the cached markup and filled in on every request.
+The API reads a user's counts in the same query as the user (GET /api/users did one count
+query per listed user), builds its JSON with keys already sorted, and on SQLite runs its
+read-only GETs on the network thread instead of handing them to the worker pool.
+What remains in GET /api/users/1 and GET /auth/login is HTTP, the token or session check,
+one or two queries and JSON or HTML output — about 40–50 µs, which on this machine (2 cores
+shared with wrk) is short of the 40,000 and 48,000 req/s goals.
 TEXT
 )
 table=$(mktemp)
