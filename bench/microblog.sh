@@ -1,34 +1,47 @@
 #!/usr/bin/env bash
-# bench/microblog.sh [--seconds N] [--rounds R] [--no-write] [--perf TARGET]
+# bench/microblog.sh [--db sqlite|postgres] [--seconds N] [--rounds R] [--no-write] [--perf TARGET]
 # Throughput of the microblog on SQLite with the original's measurement data
 # (5 users, 100 posts; user 1 follows the other four): /index and /explore
 # signed in (session cookie from a real login with curl), GET /auth/login
 # anonymous, /api/users/1 and /api/users with a bearer token.
 # wrk -t2 -c32, R rounds (default 3) of N seconds (default 10), interleaved;
 # medians. Server CPU time per request and resident memory after each run.
-# Writes the table into docs/performance.md (section "microblog") unless --no-write.
+# --db postgres runs it on a throwaway PostgreSQL cluster (tests/support/pg-cluster).
+# Writes the table into docs/performance.md (section "microblog", or
+# "microblog-postgres") unless --no-write.
 source "$(dirname "$0")/lib.sh"
-seconds=10 rounds=3 write=1
+seconds=10 rounds=3 write=1 db=sqlite
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
     --no-write) write=0; shift ;;
+    --db) db=$2; shift 2 ;;
     --perf) perf_target=$2; write=0; shift 2 ;;
-    *) echo "usage: bench/microblog.sh [--seconds N] [--rounds R] [--no-write] [--perf TARGET]" >&2; exit 2 ;;
+    *) echo "usage: bench/microblog.sh [--db sqlite|postgres] [--seconds N] [--rounds R] [--no-write] [--perf TARGET]" >&2; exit 2 ;;
   esac
 done
+case "$db" in sqlite | postgres) ;; *) echo "bench: --db sqlite or postgres" >&2; exit 2 ;; esac
 command -v wrk >/dev/null || { echo "bench: wrk missing (scripts/install-deps)" >&2; exit 1; }
 [ -x "$BIN/microblog" ] || cmake --build --preset release --target microblog
 
 work=$(mktemp -d)
 pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+      [ -d "$work/pg" ] && "$BENCH_ROOT/tests/support/pg-cluster" stop "$work/pg" >/dev/null 2>&1
+      rm -rf "$work"' EXIT
+if [ "$db" = postgres ]; then
+  chmod 755 "$work"  # the cluster runs as the postgres user
+  "$BENCH_ROOT/tests/support/pg-cluster" start "$work/pg" >/dev/null
+  db_url=$(cat "$work/pg/url")
+else
+  db_url="sqlite://$work/microblog.db"
+fi
 
 # start_blog NAME LAST_SEEN_INTERVAL — a server on the shared database.
 start_blog() {
   local port; port=$(free_port)
-  MICROBLOG_LISTEN=127.0.0.1:$port MICROBLOG_DATABASE_URL="sqlite://$work/microblog.db" \
+  MICROBLOG_LISTEN=127.0.0.1:$port MICROBLOG_DATABASE_URL="$db_url" \
     MICROBLOG_SECRET_KEY=bench-secret-key-0123456789-0123456789-abcdef \
     MICROBLOG_ACCESS_LOG=false MICROBLOG_RUN_WORKER=false MICROBLOG_OUTBOX_DIR="$work/outbox" \
     MICROBLOG_LAST_SEEN_INTERVAL_SECONDS=$2 \
@@ -38,7 +51,7 @@ start_blog() {
   wait_http "http://127.0.0.1:$port/static/microblog.js"
 }
 
-MICROBLOG_DATABASE_URL="sqlite://$work/microblog.db" MICROBLOG_SECRET_KEY=x \
+MICROBLOG_DATABASE_URL="$db_url" MICROBLOG_SECRET_KEY=x \
   MICROBLOG_DEV_MODE=true "$BIN/microblog" migrate >/dev/null 2>&1 || true
 start_blog main 60
 base="http://127.0.0.1:$port_main"
@@ -180,10 +193,10 @@ TEXT
 )
 table=$(mktemp)
 {
-  echo "## Microblog on SQLite: goals of issue 5"
+  [ "$db" = postgres ] && echo "## Microblog on PostgreSQL: goals of issue 5" || echo "## Microblog on SQLite: goals of issue 5"
   echo
   echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores (shared with other work), \`bench/microblog.sh --seconds $seconds --rounds $rounds\`:"
-  echo "SQLite, 5 users, 100 posts (user1 follows the rest), wrk -t2 -c32, medians of $rounds interleaved"
+  echo "$( [ "$db" = postgres ] && echo "PostgreSQL 15 (a local cluster on loopback TCP)" || echo SQLite), 5 users, 100 posts (user1 follows the rest), wrk -t2 -c32, medians of $rounds interleaved"
   echo "rounds, load generator on the same machine. Signed-in pages use the session cookie of a real"
   echo "login; the API uses a bearer token. The original Flask figures are from issue 5."
   echo
@@ -213,7 +226,8 @@ table=$(mktemp)
 } >"$table"
 cat "$table"
 if [ "$write" = 1 ]; then
-  replace_section "$BENCH_ROOT/docs/performance.md" microblog "$table"
+  section=microblog; [ "$db" = postgres ] && section=microblog-postgres
+  replace_section "$BENCH_ROOT/docs/performance.md" "$section" "$table"
   echo "written to docs/performance.md"
 fi
 rm -f "$table"
