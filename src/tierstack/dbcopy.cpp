@@ -599,9 +599,11 @@ int copy(const Options& o, const fs::path& bin_dir) {
   // page cache keeps SQLite from spilling and re-reading them.
   if (dst->dialect() == Dialect::sqlite) dst->execute_script("PRAGMA cache_size = -262144");
   ts::db::Transaction dst_tx(*dst, ts::db::TxMode::write);
-  if (o.replace)
-    for (auto it = plan.rbegin(); it != plan.rend(); ++it)
-      dst_tx.query("DELETE FROM " + quote_ident(it->dst.name));
+  // Children first. Without --replace the tables held no rows before the
+  // migrations ran, so this only removes rows a migration inserted; the source has
+  // the same ones (it ran the same migrations) and they are copied from there.
+  for (auto it = plan.rbegin(); it != plan.rend(); ++it)
+    dst_tx.query("DELETE FROM " + quote_ident(it->dst.name));
 
   Progress progress;
   std::fprintf(stderr, "copying %zu tables\n", plan.size());
