@@ -5,6 +5,7 @@
 #include "platform/http/error.hpp"
 #include "shop/domain/sandbox_gateway.hpp"
 #include "shop/payments/stripe_gateway.hpp"
+#include "shop/storage/sandbox.hpp"
 #include "shop/storage/users.hpp"
 
 namespace shop {
@@ -61,7 +62,10 @@ Shop::Shop(std::shared_ptr<ts::db::Pool> pool, Settings s)
         {.secret_key = settings.stripe_secret_key, .api_base = settings.stripe_api_base});
     return;
   }
-  gateway = std::make_unique<domain::SandboxGateway>();
+  // The sandbox keeps its customers, cards and charges in this database: one
+  // processor for every instance on it, and saved cards outlive a restart.
+  gateway = std::make_unique<domain::SandboxGateway>(
+      domain::SandboxGateway::Options{.store = storage::make_sandbox_store(db)});
 }
 
 std::optional<boost::json::object> verify_bearer(const Shop& shop, const ts::http::Request& req) {

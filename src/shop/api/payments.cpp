@@ -272,6 +272,42 @@ storage::SavedCard saved_from(const User& user, const std::string& email,
   return s;
 }
 
+// A card set up for a checkout, as noted on its idempotency key (ids, brand,
+// last four, expiry, name: never the number).
+std::string card_note(const domain::GatewayCard& c) {
+  auto card = card_json(c);
+  card["brand"] = domain::brand_code(c.brand);
+  return boost::json::serialize(boost::json::object{{"set_up_card", std::move(card)}});
+}
+
+std::optional<domain::GatewayCard> card_of_note(const std::string& note) {
+  boost::system::error_code ec;
+  const auto v = boost::json::parse(note, ec);
+  const auto* o = !ec && v.is_object() ? v.as_object().if_contains("set_up_card") : nullptr;
+  if (!o || !o->is_object()) return std::nullopt;
+  const auto& c = o->as_object();
+  auto text = [&](const char* k) {
+    const auto* p = c.if_contains(k);
+    return p && p->is_string() ? std::string(p->get_string()) : std::string();
+  };
+  auto number = [&](const char* k) {
+    const auto* p = c.if_contains(k);
+    return p && p->is_int64() ? static_cast<int>(p->get_int64()) : 0;
+  };
+  domain::GatewayCard card;
+  card.id = text("id");
+  card.customer_id = text("customer");
+  card.brand = domain::brand_from_code(text("brand"));
+  card.last4 = text("last4");
+  card.exp_month = number("exp_month");
+  card.exp_year = number("exp_year");
+  card.name = text("name");
+  card.address = {text("address_city"), text("address_country"), text("address_state"),
+                  text("address_zip")};
+  if (card.id.empty() || card.customer_id.empty()) return std::nullopt;
+  return card;
+}
+
 bool has_same_card(Shop& shop, const User& user, const std::string& last4, int month, int year) {
   for (const auto& c : storage::list_cards(*shop.db, user.id))
     if (c.last4 == last4 && c.exp_month == month && c.exp_year == year) return true;
@@ -318,9 +354,12 @@ std::string request_hash(const Shop& shop, std::string_view scope, std::string_v
 // duplicate is told to wait. `work` returns the answer to store, or throws
 // (nothing stored, the key is free again — a charge it made is protected by
 // the gateway's own idempotency key, derived from the same client key).
+// `work` gets the stored key and, when it took over from a process that
+// died, what that one noted (note_idempotency_progress).
+using IdempotentWork = std::function<Response(const std::string& stored_key,
+                                              const std::optional<std::string>& progress)>;
 Response idempotent(Shop& shop, const User& user, const std::string& key, std::string_view scope,
-                    const ts::http::Request& req,
-                    const std::function<Response(const std::string& stored_key)>& work) {
+                    const ts::http::Request& req, const IdempotentWork& work) {
   const std::string stored_key = std::string(scope) + ":" + key;
   // A key left 'started' longer than settings.idempotency_takeover was
   // abandoned by a crashed process, so a retry may take it over. Safe against
@@ -346,7 +385,7 @@ Response idempotent(Shop& shop, const User& user, const std::string& key, std::s
       break;
   }
   try {
-    return work(stored_key);
+    return work(stored_key, claim.progress);
   } catch (...) {
     storage::release_idempotency_key(*shop.db, user.id, stored_key);
     throw;
@@ -586,7 +625,9 @@ void register_payments(Shop& shop, ts::http::Router& router) {
     };
     if (auto key = idempotency_header(req))
       return idempotent(*s, user, *key, "charge", req,
-                        [&](const std::string& stored) { return run(stored, *key); });
+                        [&](const std::string& stored, const std::optional<std::string>&) {
+                          return run(stored, *key);
+                        });
     return run(std::nullopt, std::nullopt);
   });
 
@@ -597,83 +638,94 @@ void register_payments(Shop& shop, ts::http::Router& router) {
       throw detail_error(400, "The Idempotency-Key header is required.",
                          "idempotency_key_required");
     const auto body = read_body_object(req);
-    return idempotent(*s, user, *key, "checkout", req, [&](const std::string& stored) {
-      domain::FieldErrors errors;
-      const auto* product_v = require_key(body, "product_id", errors);
-      const auto* address_v = require_key(body, "address_id", errors);
-      const auto* card_v = body.if_contains("card");
-      const auto* saved_v = body.if_contains("saved_card_id");
-      if (card_v && card_v->is_null()) card_v = nullptr;
-      if (saved_v && saved_v->is_null()) saved_v = nullptr;
-      if (!card_v && !saved_v)
-        errors.add("card", "Either card or saved_card_id is required.");
-      else if (card_v && saved_v)
-        errors.add("card", "Send either card or saved_card_id, not both.");
-      else if (card_v && !card_v->is_object())
-        errors.add("card", "Expected an object with number, exp_month, exp_year and cvc.");
-      throw_if(errors);
+    return idempotent(
+        *s, user, *key, "checkout", req,
+        [&](const std::string& stored, const std::optional<std::string>& progress) {
+          domain::FieldErrors errors;
+          const auto* product_v = require_key(body, "product_id", errors);
+          const auto* address_v = require_key(body, "address_id", errors);
+          const auto* card_v = body.if_contains("card");
+          const auto* saved_v = body.if_contains("saved_card_id");
+          if (card_v && card_v->is_null()) card_v = nullptr;
+          if (saved_v && saved_v->is_null()) saved_v = nullptr;
+          if (!card_v && !saved_v)
+            errors.add("card", "Either card or saved_card_id is required.");
+          else if (card_v && saved_v)
+            errors.add("card", "Send either card or saved_card_id, not both.");
+          else if (card_v && !card_v->is_object())
+            errors.add("card", "Expected an object with number, exp_month, exp_year and cvc.");
+          throw_if(errors);
 
-      auto product_id = id_value(*product_v);
-      auto product =
-          product_id ? storage::find_product_snapshot(*s->db, *product_id) : std::nullopt;
-      if (!product) throw field_error("product_id", "Invalid pk - object does not exist.");
-      auto address_id = id_value(*address_v);
-      auto address = address_id ? storage::find_address(*s->db, *address_id) : std::nullopt;
-      if (!address || address->user_id != user.id)
-        throw field_error("address_id", "Invalid pk - object does not exist.");
+          auto product_id = id_value(*product_v);
+          auto product =
+              product_id ? storage::find_product_snapshot(*s->db, *product_id) : std::nullopt;
+          if (!product) throw field_error("product_id", "Invalid pk - object does not exist.");
+          auto address_id = id_value(*address_v);
+          auto address = address_id ? storage::find_address(*s->db, *address_id) : std::nullopt;
+          if (!address || address->user_id != user.id)
+            throw field_error("address_id", "Invalid pk - object does not exist.");
 
-      std::optional<storage::SavedCard> saved;
-      std::optional<TypedCard> typed;
-      std::string last4;
-      if (saved_v) {
-        auto id = id_value(*saved_v);
-        if (id) saved = storage::find_card(*s->db, *id);
-        if (!saved || saved->user_id != user.id || !saved->card_id || !saved->customer_id)
-          throw field_error("saved_card_id", "Invalid pk - object does not exist.");
-        last4 = saved->last4.value_or("");
-      } else {
-        typed = read_card(card_v->as_object());
-        last4 = domain::last_four(typed->digits);
-      }
+          std::optional<storage::SavedCard> saved;
+          std::optional<TypedCard> typed;
+          std::string last4;
+          if (saved_v) {
+            auto id = id_value(*saved_v);
+            if (id) saved = storage::find_card(*s->db, *id);
+            if (!saved || saved->user_id != user.id || !saved->card_id || !saved->customer_id)
+              throw field_error("saved_card_id", "Invalid pk - object does not exist.");
+            last4 = saved->last4.value_or("");
+          } else {
+            typed = read_card(card_v->as_object());
+            last4 = domain::last_four(typed->digits);
+          }
 
-      domain::CheckoutInput input;
-      input.product = *product;
-      input.shipping = {address->id, address->fields};
-      input.card_last4 = last4;
-      if (const auto* v = body.if_contains("expected_total"))
-        input.client_amounts.emplace_back("expected_total", *v);
-      auto draft = domain::prepare_order(input);
-      if (!draft) {
-        const auto& e = draft.error();
-        throw HttpError(400, boost::json::value(boost::json::object{
-                                 {e.field, boost::json::array{boost::json::value(e.message)}}}));
-      }
+          domain::CheckoutInput input;
+          input.product = *product;
+          input.shipping = {address->id, address->fields};
+          input.card_last4 = last4;
+          if (const auto* v = body.if_contains("expected_total"))
+            input.client_amounts.emplace_back("expected_total", *v);
+          auto draft = domain::prepare_order(input);
+          if (!draft) {
+            const auto& e = draft.error();
+            throw HttpError(400,
+                            boost::json::value(boost::json::object{
+                                {e.field, boost::json::array{boost::json::value(e.message)}}}));
+          }
 
-      ChargePlan plan;
-      plan.order = std::move(draft.value());
-      if (saved) {
-        plan.customer_id = *saved->customer_id;
-        plan.card_id = *saved->card_id;
-      } else {
-        const auto* save_v = body.if_contains("save_card");
-        const bool save = save_v && !domain::is_falsy(*save_v) &&
-                          domain::parse_drf_boolean(*save_v).value_or(true);
-        auto card = set_up_card(*s, user, user.email, typed->input, 402);
-        plan.customer_id = card.customer_id;
-        plan.card_id = card.id;
-        if (save && !has_same_card(*s, user, card.last4, card.exp_month, card.exp_year))
-          plan.save = saved_from(user, user.email, card);
-      }
-      plan.gateway_key = "checkout:" + std::to_string(user.id) + ":" + *key;
-      plan.client_key = "checkout:" + *key;
-      plan.stored_key = stored;
-      return charge_and_record(
-          *s, user, std::move(plan), [](const Placed& placed, ts::db::Connection& conn) {
-            auto order = storage::find_order(conn, placed.order_id);
-            if (!order) throw std::runtime_error("order vanished");
-            return Response(201, storage::order_json(*order), "application/json");
-          });
-    });
+          ChargePlan plan;
+          plan.order = std::move(draft.value());
+          if (saved) {
+            plan.customer_id = *saved->customer_id;
+            plan.card_id = *saved->card_id;
+          } else {
+            const auto* save_v = body.if_contains("save_card");
+            const bool save = save_v && !domain::is_falsy(*save_v) &&
+                              domain::parse_drf_boolean(*save_v).value_or(true);
+            // A retry taking over from a process that died after setting up the
+            // card charges that card: the same parameters under the same gateway
+            // key, so a charge already made is answered again, not refused as a
+            // reused key nor made twice. (The body, hence the card, is the same.)
+            auto card = progress ? card_of_note(*progress) : std::nullopt;
+            if (!card) {
+              card = set_up_card(*s, user, user.email, typed->input, 402);
+              storage::note_idempotency_progress(*s->db, user.id, stored, card_note(*card));
+            }
+            plan.customer_id = card->customer_id;
+            plan.card_id = card->id;
+            if (save && !has_same_card(*s, user, card->last4, card->exp_month, card->exp_year))
+              plan.save = saved_from(user, user.email, *card);
+          }
+          plan.gateway_key = "checkout:" + std::to_string(user.id) + ":" + *key;
+          plan.client_key = "checkout:" + *key;
+          plan.stored_key = stored;
+          return charge_and_record(
+              *s, user, std::move(plan), [](const Placed& placed, ts::db::Connection& conn) {
+                auto order = storage::find_order(conn, placed.order_id);
+                if (!order) throw std::runtime_error("order vanished");
+                return Response(201, storage::order_json(*order), "application/json");
+              });
+        });
   });
 
   router.get("/payments/card-details/", [s](ts::http::Request& req) {

@@ -1,6 +1,7 @@
 #pragma once
 // PaymentGateway: what the shop needs from a card processor. Implementations:
-// SandboxGateway (test mode, in memory, the default) and a Stripe HTTP gateway.
+// SandboxGateway (test mode, the default; the shop keeps its state in the
+// database) and a Stripe HTTP gateway.
 // Cards enter only through create_card_token (or a token the client made with
 // the processor's own script); afterwards the shop holds ids, brand, last four
 // and expiry — never the number or the CVC. Calls may block (network): run

@@ -434,7 +434,8 @@ KeyClaim claim_idempotency_key(ts::db::Pool& db, std::int64_t user_id, const std
         "UPDATE shop_idempotency_keys SET updated_at = $1 WHERE user_id = $2 AND "
         "idempotency_key = $3 AND state = 'started' AND updated_at = $4",
         {now, user_id, key, touched_text});
-    if (taken.affected_rows() == 1) return {KeyClaim::Outcome::claimed, std::nullopt};
+    if (taken.affected_rows() == 1)
+      return {KeyClaim::Outcome::claimed, std::nullopt, row.get<std::optional<std::string>>(3)};
     return {KeyClaim::Outcome::in_progress, std::nullopt};
   }
   return {KeyClaim::Outcome::replay,
@@ -450,6 +451,14 @@ void complete_idempotency_key(ts::db::Connection& db, std::int64_t user_id, cons
       "idempotency_key = $6",
       {response.status, response.body, order_id,
        domain::format_db_timestamp(domain::now_timestamp()), user_id, key});
+}
+
+void note_idempotency_progress(ts::db::Pool& db, std::int64_t user_id, const std::string& key,
+                               const std::string& note) {
+  db.query(
+      "UPDATE shop_idempotency_keys SET response_body = $1 WHERE user_id = $2 AND "
+      "idempotency_key = $3 AND state = 'started'",
+      {note, user_id, key});
 }
 
 void release_idempotency_key(ts::db::Pool& db, std::int64_t user_id, const std::string& key) {

@@ -80,6 +80,9 @@ struct KeyClaim {
   };
   Outcome outcome = Outcome::claimed;
   std::optional<StoredResponse> response;
+  // Claimed by taking over an abandoned key: what the attempt that died had
+  // noted with note_idempotency_progress, if anything.
+  std::optional<std::string> progress;
 };
 // Inserts (user, key) as 'started'; the primary key settles concurrent duplicates.
 // A 'started' row of the same request untouched for longer than `stale_after`
@@ -90,6 +93,11 @@ KeyClaim claim_idempotency_key(ts::db::Pool& db, std::int64_t user_id, const std
 // Marks the key completed with the response to replay (inside the order's transaction).
 void complete_idempotency_key(ts::db::Connection& db, std::int64_t user_id, const std::string& key,
                               const StoredResponse& response, std::optional<std::int64_t> order_id);
+// Notes, on a claimed key, what a retry taking it over must reuse (e.g. the
+// gateway card set up for the charge, so that it charges the same card with
+// the same gateway idempotency key). Ids only, never a card number.
+void note_idempotency_progress(ts::db::Pool& db, std::int64_t user_id, const std::string& key,
+                               const std::string& note);
 // Forgets a claimed key whose request failed before any charge (the client may fix and retry).
 void release_idempotency_key(ts::db::Pool& db, std::int64_t user_id, const std::string& key);
 

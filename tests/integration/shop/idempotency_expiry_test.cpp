@@ -78,6 +78,44 @@ TEST_P(IdempotencyExpiry, StaleStartedKeyIsTakenOverOnce) {
   EXPECT_EQ(orders(), 1);
 }
 
+// The process died after the processor charged the typed card but before the
+// order was committed (as a kill -9 can leave it): the retry that takes the
+// key over charges the card that process set up, under the same gateway key,
+// so the processor answers its first charge again — no second charge, and no
+// "key reused with other parameters" refusal for a newly set-up card.
+TEST_P(IdempotencyExpiry, TakeoverAfterTheChargeChargesNothingMore) {
+  const auto text = body(add_address(server, user));
+  auto first = checkout(text, "charged-key");
+  ASSERT_EQ(first.status, 201) << first.body;
+  const auto charge = db->query(
+      "SELECT id, customer_id, card_id FROM shop_sandbox_charges WHERE status = 'succeeded'");
+  ASSERT_EQ(charge.size(), 1u);
+  const auto charge_id = charge[0].get<std::string>(0);
+  // Back to the state the dead process left: charged, key 'started' with the
+  // card it set up noted, no order.
+  const auto note =
+      boost::json::serialize(boost::json::object{{"set_up_card",
+                                                  {{"id", charge[0].get<std::string>(2)},
+                                                   {"customer", charge[0].get<std::string>(1)},
+                                                   {"brand", "visa"},
+                                                   {"last4", "4242"},
+                                                   {"exp_month", 12},
+                                                   {"exp_year", 2040}}}});
+  db->query("DELETE FROM shop_orders");
+  db->query(
+      "UPDATE shop_idempotency_keys SET state = 'started', response_status = NULL, "
+      "response_body = $1, order_id = NULL, updated_at = $2 WHERE user_id = $3",
+      {note, kLongAgo, user.id});
+
+  auto retried = checkout(text, "charged-key");
+  ASSERT_EQ(retried.status, 201) << retried.body;
+  EXPECT_EQ(orders(), 1);
+  EXPECT_EQ(count(*db, "SELECT COUNT(*) FROM shop_orders WHERE charge_id = '" + charge_id + "'"),
+            1);
+  EXPECT_EQ(count(*db, "SELECT COUNT(*) FROM shop_sandbox_charges"), 1);
+  EXPECT_EQ(count(*db, "SELECT COUNT(*) FROM shop_sandbox_cards"), 1);  // none set up again
+}
+
 TEST_P(IdempotencyExpiry, StaleKeyOfAnotherRequestIsStillRefused) {
   const auto address = add_address(server, user);
   leave_started("other-body", body(address) + " ", kLongAgo);  // a different body's hash
