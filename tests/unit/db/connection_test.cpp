@@ -117,6 +117,25 @@ TEST_P(ConnectionTest, ParametersMayAppearOutOfOrderAndRepeat) {
   EXPECT_THROW(pool_->query("SELECT id FROM vals WHERE i = $1", {50, 60}), Error);
 }
 
+TEST_P(ConnectionTest, ManyParametersBindToTheirNumbers) {
+  // A multi-row INSERT of 150 rows × 2 values: $1..$300 in order, each bound
+  // to its own number.
+  std::string sql = "INSERT INTO vals (id, i) VALUES ";
+  ts::db::Params p;
+  for (int r = 0; r < 150; ++r) {
+    sql +=
+        (r ? ", ($" : "($") + std::to_string(2 * r + 1) + ", $" + std::to_string(2 * r + 2) + ")";
+    p.push_back(r + 1);
+    p.push_back(1000 + r);
+  }
+  EXPECT_EQ(pool_->query(sql, p).affected_rows(), 150);
+  EXPECT_EQ(pool_->query("SELECT i FROM vals WHERE id = $1", {150}).scalar<int>(), 1149);
+  EXPECT_EQ(pool_->query("SELECT sum(i) FROM vals").scalar<std::int64_t>(),
+            150 * 1000 + 149 * 150 / 2);
+  // A placeholder beyond the parameters given is an error.
+  EXPECT_THROW(pool_->query("SELECT id FROM vals WHERE i = $1 OR i = $3", {1, 2}), Error);
+}
+
 TEST_P(ConnectionTest, AffectedRowsCountsChanges) {
   for (int i = 1; i <= 3; ++i) pool_->query("INSERT INTO vals (id, i) VALUES ($1, $2)", {i, i});
   EXPECT_EQ(pool_->query("UPDATE vals SET s = $1 WHERE i >= $2", {"x", 2}).affected_rows(), 2);
