@@ -3,6 +3,11 @@
 // as exactly one order — none lost, none duplicated — because the client
 // retries with the same Idempotency-Key and the shop records the order and
 // completes the key in one transaction. The supervisor restarts the instance.
+// Half the customers pay with a card they saved through the load balancer
+// (so through either instance, and paid through either and through the
+// restarted one: the sandbox processor's cards live in the shared database),
+// the other half type their card at each checkout; the processor itself
+// records exactly one successful charge per order.
 //
 // The instance is frozen (SIGSTOP) for a moment before the SIGKILL, so the
 // kill is certain to land on checkouts in flight (requests nginx has already
@@ -206,6 +211,7 @@ struct Customer {
   std::int64_t id = 0;
   std::string token;
   std::int64_t address_id = 0;
+  std::int64_t saved_card_id = 0;  // 0: types the card at every checkout
 };
 
 // What one checkout came to, as the client saw it.
@@ -227,12 +233,18 @@ Outcome checkout(unsigned short lb, const Customer& c, std::int64_t product_id,
                  const std::string& key) {
   Outcome o;
   o.key = key;
-  const auto body = boost::json::serialize(boost::json::object{
-      {"product_id", product_id},
-      {"address_id", c.address_id},
-      {"card",
-       {{"number", "4242424242424242"}, {"exp_month", 12}, {"exp_year", 2040}, {"cvc", "123"}}},
-      {"save_card", false}});
+  const auto body = boost::json::serialize(
+      c.saved_card_id != 0 ? boost::json::object{{"product_id", product_id},
+                                                 {"address_id", c.address_id},
+                                                 {"saved_card_id", c.saved_card_id}}
+                           : boost::json::object{{"product_id", product_id},
+                                                 {"address_id", c.address_id},
+                                                 {"card",
+                                                  {{"number", "4242424242424242"},
+                                                   {"exp_month", 12},
+                                                   {"exp_year", 2040},
+                                                   {"cvc", "123"}}},
+                                                 {"save_card", false}});
   const std::map<std::string, std::string> headers{{"Authorization", "Bearer " + c.token},
                                                    {"Idempotency-Key", key}};
   const auto deadline = std::chrono::steady_clock::now() + 30s;
@@ -315,6 +327,24 @@ TEST_P(CheckoutKill, KillNineDuringCheckoutsLosesAndDuplicatesNoOrderAndFailsNoG
                      {{"Authorization", "Bearer " + customers[i].token}});
     ASSERT_EQ(addr.status, 200) << addr.body;
     customers[i].address_id = parse(addr).at("id").to_number<std::int64_t>();
+    if (i % 2 == 1) continue;
+    // Even customers save a card as the original client does, and pay with it.
+    const std::map<std::string, std::string> auth{
+        {"Authorization", "Bearer " + customers[i].token}};
+    auto card = http(lb, "POST", "/payments/create-card/",
+                     boost::json::serialize(boost::json::object{{"email", name + "@example.com"},
+                                                                {"number", "5555555555554444"},
+                                                                {"exp_month", 11},
+                                                                {"exp_year", 2041},
+                                                                {"cvc", "321"},
+                                                                {"save_card", true}}),
+                     auth);
+    ASSERT_EQ(card.status, 200) << card.body;
+    auto saved = http(lb, "GET", "/account/stripe-cards/", "", auth);
+    ASSERT_EQ(saved.status, 200) << saved.body;
+    const auto cards = parse(saved);
+    ASSERT_EQ(cards.as_array().size(), 1u) << saved.body;
+    customers[i].saved_card_id = cards.as_array()[0].at("id").to_number<std::int64_t>();
   }
 
   const int victim = s.pid("shop-a");
@@ -421,6 +451,22 @@ TEST_P(CheckoutKill, KillNineDuringCheckoutsLosesAndDuplicatesNoOrderAndFailsNoG
   }
   EXPECT_EQ(rows, ordered.size());
   EXPECT_EQ(rows, static_cast<std::size_t>(total));
+  // Each with its own card, the saved ones included: the orders of even
+  // customers end in 4444, the others' in 4242.
+  for (std::size_t i = 0; i < customers.size(); ++i)
+    EXPECT_EQ(db->query("SELECT COUNT(*) FROM shop_orders WHERE user_id = $1 AND card_number = $2",
+                        {customers[i].id, i % 2 == 0 ? "4444" : "4242"})
+                  .scalar<std::int64_t>(),
+              kOrdersPerCustomer)
+        << "customer " << i;
+  // The processor's view: one successful charge per order, each order's.
+  EXPECT_EQ(db->query("SELECT COUNT(*) FROM shop_sandbox_charges WHERE status = 'succeeded'")
+                .scalar<std::int64_t>(),
+            total);
+  EXPECT_EQ(db->query("SELECT COUNT(*) FROM shop_orders o JOIN shop_sandbox_charges c ON c.id = "
+                      "o.charge_id AND c.status = 'succeeded'")
+                .scalar<std::int64_t>(),
+            total);
 
   // The admin's order list through the load balancer agrees: the same order
   // ids for these customers, each at the catalogue price.
