@@ -35,7 +35,7 @@ std::string lll(std::int64_t us, std::string_view locale, bool short_month) {
   } else {
     const int h12 = tm.tm_hour % 12 == 0 ? 12 : tm.tm_hour % 12;
     std::string month = kMonthsEn[tm.tm_mon];
-    if (short_month) month = month.substr(0, 3);
+    if (short_month) month.resize(3);
     std::snprintf(buf, sizeof buf, "%s %d, %d %d:%02d %s", month.c_str(), tm.tm_mday,
                   tm.tm_year + 1900, h12, tm.tm_min, tm.tm_hour < 12 ? "AM" : "PM");
   }

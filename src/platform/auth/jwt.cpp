@@ -45,6 +45,8 @@ std::optional<json::object> parse_object(std::string_view text) {
   boost::system::error_code ec;
   json::value v = json::parse(text, ec);
   if (ec || !v.is_object()) return std::nullopt;
+  // The object is a part of v, which a return without std::move would copy.
+  // cppcheck-suppress returnStdMoveLocal
   return std::move(v.as_object());
 }
 

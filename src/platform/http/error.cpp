@@ -6,7 +6,7 @@
 
 namespace ts::http {
 
-HttpError::HttpError(int status, std::string detail)
+HttpError::HttpError(int status, const std::string& detail)
     : std::runtime_error(detail), status_(status), body_(boost::json::object{{"detail", detail}}) {}
 
 HttpError::HttpError(int status, boost::json::value body)

@@ -17,7 +17,7 @@ struct Response;
 class HttpError : public std::runtime_error {
  public:
   // Body {"detail": detail}.
-  HttpError(int status, std::string detail);
+  HttpError(int status, const std::string& detail);
   HttpError(int status, const char* detail) : HttpError(status, std::string(detail)) {}
   // A body of the caller's shape (e.g. {"username": ["This field is required."]}).
   HttpError(int status, boost::json::value body);
@@ -32,12 +32,12 @@ class HttpError : public std::runtime_error {
 
   Response to_response() const;
 
-  static HttpError bad_request(std::string detail) { return {400, std::move(detail)}; }
-  static HttpError unauthorized(std::string detail) { return {401, std::move(detail)}; }
-  static HttpError forbidden(std::string detail) { return {403, std::move(detail)}; }
-  static HttpError not_found(std::string detail = "Not found.") { return {404, std::move(detail)}; }
-  static HttpError conflict(std::string detail) { return {409, std::move(detail)}; }
-  static HttpError unavailable(std::string detail) { return {503, std::move(detail)}; }
+  static HttpError bad_request(const std::string& detail) { return {400, detail}; }
+  static HttpError unauthorized(const std::string& detail) { return {401, detail}; }
+  static HttpError forbidden(const std::string& detail) { return {403, detail}; }
+  static HttpError not_found(const std::string& detail = "Not found.") { return {404, detail}; }
+  static HttpError conflict(const std::string& detail) { return {409, detail}; }
+  static HttpError unavailable(const std::string& detail) { return {503, detail}; }
   // 400 {"field": ["message"]} — one or more field errors.
   static HttpError fields(const std::vector<std::pair<std::string, std::string>>& errors);
 

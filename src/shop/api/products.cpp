@@ -104,7 +104,10 @@ class Catalogue {
       ts::log::warn("product catalogue not loaded yet", {{"error", e.what()}});
     }
     refresher_ = std::jthread([this](std::stop_token stop) {
+      // A stoppable sleep: nothing is shared under m (wait_for needs a lock),
+      // and a stop request wakes the wait through the stop token.
       std::mutex m;
+      // cppcheck-suppress localMutex
       std::unique_lock lock(m);
       while (!stop.stop_requested()) {
         wake_.wait_for(lock, stop, interval_, [] { return false; });

@@ -231,6 +231,7 @@ std::optional<SandboxCard> SandboxGateway::find_card(std::string_view customer_i
     return std::nullopt;
   }
   for (auto& c : *cards)
+    // cppcheck-suppress returnStdMoveLocal ; c is an element of cards: without it, a copy
     if (c.card.id == card_id) return std::move(c);
   error = missing("source", card_id);
   return std::nullopt;
