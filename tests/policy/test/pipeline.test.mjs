@@ -17,6 +17,9 @@ const STAGES = ["Build", "Test", "Security", "Package", "Upload Packages", "Terr
 // The one command that puts a release's packages in the artifact bucket,
 // keyed by commit.
 const UPLOAD = /deploy\/jenkins\/upload-packages\.sh /;
+// cppcheck runs through the script ctest also runs (test `cppcheck`), so the
+// pipelines and the local test suite check the same thing the same way.
+const CPPCHECK = /^\s*(?:sh ')?tests\/static\/cppcheck'?$/m;
 const AWS_KEY = /AKIA[0-9A-Z]{16}|aws_secret_access_key|aws-secret-access-key|secrets\.AWS_/i;
 
 const workflowText = fs.readFileSync(path.join(REPO, ".github/workflows/ci.yml"), "utf8");
@@ -56,7 +59,7 @@ describe("github actions workflow", () => {
   });
 
   test("security runs cppcheck, clang-tidy, npm audit of web/shop and the policy tests", () => {
-    for (const re of [/cppcheck/, /clang-tidy/, /web\/shop\/package-lock\.json/, /npm audit/, /tests\/policy\/run/]) assert.match(steps("security"), re);
+    for (const re of [CPPCHECK, /clang-tidy/, /web\/shop\/package-lock\.json/, /npm audit/, /tests\/policy\/run/]) assert.match(steps("security"), re);
   });
 
   test("package runs scripts/package; plan saves a plan file that apply applies", () => {
@@ -183,7 +186,7 @@ describe("jenkinsfile", () => {
   });
 
   test("security stage runs the analysers, npm audit and the policy tests", () => {
-    for (const re of [/cppcheck/, /clang-tidy/, /npm audit/, /tests\/policy\/run/]) assert.match(jenkinsText.slice(jenkinsText.indexOf("stage('Security')")), re);
+    for (const re of [CPPCHECK, /clang-tidy/, /npm audit/, /tests\/policy\/run/]) assert.match(stage("Security"), re);
   });
 
   test("an input step comes before apply, and nothing destroys", () => {
@@ -223,6 +226,17 @@ describe("pipeline helper scripts", () => {
       assert.equal(r.status, 0, r.stderr);
     });
   }
+
+  test("tests/static/cppcheck, which both pipelines run, is the ctest test cppcheck and runs the pipeline command", () => {
+    const file = path.join(REPO, "tests/static/cppcheck");
+    assert.ok(fs.statSync(file).mode & 0o111, "not executable");
+    assert.equal(spawnSync("bash", ["-n", file], { encoding: "utf8" }).status, 0);
+    const script = fs.readFileSync(file, "utf8");
+    assert.match(script, /^flags=\(--enable=warning,performance,portability --inline-suppr --error-exitcode=1 --quiet\)$/m);
+    assert.match(script, /^cppcheck "\$\{flags\[@\]\}" -I src src\b/m);
+    const cmake = fs.readFileSync(path.join(REPO, "tests/CMakeLists.txt"), "utf8");
+    assert.match(cmake, /add_test\(NAME cppcheck COMMAND \$\{CMAKE_CURRENT_SOURCE_DIR\}\/static\/cppcheck\)/);
+  });
 });
 
 // upload-packages.sh against a stand-in `aws` on PATH that records its calls.
