@@ -158,6 +158,10 @@ class IsolatedStack {
  public:
   explicit IsolatedStack(const std::string& db) : dir_(make_temp_dir()) {
     chmod(dir_.c_str(), 0755);  // PostgreSQL and Prometheus run as their own users
+    // The web tier's static files: our own page, so the test does not depend
+    // on a front-end build (web/shop/dist is built by the e2e suite).
+    fs::create_directories(fs::path(dir_) / "static");
+    std::ofstream(fs::path(dir_) / "static" / "index.html") << "<p>" << kStaticMarker << "</p>\n";
     topology_ = fs::path(dir_) / "topology.toml";
     std::ofstream t(topology_);
     t << "root = \"" << TS_SOURCE_DIR << "\"\n"
@@ -171,8 +175,9 @@ class IsolatedStack {
       << "[monitoring]\nprometheus_port = 0\nnode_exporter_port = 0\nscrape_interval = \"1s\"\n"
       << "[[app]]\nname = \"shop\"\nenv_prefix = \"SHOP\"\nurl_name = \"store\"\nseed = true\n"
       << "proxy_paths = [\"/api/\", \"/account/\", \"/payments/\", \"/images/\"]\n"
-      << "static_root = \"web/shop/dist\"\n";
+      << "static_root = \"" << dir_ << "/static\"\n";
   }
+  static constexpr const char* kStaticMarker = "isolated-static-page";
   ~IsolatedStack() {
     if (up_) cmd({"down"});
     remove_tree(dir_);
@@ -287,6 +292,8 @@ void check_reachability(const IsolatedStack& s, bool postgres) {
   // The internet reaches the load balancer, and through it the whole chain.
   auto home = get(inet, lb, lb_port, "/");
   EXPECT_EQ(home.status, 200) << home.body.substr(0, 300);
+  EXPECT_NE(home.body.find(IsolatedStack::kStaticMarker), std::string::npos)
+      << home.body.substr(0, 300);
   auto products = get(inet, lb, lb_port, "/api/products/");
   EXPECT_EQ(products.status, 200) << products.body.substr(0, 300);
   EXPECT_NE(products.body.find("\"name\""), std::string::npos) << products.body.substr(0, 300);
