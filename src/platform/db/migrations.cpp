@@ -161,9 +161,13 @@ std::vector<Migration> select_migrations(const MigrationFiles& files, Dialect di
     if (!parsed) continue;
     Slot& slot = by_version[parsed->version];
     Migration m{parsed->version, parsed->name, path, contents};
-    const auto dup = [&](const Migration& existing) {
-      return SchemaError("duplicate migration version " + std::to_string(m.version) + ": " +
-                         existing.file + " and " + path);
+    // Lambdas capture a named reference, not the structured binding itself
+    // (C++20 allows that; clang 14, which clang-tidy runs on, does not).
+    const std::string& file = path;
+    const int version = parsed->version;
+    const auto dup = [&file, version](const Migration& existing) {
+      return SchemaError("duplicate migration version " + std::to_string(version) + ": " +
+                         existing.file + " and " + file);
     };
     if (!parsed->dialect) {
       if (slot.shared) throw dup(*slot.shared);
