@@ -43,8 +43,11 @@ int seed(ts::service::Context& ctx) {
       "Load the demo catalogue (33 products with pictures) when the store has no products, and "
       "optionally a deterministic generated data set: users (each with an address and a saved "
       "card), and orders spread over products, states and months. Generated users share the "
-      "password given by --password, stored as one argon2id hash computed once per run. Running "
-      "it again adds nothing that is already there.",
+      "password given by --password, stored as one argon2id hash computed once per run. With the "
+      "sandbox gateway (SHOP_PAYMENT_GATEWAY=sandbox, the default) each saved card is also a "
+      "sandbox customer and card that succeeds, so seeded users can pay with it; with stripe "
+      "the cards are only the shop's records. Running it again adds nothing that is already "
+      "there.",
       "shop seed");
   LargeSetOptions o;
   cli.add_option("--users", o.users, "generated users in total (with addresses and cards)")
@@ -69,7 +72,10 @@ int seed(ts::service::Context& ctx) {
   }
 
   const auto started = std::chrono::steady_clock::now();
-  const auto media_dir = read_settings(ctx.cfg).media_dir;
+  const auto settings = read_settings(ctx.cfg);
+  const auto& media_dir = settings.media_dir;
+  // Generated cards get sandbox rows only when the sandbox is the gateway.
+  o.sandbox_gateway = settings.payment_gateway == "sandbox";
   const auto& catalogue = demo_catalogue();
   if (storage::count_products(*ctx.db) > 0) {
     std::printf("shop seed: the catalogue already has products; not adding the demo catalogue\n");
@@ -85,6 +91,13 @@ int seed(ts::service::Context& ctx) {
   const int images = write_demo_images(*ctx.db, media_dir);
   if (images > 0) std::printf("shop seed: %d pictures written to %s\n", images, media_dir.c_str());
 
+  if (o.sandbox_gateway) {
+    // Generated cards from a run before the sandbox kept them in this
+    // database, or from a run with the stripe gateway, become payable.
+    if (const auto n = add_missing_sandbox_cards(*ctx.db); n > 0)
+      std::printf("shop seed: %lld generated cards added to the sandbox gateway\n",
+                  static_cast<long long>(n));
+  }
   if (o.users > 0 || o.orders > 0) {
     auto res = generate_large_set(*ctx.db, o, [](std::string_view line) {
       std::printf("shop seed: %.*s\n", static_cast<int>(line.size()), line.data());

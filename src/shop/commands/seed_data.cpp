@@ -218,12 +218,30 @@ void add_users(ts::db::Pool& db, const LargeSetOptions& o, LargeSetResult& res,
       std::map<std::string, std::int64_t> id_of;
       for (const auto& row : ids) id_of[row.get<std::string>(1)] = row.get<std::int64_t>(0);
 
-      ts::db::Params a, c;
+      ts::db::Params a, c, sc, sk;
       for (const auto& u : rows) {
         const auto uid = id_of.at(u.username);
         a.insert(a.end(), {uid, u.name, u.phone, u.pin, u.house_no, u.landmark, u.city, u.state});
         c.insert(c.end(), {uid, u.email, u.name, u.customer_id, u.card_id, u.brand, u.last4,
                            u.exp_month, u.exp_year, u.city, "USA", u.state, u.pin, date_joined});
+        if (!o.sandbox_gateway) continue;
+        sc.insert(sc.end(), {u.customer_id, u.email, date_joined});
+        sk.insert(sk.end(),
+                  {u.card_id, u.customer_id, "succeed", u.brand, u.last4, u.exp_month, u.exp_year,
+                   u.name, u.city, "USA", u.state, u.pin, date_joined, date_joined});
+      }
+      if (o.sandbox_gateway) {
+        // The processor's side of the same cards: a customer with one
+        // attached card that succeeds (brand, last four, expiry; no number).
+        tx.query("INSERT INTO shop_sandbox_customers (id, email, created_at) VALUES " +
+                     values_sql(rows.size(), 3),
+                 sc);
+        tx.query(
+            "INSERT INTO shop_sandbox_cards (id, customer_id, behaviour, brand, last4, exp_month, "
+            "exp_year, name, address_city, address_country, address_state, address_zip, "
+            "created_at, attached_at) VALUES " +
+                values_sql(rows.size(), 14),
+            sk);
       }
       tx.query(
           "INSERT INTO shop_addresses (user_id, name, phone_number, pin_code, house_no, landmark, "
@@ -368,6 +386,37 @@ void add_orders(ts::db::Pool& db, const LargeSetOptions& o, LargeSetResult& res,
 }
 
 }  // namespace
+
+std::int64_t add_missing_sandbox_cards(ts::db::Pool& db) {
+  // Generated cards only (ids cus_seed…/card_seed…), complete ones only; a
+  // card deleted through the API is gone from shop_cards and stays gone.
+  constexpr const char* kSeeded =
+      "FROM shop_cards c WHERE substr(c.customer_id, 1, 8) = 'cus_seed' AND "
+      "substr(c.card_id, 1, 9) = 'card_seed' AND c.last4 IS NOT NULL AND c.exp_month IS NOT NULL "
+      "AND c.exp_year IS NOT NULL";
+  auto lease = db.acquire();
+  ts::db::Transaction tx(*lease);
+  tx.query(
+      "INSERT INTO shop_sandbox_customers (id, email, created_at) SELECT c.customer_id, "
+      "MIN(COALESCE(c.email, '')), MIN(c.created_at) " +
+      std::string(kSeeded) +
+      " AND NOT EXISTS (SELECT 1 FROM shop_sandbox_customers s WHERE s.id = c.customer_id) "
+      "GROUP BY c.customer_id");
+  const auto added = tx.query(
+                           "INSERT INTO shop_sandbox_cards (id, customer_id, behaviour, brand, "
+                           "last4, exp_month, exp_year, name, address_city, address_country, "
+                           "address_state, address_zip, created_at, attached_at) SELECT "
+                           "c.card_id, c.customer_id, 'succeed', c.brand, c.last4, c.exp_month, "
+                           "c.exp_year, COALESCE(c.name_on_card, ''), COALESCE(c.address_city, "
+                           "''), COALESCE(c.address_country, ''), COALESCE(c.address_state, ''), "
+                           "COALESCE(c.address_zip, ''), c.created_at, c.created_at " +
+                           std::string(kSeeded) +
+                           " AND NOT EXISTS (SELECT 1 FROM shop_sandbox_cards k WHERE k.id = "
+                           "c.card_id)")
+                         .affected_rows();
+  tx.commit();
+  return static_cast<std::int64_t>(added);
+}
 
 const std::vector<DemoProduct>& demo_catalogue() {
   struct Item {

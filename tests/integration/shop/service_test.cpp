@@ -175,6 +175,101 @@ TEST_P(ShopService, MissingSecretKeyIsAnErrorOutsideDevelopmentMode) {
   EXPECT_NE(log.find("SHOP_SECRET_KEY: is required"), std::string::npos) << log;
 }
 
+// A seeded user pays with their seeded saved card on the sandbox gateway
+// (the demo store `scripts/run` brings up). Seeding with the stripe gateway
+// leaves the sandbox tables empty; a later sandbox seed adds the missing
+// rows for those cards and makes the new ones in the same batches.
+TEST_P(ShopService, SeededUsersPayWithTheirSeededSavedCards) {
+  ASSERT_EQ(shop_cmd({"migrate"}, env()).first, 0);
+  auto stripe = env();
+  stripe["SHOP_PAYMENT_GATEWAY"] = "stripe";
+  stripe["SHOP_STRIPE_SECRET_KEY"] = "sk_test_seed_only_no_requests";
+  auto [st, slog] = shop_cmd({"seed", "--users", "2", "--seed", "5"}, stripe);
+  ASSERT_EQ(st, 0) << slog;
+  auto pool = ts::db::Pool::open(db.url());
+  auto count = [&](const std::string& sql, const ts::db::Params& params = {}) {
+    return pool->query(sql, params).scalar<std::int64_t>();
+  };
+  EXPECT_EQ(count("SELECT COUNT(*) FROM shop_cards"), 2);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM shop_sandbox_customers"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM shop_sandbox_cards"), 0);
+
+  auto [ss, log] = shop_cmd({"seed", "--users", "3", "--seed", "5"}, env());
+  ASSERT_EQ(ss, 0) << log;
+  EXPECT_NE(log.find("2 generated cards added to the sandbox gateway"), std::string::npos) << log;
+  EXPECT_NE(log.find("added 1 users, 1 addresses, 1 cards"), std::string::npos) << log;
+  // Every seeded card is a sandbox customer's one card, with the same ids,
+  // brand, last four and expiry, and a behaviour that succeeds.
+  EXPECT_EQ(count("SELECT COUNT(*) FROM shop_sandbox_customers"), 3);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM shop_cards c JOIN shop_sandbox_cards k ON k.id = "
+                  "c.card_id AND k.customer_id = c.customer_id AND k.brand = c.brand AND "
+                  "k.last4 = c.last4 AND k.exp_month = c.exp_month AND k.exp_year = c.exp_year "
+                  "AND k.token_id IS NULL AND k.behaviour = 'succeed' JOIN "
+                  "shop_sandbox_customers s ON s.id = c.customer_id"),
+            3);
+  // A second run adds nothing.
+  auto [again, alog] = shop_cmd({"seed", "--users", "3", "--seed", "5"}, env());
+  ASSERT_EQ(again, 0) << alog;
+  EXPECT_EQ(alog.find("added to the sandbox gateway"), std::string::npos) << alog;
+  EXPECT_EQ(count("SELECT COUNT(*) FROM shop_sandbox_cards"), 3);
+
+  auto svc = start();
+  auto text = [](const boost::json::value& v) {
+    return v.is_string() ? std::string(v.as_string()) : boost::json::serialize(v);
+  };
+  const auto product = count("SELECT MIN(id) FROM shop_products WHERE stock = 1");
+  // The first seeded user (rows made by the backfill) and the last (made in
+  // the seed's own batch).
+  const auto seeded = pool->query(
+      "SELECT u.username, a.id, c.id, c.customer_id, c.card_id, c.brand, c.last4, c.exp_month, "
+      "c.exp_year FROM shop_users u JOIN shop_addresses a ON a.user_id = u.id JOIN shop_cards c "
+      "ON c.user_id = u.id ORDER BY u.id");
+  ASSERT_EQ(seeded.size(), 3u);
+  for (std::size_t i : {std::size_t{0}, std::size_t{2}}) {
+    const auto& row = seeded[i];
+    const auto username = row.get<std::string>(0);
+    const auto customer = row.get<std::string>(3), card = row.get<std::string>(4);
+    const auto last4 = row.get<std::string>(6);
+    SCOPED_TRACE(username);
+    auto login = http(svc->port(), "POST", "/account/login/",
+                      R"({"username":")" + username + R"(","password":"seed-password"})",
+                      {{"Content-Type", "application/json"}});
+    ASSERT_EQ(login.status, 200) << login.body;
+    const std::string token(boost::json::parse(login.body).at("token").as_string());
+    const std::map<std::string, std::string> auth{{"Authorization", "Bearer " + token}};
+
+    auto details_headers = auth;
+    details_headers["Customer-Id"] = customer;
+    details_headers["Card-Id"] = card;
+    auto details = http(svc->port(), "GET", "/payments/card-details/", "", details_headers);
+    ASSERT_EQ(details.status, 200) << details.body;
+    const auto d = boost::json::parse(details.body).as_object();
+    EXPECT_EQ(text(d.at("id")), card);
+    EXPECT_EQ(text(d.at("customer")), customer);
+    EXPECT_EQ(text(d.at("last4")), last4);
+    EXPECT_EQ(d.at("brand"), row.get<std::string>(5) == "visa" ? "Visa" : "MasterCard");
+    EXPECT_EQ(d.at("exp_month").as_int64(), row.get<std::int64_t>(7));
+    EXPECT_EQ(d.at("exp_year").as_int64(), row.get<std::int64_t>(8));
+
+    auto headers = auth;
+    headers["Content-Type"] = "application/json";
+    headers["Idempotency-Key"] = "seeded-card-" + username;
+    const boost::json::object body{{"product_id", product},
+                                   {"address_id", row.get<std::int64_t>(1)},
+                                   {"saved_card_id", row.get<std::int64_t>(2)}};
+    auto paid = http(svc->port(), "POST", "/api/checkout/", boost::json::serialize(body), headers);
+    ASSERT_EQ(paid.status, 201) << paid.body;
+    const auto order = boost::json::parse(paid.body).as_object();
+    EXPECT_EQ(order.at("paid_status"), true);
+    EXPECT_EQ(text(order.at("card_number")), last4);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM shop_sandbox_charges WHERE status = 'succeeded' AND "
+                    "card_id = $1",
+                    {card}),
+              1);
+  }
+  EXPECT_EQ(count("SELECT COUNT(*) FROM shop_orders WHERE paid_status = 1"), 2);
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, ShopService, ::testing::Values("sqlite", "postgres"),
                          [](const auto& info) { return info.param; });
 
