@@ -108,16 +108,22 @@ storage::UserRow basic_user(Microblog& app, Request& req) {
   return *user;
 }
 
-storage::UserRow token_user(Microblog& app, Request& req) {
-  auto fail = [] {
-    return error(401).with_header("WWW-Authenticate", "Bearer realm=\"Authentication Required\"");
-  };
+HttpError bearer_failure() {
+  return error(401).with_header("WWW-Authenticate", "Bearer realm=\"Authentication Required\"");
+}
+
+// The SHA-256 (hex) of the request's bearer token; 401 when there is none.
+std::string bearer_hash(const Request& req) {
   const auto h = req.header("Authorization").value_or("");
-  if (h.size() < 7 || !ts::http::iequals(h.substr(0, 7), "Bearer ")) throw fail();
+  if (h.size() < 7 || !ts::http::iequals(h.substr(0, 7), "Bearer ")) throw bearer_failure();
   const auto token = domain::trim(h.substr(7));
-  if (token.empty()) throw fail();
-  auto user = storage::user_by_token_hash(*app.db, ts::auth::sha256_hex(token), domain::now_us());
-  if (!user) throw fail();
+  if (token.empty()) throw bearer_failure();
+  return ts::auth::sha256_hex(token);
+}
+
+storage::UserRow token_user(Microblog& app, Request& req) {
+  auto user = storage::user_by_token_hash(*app.db, bearer_hash(req), domain::now_us());
+  if (!user) throw bearer_failure();
   return *user;
 }
 
@@ -252,10 +258,13 @@ void register_api(Microblog& app, ts::http::Router& r) {
         }),
         opts);
   r.get("/api/users/{id:int}", guarded([&app](Request& req) {
-          token_user(app, req);
-          auto u = storage::user_with_counts(*app.db, path_id(req));
-          if (!u) throw error(404);
-          return reply_ordered(to_dict(u->first, u->second));
+          // The token check and the user in one query.
+          const auto hash = bearer_hash(req);  // 401 before anything about the user
+          const auto id = path_id(req);
+          auto found = storage::user_with_counts_for_token(*app.db, hash, domain::now_us(), id);
+          if (!found) throw bearer_failure();
+          if (!*found) throw error(404);
+          return reply_ordered(to_dict((*found)->first, (*found)->second));
         }),
         reads);
   r.get("/api/users", guarded([&app](Request& req) {

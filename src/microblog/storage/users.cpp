@@ -127,6 +127,20 @@ std::optional<std::pair<UserRow, Counts>> user_with_counts(Pool& db, std::int64_
   return std::pair{to_user(r[0]), counts_at(r[0], 8)};
 }
 
+std::optional<std::optional<std::pair<UserRow, Counts>>> user_with_counts_for_token(
+    Pool& db, const std::string& token_hash, std::int64_t now, std::int64_t id) {
+  auto r = db.query(
+      "SELECT u.id, u.username, u.email, u.password_hash, u.about_me, u.last_seen, "
+      "u.last_message_read_time, u.session_generation, " +
+          std::string(kCountCols) +
+          "FROM (SELECT id FROM mb_users WHERE token_hash = $1 AND token_expiration >= $2) t "
+          "LEFT JOIN mb_users u ON u.id = $3",
+      {token_hash, now, id});
+  if (r.empty()) return std::nullopt;
+  if (!r[0].get<std::optional<std::int64_t>>(0)) return std::optional<std::pair<UserRow, Counts>>();
+  return std::optional<std::pair<UserRow, Counts>>(std::pair{to_user(r[0]), counts_at(r[0], 8)});
+}
+
 Counts counts(Pool& db, std::int64_t uid) {
   auto r = db.query(
       "SELECT (SELECT count(*) FROM mb_posts WHERE user_id = $1), "

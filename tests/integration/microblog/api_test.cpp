@@ -101,6 +101,11 @@ TEST_P(MbApi, CountsAndSortedKeysInUsersAndCollections) {
   alice.post("/index", {{"post", "two"}});
   auto r = call("GET", "/api/users/" + std::to_string(a), tb);
   ASSERT_EQ(r.status, 200) << r.body;
+  // The token is checked before the user is looked up: 401, not 404, for a
+  // missing user with a bad token; 404 with a good one.
+  EXPECT_EQ(call("GET", "/api/users/99999", "Bearer not-a-token").status, 401);
+  EXPECT_EQ(call("GET", "/api/users/" + std::to_string(a), "Bearer not-a-token").status, 401);
+  EXPECT_EQ(call("GET", "/api/users/99999", tb).status, 404);
   EXPECT_TRUE(keys_sorted(json(r))) << r.body;
   EXPECT_EQ(json(r).at("post_count").as_int64(), 2) << r.body;
   EXPECT_EQ(json(r).at("following_count"), 2);
