@@ -184,8 +184,9 @@ Two changes on 2026-11-22 took it to about 70 µs:
   write on another instance is seen by the next page. Relative times ("3 minutes ago") are
   left as markers in the cached markup and filled in on every request.
 The API reads a user's counts in the same query as the user (GET /api/users did one count
-query per listed user), builds its JSON with keys already sorted, and on SQLite runs its
-read-only GETs on the network thread instead of handing them to the worker pool.
+query per listed user), GET /api/users/{id} checks the bearer token in that same query, the
+JSON is built with keys already sorted, and on SQLite the read-only GETs run on the network
+thread instead of being handed to the worker pool.
 What remains in GET /api/users/1 and GET /auth/login is HTTP, the token or session check,
 one or two queries and JSON or HTML output — about 40–50 µs, which on this machine (2 cores
 shared with wrk) is short of the 40,000 and 48,000 req/s goals.
