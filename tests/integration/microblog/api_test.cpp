@@ -124,6 +124,14 @@ TEST_P(MbApi, CountsAndSortedKeysInUsersAndCollections) {
   EXPECT_EQ(json(r).at("_meta").at("total_items"), 3);
   EXPECT_EQ(json(r).at("_meta").at("total_pages"), 2);
   EXPECT_EQ(json(r).at("_links").at("next"), "/api/users?page=2&per_page=2");
+  // The last page, and a page past the end, still know the total.
+  r = call("GET", "/api/users?page=2&per_page=2", t);
+  EXPECT_EQ(json(r).at("items").as_array().size(), 1u);
+  EXPECT_EQ(json(r).at("_meta").at("total_items"), 3);
+  r = call("GET", "/api/users?page=5&per_page=2", t);
+  EXPECT_EQ(json(r).at("items").as_array().size(), 0u);
+  EXPECT_EQ(json(r).at("_meta").at("total_items"), 3);
+  EXPECT_EQ(json(r).at("_meta").at("total_pages"), 2);
   r = call("GET", "/api/users/" + std::to_string(b) + "/followers", t);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_TRUE(keys_sorted(json(r))) << r.body;
