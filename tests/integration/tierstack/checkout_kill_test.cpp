@@ -32,24 +32,20 @@
 #include <thread>
 
 #include "platform/db/pool.hpp"
+#include "stack_fixture.hpp"
 #include "support/harness.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 using namespace ts::test;
+using tierstack_test::Load;
+using tierstack_test::slurp;
 using namespace std::chrono_literals;
 
 constexpr int kCustomers = 8;           // one checkout thread each
 constexpr int kOrdersPerCustomer = 12;  // sequential checkouts per thread
 constexpr const char* kTakeoverSeconds = "3";
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 boost::json::value parse(const HttpResponse& r) {
   return boost::json::parse(r.body);
@@ -158,53 +154,6 @@ class Stack {
   fs::path topology_;
   bool up_ = false;
   int n_ = 0;
-};
-
-// Bounded GET load through the load balancer: `threads` loops on fresh
-// connections, a few ms apart, until stopped. Every non-200 is a failure.
-class GetLoad {
- public:
-  GetLoad(unsigned short port, int threads) {
-    for (int i = 0; i < threads; ++i)
-      workers_.emplace_back([this, port] {
-        while (!stop_) {
-          try {
-            auto r = http(port, "GET", "/api/products/");
-            if (r.status == 200)
-              ++ok_;
-            else
-              fail("status " + std::to_string(r.status) + " " + r.body.substr(0, 200));
-          } catch (const std::exception& e) {
-            fail(e.what());
-          }
-          std::this_thread::sleep_for(5ms);
-        }
-      });
-  }
-  ~GetLoad() { stop(); }
-  void stop() {
-    stop_ = true;
-    for (auto& t : workers_)
-      if (t.joinable()) t.join();
-  }
-  int ok() const { return ok_; }
-  int failed() const { return failed_; }
-  std::string first_error() {
-    std::lock_guard lk(mu_);
-    return first_error_;
-  }
-
- private:
-  void fail(const std::string& e) {
-    ++failed_;
-    std::lock_guard lk(mu_);
-    if (first_error_.empty()) first_error_ = e;
-  }
-  std::vector<std::thread> workers_;
-  std::atomic<bool> stop_{false};
-  std::atomic<int> ok_{0}, failed_{0};
-  std::mutex mu_;
-  std::string first_error_;
 };
 
 struct Customer {
@@ -349,7 +298,7 @@ TEST_P(CheckoutKill, KillNineDuringCheckoutsLosesAndDuplicatesNoOrderAndFailsNoG
 
   const int victim = s.pid("shop-a");
   ASSERT_GT(victim, 0);
-  GetLoad gets(lb, 2);
+  Load gets(lb, "/api/products/", 2);
   std::vector<std::vector<Outcome>> outcomes(kCustomers);
   std::atomic<int> answered{0};
   std::vector<std::thread> buyers;

@@ -24,20 +24,15 @@
 #include <sstream>
 #include <thread>
 
+#include "stack_fixture.hpp"
 #include "support/harness.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 using namespace ts::test;
+using tierstack_test::slurp;
 using namespace std::chrono_literals;
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Runs fn on a thread inside the named network namespace ("" = this one).
 void in_ns(const std::string& ns, const std::function<void()>& fn) {

@@ -13,20 +13,16 @@
 #include <sstream>
 #include <thread>
 
+#include "stack_fixture.hpp"
 #include "support/harness.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 using namespace ts::test;
+using tierstack_test::Load;
+using tierstack_test::slurp;
 using namespace std::chrono_literals;
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // GET with Connection: close, body read to the end and de-chunked (the
 // harness client reads sized bodies only; Prometheus answers chunked).
@@ -144,53 +140,6 @@ class Stack {
   std::string up_output_;
   boost::json::object state_json_;
   std::vector<int> pids_;
-};
-
-// A bounded client: `threads` loops of GET on fresh connections through the
-// load balancer, a few ms apart, until stopped. Counts every non-200.
-class Load {
- public:
-  Load(unsigned short port, std::string target, int threads = 3) {
-    for (int i = 0; i < threads; ++i)
-      workers_.emplace_back([this, port, target] {
-        while (!stop_) {
-          try {
-            auto r = http(port, "GET", target);
-            if (r.status == 200)
-              ++ok_;
-            else
-              record("status " + std::to_string(r.status) + " " + r.body.substr(0, 200));
-          } catch (const std::exception& e) {
-            record(e.what());
-          }
-          std::this_thread::sleep_for(5ms);
-        }
-      });
-  }
-  ~Load() { stop(); }
-  void stop() {
-    stop_ = true;
-    for (auto& t : workers_)
-      if (t.joinable()) t.join();
-  }
-  int ok() const { return ok_; }
-  int failed() const { return failed_; }
-  std::string first_error() {
-    std::lock_guard lk(mu_);
-    return first_error_;
-  }
-
- private:
-  void record(const std::string& e) {
-    ++failed_;
-    std::lock_guard lk(mu_);
-    if (first_error_.empty()) first_error_ = e;
-  }
-  std::vector<std::thread> workers_;
-  std::atomic<bool> stop_{false};
-  std::atomic<int> ok_{0}, failed_{0};
-  std::mutex mu_;
-  std::string first_error_;
 };
 
 bool pid_alive(int pid) {
