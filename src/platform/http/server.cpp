@@ -414,13 +414,8 @@ struct Server::Impl {
                                const Router::Match& match, Clock::time_point start,
                                bool keep_alive) {
     const int status = res.status;
-    std::size_t bytes = 0;
-    std::exception_ptr write_error;
-    try {
-      co_await write(stream, res, req.version, req.method == Method::head, keep_alive, bytes);
-    } catch (...) {
-      write_error = std::current_exception();
-    }
+    // Counted before the write: a client that has read the response and then
+    // scrapes /metrics (on any thread) must find its request already counted.
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     metrics::RouteStats* stats = nullptr;
     if (match.kind == Router::Match::found)
@@ -434,6 +429,13 @@ struct Server::Impl {
     else
       stats = unmatched_stats[static_cast<std::size_t>(req.method)];
     if (stats) stats->observe(status, seconds);
+    std::size_t bytes = 0;
+    std::exception_ptr write_error;
+    try {
+      co_await write(stream, res, req.version, req.method == Method::head, keep_alive, bytes);
+    } catch (...) {
+      write_error = std::current_exception();
+    }
     if (opt.access_log)
       log::access(req.request_id, req.method_text,
                   stats ? std::string_view(stats->route()) : "unmatched", status, seconds * 1000.0,

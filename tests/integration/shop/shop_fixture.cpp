@@ -24,9 +24,7 @@ Database::Database(const std::string& engine) {
 
 ShopServer::ShopServer(const std::string& engine, std::map<std::string, std::string> extra_env)
     : db_(engine), env_(shop_env(db_.url())) {
-  env_["SHOP_MEDIA_DIR"] =
-      (std::string(TS_BIN_DIR) + "/../test-media-" + std::to_string(::getpid()) + "-" +
-       std::to_string(reinterpret_cast<std::uintptr_t>(this)));
+  env_["SHOP_MEDIA_DIR"] = (media_.path() / "media").string();
   for (auto& [k, v] : extra_env) env_[k] = v;
   svc_ = std::make_unique<Service>(shop_bin(), "SHOP", std::vector<std::string>{"serve"}, env_);
 }

@@ -72,6 +72,7 @@ class ShopServer {
 
  private:
   Database db_;
+  TempDir media_;  // removed with the server, like the database
   std::map<std::string, std::string> env_;
   std::unique_ptr<Service> svc_;
 };
