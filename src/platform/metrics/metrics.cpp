@@ -147,7 +147,8 @@ std::string Registry::render() const {
   }
 
   header(out, "http_request_duration_seconds",
-         "Time from a request's first byte parsed until its response is ready to send.", "histogram");
+         "Time from a request's first byte parsed until its response is ready to send.",
+         "histogram");
   for (const auto& r : routes_) {
     if (r.total() == 0) continue;
     const std::string base =
