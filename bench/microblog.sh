@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # bench/microblog.sh [--db sqlite|postgres] [--seconds N] [--rounds R] [--no-write] [--perf TARGET]
+#                    [--only "TARGET…"]
 # Throughput of the microblog on SQLite with the original's measurement data
 # (5 users, 100 posts; user 1 follows the other four): /index and /explore
 # signed in (session cookie from a real login with curl), GET /auth/login
@@ -8,7 +9,8 @@
 # medians. Server CPU time per request and resident memory after each run.
 # --db postgres runs it on a throwaway PostgreSQL cluster (tests/support/pg-cluster).
 # Writes the table into docs/performance.md (section "microblog", or
-# "microblog-postgres") unless --no-write.
+# "microblog-postgres") unless --no-write. --only measures some targets (no write);
+# with BIN=DIR (the binary directory) it A/Bs two builds.
 source "$(dirname "$0")/lib.sh"
 seconds=10 rounds=3 write=1 db=sqlite
 while [ $# -gt 0 ]; do
@@ -18,7 +20,8 @@ while [ $# -gt 0 ]; do
     --no-write) write=0; shift ;;
     --db) db=$2; shift 2 ;;
     --perf) perf_target=$2; write=0; shift 2 ;;
-    *) echo "usage: bench/microblog.sh [--db sqlite|postgres] [--seconds N] [--rounds R] [--no-write] [--perf TARGET]" >&2; exit 2 ;;
+    --only) only=$2; write=0; shift 2 ;;
+    *) echo "usage: bench/microblog.sh [--db sqlite|postgres] [--seconds N] [--rounds R] [--no-write] [--perf TARGET] [--only \"TARGET…\"]" >&2; exit 2 ;;
   esac
 done
 case "$db" in sqlite | postgres) ;; *) echo "bench: --db sqlite or postgres" >&2; exit 2 ;; esac
@@ -134,6 +137,12 @@ declare -A label=([index]="GET /index, signed in" [explore]="GET /explore, signe
                   [users]="GET /api/users (bearer)"
                   [index_every]="GET /index, signed in, last_seen written on every request")
 
+if [ -n "${only:-}" ]; then
+  for t in $only; do
+    [ -n "${url[$t]:-}" ] || { echo "bench: unknown target $t (${targets[*]})" >&2; exit 2; }
+  done
+  read -r -a targets <<<"$only"
+fi
 for t in "${targets[@]}"; do wrk_h "${url[$t]}" 2 "${hdr1[$t]}" "${hdr2[$t]}" >/dev/null; done  # warm-up
 # --perf TARGET: a perf profile (DWARF call graphs) of the server under that load, then stop.
 if [ -n "${perf_target:-}" ]; then
@@ -165,7 +174,7 @@ for r in $(seq 1 "$rounds"); do
 done
 hwm() { awk '/VmHWM/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }
 hwm_main=$(hwm "$pid_main")
-echo "RSS after the runs (max): $rss_main MiB (interval 60 s), $rss_every MiB (interval 0); VmHWM incl. seeding logins: $hwm_main MiB"
+echo "RSS after the runs (max): ${rss_main:-?} MiB (interval 60 s), ${rss_every:-?} MiB (interval 0); VmHWM incl. seeding logins: $hwm_main MiB"
 med() { tr ' ' '\n' <<<"$1" | grep -v '^$' | median; }
 
 FINDINGS=$(cat <<'TEXT'

@@ -251,13 +251,13 @@ Response reset_password(Page& p) {
 }  // namespace
 
 void register_auth(Microblog& app, ts::http::Router& r) {
-  r.get("/auth/login", page(app, false, login));
+  r.get("/auth/login", page(app, false, login), no_session_inline());
   r.post("/auth/login", page(app, false, login));
-  r.get("/auth/logout", page(app, false, logout_page));
+  r.get("/auth/logout", page(app, false, logout_page), no_session_inline());
   r.post("/auth/logout", page(app, false, logout));
-  r.get("/auth/register", page(app, false, register_user));
+  r.get("/auth/register", page(app, false, register_user), no_session_inline());
   r.post("/auth/register", page(app, false, register_user));
-  r.get("/auth/reset_password_request", page(app, false, reset_request));
+  r.get("/auth/reset_password_request", page(app, false, reset_request), no_session_inline());
   r.post("/auth/reset_password_request", page(app, false, reset_request));
   r.get("/auth/reset_password/{token}", page(app, false, reset_password));
   r.post("/auth/reset_password/{token}", page(app, false, reset_password));

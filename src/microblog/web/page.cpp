@@ -533,6 +533,15 @@ void register_not_found(Microblog& app, ts::http::Router& r) {
   });
 }
 
+ts::http::RouteOptions no_session_inline() {
+  ts::http::RouteOptions o;
+  o.inline_when = [](const Request& req) {
+    const auto cookies = req.header("Cookie");
+    return !cookies || parse_cookies(*cookies).count("session") == 0;
+  };
+  return o;
+}
+
 ts::http::Handler page(Microblog& app, bool login_required, PageFn fn) {
   return [&app, login_required, fn = std::move(fn)](Request& req) -> Response {
     try {

@@ -110,6 +110,10 @@ using PageFn = std::function<Response(Page&)>;
 // Wraps a page handler: session, login requirement (302 to the login page
 // with next=…), last-seen, error pages and the session cookie.
 ts::http::Handler page(Microblog& app, bool login_required, PageFn fn);
+// Options for a GET page that does no database work for a visitor without a
+// session cookie (it shows a form, or redirects to the login page): such
+// requests run on the network thread instead of waiting for the worker pool.
+ts::http::RouteOptions no_session_inline();
 
 // Accept negotiation as the original: JSON unless text/html is preferred.
 bool wants_json(const Request& req);

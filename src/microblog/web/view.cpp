@@ -10,6 +10,7 @@ void data::set(std::string key, data value) {
       v = std::move(value);
       return;
     }
+  if (object_.empty()) object_.reserve(8);  // most objects have a handful of keys
   object_.emplace_back(std::move(key), std::move(value));
 }
 

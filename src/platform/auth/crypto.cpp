@@ -2,7 +2,10 @@
 
 #include <sodium.h>
 
+#include <cstring>
+#include <memory>
 #include <stdexcept>
+#include <vector>
 
 namespace ts::auth {
 
@@ -118,6 +121,51 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
   crypto_auth_hmacsha256_final(&state, reinterpret_cast<unsigned char*>(out.data()));
   sodium_memzero(&state, sizeof state);
   return out;
+}
+
+static_assert(sizeof(crypto_auth_hmacsha256_state) == 208, "HmacKey::state_ size");
+
+HmacKey::HmacKey(std::string_view key) {
+  ensure_sodium();
+  auto* state = reinterpret_cast<crypto_auth_hmacsha256_state*>(state_);
+  crypto_auth_hmacsha256_init(state, reinterpret_cast<const unsigned char*>(key.data()),
+                              key.size());
+}
+
+HmacKey::HmacKey(const HmacKey& other) {
+  std::memcpy(state_, other.state_, sizeof state_);
+}
+
+HmacKey::~HmacKey() {
+  sodium_memzero(state_, sizeof state_);
+}
+
+std::string HmacKey::tag(std::string_view data) const {
+  crypto_auth_hmacsha256_state state;
+  std::memcpy(&state, state_, sizeof state);
+  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(data.data()),
+                                data.size());
+  std::string out(crypto_auth_hmacsha256_BYTES, '\0');
+  crypto_auth_hmacsha256_final(&state, reinterpret_cast<unsigned char*>(out.data()));
+  sodium_memzero(&state, sizeof state);
+  return out;
+}
+
+const HmacKey& derived_hmac_key(std::string_view secret, std::string_view label) {
+  struct Entry {
+    std::string secret, label;
+    HmacKey key;
+    ~Entry() { sodium_memzero(secret.data(), secret.size()); }
+  };
+  thread_local std::vector<std::unique_ptr<Entry>> cache;
+  for (const auto& e : cache)
+    if (e->label == label && e->secret.size() == secret.size() &&
+        sodium_memcmp(e->secret.data(), secret.data(), secret.size()) == 0)
+      return e->key;
+  if (cache.size() >= 16) cache.clear();  // a bounded cache: services use a few purposes
+  cache.push_back(std::make_unique<Entry>(
+      Entry{std::string(secret), std::string(label), HmacKey(hmac_sha256(secret, label))}));
+  return cache.back()->key;
 }
 
 std::string sha256_hex(std::string_view data) {

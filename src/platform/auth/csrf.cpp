@@ -25,7 +25,7 @@ std::string mac(std::string_view secret, std::string_view session_id, std::strin
   // A purpose-specific key keeps these MACs from ever matching one made with
   // the same secret for something else; the length prefix keeps the session
   // id from running into the timestamp.
-  const std::string key = hmac_sha256(secret, "tierstack csrf v1");
+  const HmacKey& key = derived_hmac_key(secret, "tierstack csrf v1");
   std::string msg = std::to_string(session_id.size());
   msg += ':';
   msg += session_id;
@@ -33,7 +33,7 @@ std::string mac(std::string_view secret, std::string_view session_id, std::strin
   msg += timestamp;
   msg += '.';
   msg += nonce;
-  return hmac_sha256(key, msg);
+  return key.tag(msg);
 }
 
 std::int64_t unix_seconds(std::chrono::system_clock::time_point t) {

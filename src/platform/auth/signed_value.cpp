@@ -24,7 +24,7 @@ std::string mac(std::string_view secret, std::string_view purpose, std::string_v
   std::string label = "tierstack signed value v1";
   label += '\0';
   label += purpose;
-  return hmac_sha256(hmac_sha256(secret, label), body);
+  return derived_hmac_key(secret, label).tag(body);
 }
 
 std::int64_t unix_seconds(std::chrono::system_clock::time_point t) {

@@ -39,6 +39,10 @@ struct RouteOptions {
   // Handlers that touch the database or hash passwords must not run on the
   // network threads; set false only for handlers that do neither.
   bool blocking = true;
+  // For a blocking route: requests for which this returns true do no blocking
+  // work (e.g. a page for a visitor without a session) and run on the network
+  // thread, saving the hand-off to the worker pool.
+  std::function<bool(const Request&)> inline_when;
   std::optional<RateRule> rate_limit;
   // When false the application's authenticator is not called for this route.
   bool authenticate = true;

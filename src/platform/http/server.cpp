@@ -530,7 +530,8 @@ struct Server::Impl {
       if (route.options.authenticate && authenticator) authenticator(req);
       return route.handler(req);
     };
-    if (route.options.blocking) co_return co_await offload(*pool, run);
+    if (route.options.blocking && !(route.options.inline_when && route.options.inline_when(req)))
+      co_return co_await offload(*pool, run);
     co_return run();
   }
 

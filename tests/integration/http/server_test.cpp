@@ -396,6 +396,29 @@ TEST(ServerConfig, BadSettingStopsWithAMessageNamingTheVariable) {
   remove_tree(dir);
 }
 
+TEST(ServerWorkers, InlineWhenRunsOnTheNetworkThreadWhileTheWorkerPoolIsBusy) {
+  auto svc = start_testd({{"TESTD_WORKER_THREADS", "1"}});
+  const auto port = svc->port();
+  // The pool's only worker sleeps.
+  auto slow =
+      std::async(std::launch::async, [port] { return http(port, "GET", "/sleep?ms=1500"); });
+  for (int i = 0; i < 200; ++i) {
+    auto m = scrape(svc->monitor_port());
+    if (m["http_requests_in_flight"] >= 2) break;
+    std::this_thread::sleep_for(10ms);
+  }
+  // A request the route runs inline is answered while the worker still sleeps…
+  auto fast = http(port, "GET", "/maybe-inline?inline=1");
+  EXPECT_EQ(fast.status, 200);
+  EXPECT_EQ(json(fast).at("inline"), "1");
+  EXPECT_EQ(json(fast).at("sleeps_done"), 0);
+  // …one it does not waits its turn behind the sleeper.
+  auto queued = http(port, "GET", "/maybe-inline?inline=0");
+  EXPECT_EQ(queued.status, 200);
+  EXPECT_EQ(json(queued).at("sleeps_done"), 1);
+  EXPECT_EQ(slow.get().status, 200);
+}
+
 TEST(ServerShutdown, SigtermDrainsInFlightRequestsAndRefusesNewConnections) {
   auto svc = start_testd();
   const auto port = svc->port();

@@ -3,6 +3,7 @@
 // Configured like every service: TESTD_LISTEN, TESTD_MONITOR_LISTEN, …
 #include <boost/json.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <thread>
@@ -44,11 +45,21 @@ int main() {
                 return Response::json(boost::json::object{{"size", r.body.size()}});
               },
               {.body_limit = 16});
+  static std::atomic<int> sleeps_done{0};
   router.get("/sleep", [](Request& r) {
     const int ms = std::stoi(r.query_param("ms").value_or("100"));
     std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    ++sleeps_done;
     return Response::json(boost::json::object{{"slept_ms", ms}});
   });
+  // Blocking, except for requests with ?inline=1 (RouteOptions::inline_when).
+  router.get(
+      "/maybe-inline",
+      [](Request& r) {
+        return Response::json(boost::json::object{{"inline", r.query_param("inline").value_or("0")},
+                                                  {"sleeps_done", sleeps_done.load()}});
+      },
+      {.inline_when = [](const Request& r) { return r.query_param("inline") == "1"; }});
   router.get("/boom",
              [](Request&) -> Response { throw std::runtime_error("secret internal detail"); });
   router.get("/teapot", [](Request&) -> Response {

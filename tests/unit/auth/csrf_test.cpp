@@ -97,3 +97,31 @@ TEST(Csrf, MisuseThrows) {
   EXPECT_THROW(csrf_token(kSecret, "", kT0), std::invalid_argument);
   EXPECT_THROW(csrf_verify("short", "s", "x", kT0, kMaxAge), std::invalid_argument);
 }
+
+// A token made with python3's hmac/hashlib (not our code):
+//   key = hmac(secret, b"tierstack csrf v1", sha256); nonce = b64u(bytes(range(16)))
+//   tag = hmac(key, b"6:abc123|1900000000." + nonce); token = "1900000000." + nonce + "." +
+//   b64u(tag)
+TEST(Csrf, KnownAnswerFromAnIndependentImplementation) {
+  const std::string secret = "0123456789abcdef0123456789abcdef-secret";
+  const std::string token =
+      "1900000000.AAECAwQFBgcICQoLDA0ODw.O2QS5UMj43GtePJ3dbzJmtTvzagxmTH1a2ft7-ZZsPY";
+  const auto now = Clock::time_point(std::chrono::seconds(1'900'000'100));
+  EXPECT_TRUE(csrf_verify(secret, "abc123", token, now, kMaxAge));
+  EXPECT_FALSE(csrf_verify(secret, "abc124", token, now, kMaxAge));
+  EXPECT_FALSE(csrf_verify(kSecret, "abc123", token, now, kMaxAge));
+}
+
+TEST(Csrf, PreparedHmacKeyMatchesThePlainHmac) {
+  const HmacKey key("Jefe");
+  EXPECT_EQ(hex_encode(key.tag("what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  // The same prepared key, used again and copied, gives the same tags.
+  const HmacKey copy = key;
+  EXPECT_EQ(copy.tag("abc"), hmac_sha256("Jefe", "abc"));
+  EXPECT_EQ(key.tag("abc"), hmac_sha256("Jefe", "abc"));
+  EXPECT_EQ(derived_hmac_key(kSecret, "label").tag("m"),
+            hmac_sha256(hmac_sha256(kSecret, "label"), "m"));
+  EXPECT_NE(derived_hmac_key(kSecret, "label").tag("m"),
+            derived_hmac_key(kSecret, "other").tag("m"));
+}
