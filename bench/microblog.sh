@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/microblog.sh [--db sqlite|postgres] [--seconds N] [--rounds R] [--no-write] [--perf TARGET]
-#                    [--only "TARGET…"]
+#                    [--only "TARGET…"] [--callgrind TARGET [--requests N]]
 # Throughput of the microblog on SQLite with the original's measurement data
 # (5 users, 100 posts; user 1 follows the other four): /index and /explore
 # signed in (session cookie from a real login with curl), GET /auth/login
@@ -10,7 +10,9 @@
 # --db postgres runs it on a throwaway PostgreSQL cluster (tests/support/pg-cluster).
 # Writes the table into docs/performance.md (section "microblog", or
 # "microblog-postgres") unless --no-write. --only measures some targets (no write);
-# with BIN=DIR (the binary directory) it A/Bs two builds.
+# with BIN=DIR (the binary directory) it A/Bs two builds. --callgrind counts the
+# instructions a request costs (a third server under valgrind, N requests on one
+# keep-alive connection): a figure the shared machine's noise does not move.
 source "$(dirname "$0")/lib.sh"
 seconds=10 rounds=3 write=1 db=sqlite
 while [ $# -gt 0 ]; do
@@ -21,6 +23,8 @@ while [ $# -gt 0 ]; do
     --db) db=$2; shift 2 ;;
     --perf) perf_target=$2; write=0; shift 2 ;;
     --only) only=$2; write=0; shift 2 ;;
+    --callgrind) cg_target=$2; write=0; shift 2 ;;
+    --requests) cg_requests=$2; shift 2 ;;
     *) echo "usage: bench/microblog.sh [--db sqlite|postgres] [--seconds N] [--rounds R] [--no-write] [--perf TARGET] [--only \"TARGET…\"]" >&2; exit 2 ;;
   esac
 done
@@ -155,6 +159,34 @@ if [ -n "${perf_target:-}" ]; then
   wrk_h "${url[$t]}" "$seconds" "${hdr1[$t]}" "${hdr2[$t]}"
   wait "$perf_pid"
   echo "profile: perf report -i $out --no-children"
+  exit 0
+fi
+# --callgrind TARGET: user-space instructions per request, counted by callgrind.
+if [ -n "${cg_target:-}" ]; then
+  t=$cg_target n=${cg_requests:-2000}
+  [ -n "${url[$t]:-}" ] || { echo "bench: unknown target $t (${targets[*]})" >&2; exit 2; }
+  command -v valgrind >/dev/null || { echo "bench: valgrind missing" >&2; exit 1; }
+  cg_port=$(free_port) out="$BENCH_ROOT/build/callgrind-microblog-$t.out"
+  rm -f "$out"
+  interval=60; [ "$t" = index_every ] && interval=0
+  MICROBLOG_LISTEN=127.0.0.1:$cg_port MICROBLOG_DATABASE_URL="$db_url" \
+    MICROBLOG_SECRET_KEY=bench-secret-key-0123456789-0123456789-abcdef \
+    MICROBLOG_ACCESS_LOG=false MICROBLOG_RUN_WORKER=false MICROBLOG_OUTBOX_DIR="$work/outbox" \
+    MICROBLOG_LAST_SEEN_INTERVAL_SECONDS=$interval \
+    valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out" \
+    "$BIN/microblog" serve 2>"$work/cg.log" &
+  cg_pid=$!
+  pids+=("$cg_pid")
+  wait_http "http://127.0.0.1:$cg_port/static/microblog.js" 120
+  u=$(sed "s#^http://127.0.0.1:[0-9]*#http://127.0.0.1:$cg_port#" <<<"${url[$t]}")
+  sep='?'; [[ "$u" == *\?* ]] && sep='&'
+  curl -fsS -o /dev/null -H "${hdr1[$t]}" -H "${hdr2[$t]}" "$u${sep}warm=[1-50]"
+  callgrind_control -i on "$cg_pid" >/dev/null
+  curl -fsS -o /dev/null -H "${hdr1[$t]}" -H "${hdr2[$t]}" "$u${sep}cg=[1-$n]"
+  callgrind_control -i off "$cg_pid" >/dev/null
+  kill -TERM "$cg_pid"; wait "$cg_pid" 2>/dev/null || true
+  ir=$(callgrind_annotate "$out" 2>/dev/null | awk '/PROGRAM TOTALS/ && !done {gsub(",", "", $1); print $1; done = 1}')
+  echo "$t: $((ir / n)) instructions per request (callgrind, $n requests; profile: callgrind_annotate $out)"
   exit 0
 fi
 declare -A rps p99 cpu

@@ -4,18 +4,31 @@
 
 #include <cctype>
 #include <charconv>
+#include <stdexcept>
 
 namespace microblog::domain {
 
 std::string md5_hex(std::string_view data) {
+  // The algorithm is fetched once and each thread keeps its context: with
+  // OpenSSL 3, EVP_Digest(…, EVP_md5(), …) looks the provider up and allocates
+  // a context on every call, which cost more than the hash of an address.
+  static EVP_MD* const md5 = EVP_MD_fetch(nullptr, "MD5", nullptr);
+  struct Ctx {
+    EVP_MD_CTX* p = EVP_MD_CTX_new();
+    ~Ctx() { EVP_MD_CTX_free(p); }
+  };
+  thread_local Ctx ctx;
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), digest, &len, EVP_md5(), nullptr);
+  if (!md5 || !ctx.p || EVP_DigestInit_ex2(ctx.p, md5, nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.p, data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx.p, digest, &len) != 1)
+    throw std::runtime_error("md5: OpenSSL digest failed");
   static const char* hex = "0123456789abcdef";
-  std::string out;
+  std::string out(2 * len, '\0');
   for (unsigned i = 0; i < len; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 15];
+    out[2 * i] = hex[digest[i] >> 4];
+    out[2 * i + 1] = hex[digest[i] & 15];
   }
   return out;
 }

@@ -1,5 +1,7 @@
 #include "platform/auth/crypto.hpp"
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <sodium.h>
 
 #include <cstring>
@@ -123,31 +125,91 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
   return out;
 }
 
-static_assert(sizeof(crypto_auth_hmacsha256_state) == 208, "HmacKey::state_ size");
+namespace {
 
-HmacKey::HmacKey(std::string_view key) {
-  ensure_sodium();
-  auto* state = reinterpret_cast<crypto_auth_hmacsha256_state*>(state_);
-  crypto_auth_hmacsha256_init(state, reinterpret_cast<const unsigned char*>(key.data()),
-                              key.size());
+const EVP_MD* sha256_md() {
+  // Fetched once: the implicit fetch in EVP_sha256() costs a provider lookup per use.
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  if (!md) throw std::runtime_error("OpenSSL: SHA-256 is not available");
+  return md;
 }
 
-HmacKey::HmacKey(const HmacKey& other) {
-  std::memcpy(state_, other.state_, sizeof state_);
+void check_ssl(int ok) {
+  if (ok != 1) throw std::runtime_error("OpenSSL: SHA-256 failed");
+}
+
+// A per-thread context to hash with (EVP_MD_CTX_new allocates).
+EVP_MD_CTX* scratch_ctx() {
+  struct Ctx {
+    EVP_MD_CTX* p = EVP_MD_CTX_new();
+    ~Ctx() { EVP_MD_CTX_free(p); }
+  };
+  thread_local Ctx ctx;
+  if (!ctx.p) throw std::bad_alloc();
+  return ctx.p;
+}
+
+constexpr std::size_t kBlock = 64;  // SHA-256 block size
+constexpr std::size_t kDigest = 32;
+
+}  // namespace
+
+HmacKey::HmacKey(std::string_view key) : inner_(EVP_MD_CTX_new()), outer_(EVP_MD_CTX_new()) {
+  if (!inner_ || !outer_) {
+    EVP_MD_CTX_free(inner_);
+    EVP_MD_CTX_free(outer_);
+    throw std::bad_alloc();
+  }
+  // RFC 2104: a key longer than a block is hashed first; then zero-padded.
+  unsigned char block[kBlock] = {};
+  if (key.size() > kBlock) {
+    unsigned int n = 0;
+    check_ssl(EVP_Digest(key.data(), key.size(), block, &n, sha256_md(), nullptr));
+  } else if (!key.empty()) {
+    std::memcpy(block, key.data(), key.size());
+  }
+  unsigned char pad[kBlock];
+  for (std::size_t i = 0; i < kBlock; ++i) pad[i] = block[i] ^ 0x36;
+  const bool ok = EVP_DigestInit_ex2(inner_, sha256_md(), nullptr) == 1 &&
+                  EVP_DigestUpdate(inner_, pad, kBlock) == 1;
+  for (std::size_t i = 0; i < kBlock; ++i) pad[i] = block[i] ^ 0x5c;
+  const bool ok2 = EVP_DigestInit_ex2(outer_, sha256_md(), nullptr) == 1 &&
+                   EVP_DigestUpdate(outer_, pad, kBlock) == 1;
+  OPENSSL_cleanse(block, sizeof block);
+  OPENSSL_cleanse(pad, sizeof pad);
+  if (!ok || !ok2) {
+    EVP_MD_CTX_free(inner_);
+    EVP_MD_CTX_free(outer_);
+    throw std::runtime_error("OpenSSL: SHA-256 failed");
+  }
+}
+
+HmacKey::HmacKey(const HmacKey& other) : inner_(EVP_MD_CTX_new()), outer_(EVP_MD_CTX_new()) {
+  if (!inner_ || !outer_ || EVP_MD_CTX_copy_ex(inner_, other.inner_) != 1 ||
+      EVP_MD_CTX_copy_ex(outer_, other.outer_) != 1) {
+    EVP_MD_CTX_free(inner_);
+    EVP_MD_CTX_free(outer_);
+    throw std::runtime_error("OpenSSL: cannot copy an HMAC key");
+  }
 }
 
 HmacKey::~HmacKey() {
-  sodium_memzero(state_, sizeof state_);
+  EVP_MD_CTX_free(inner_);  // cleanses the digest state
+  EVP_MD_CTX_free(outer_);
 }
 
 std::string HmacKey::tag(std::string_view data) const {
-  crypto_auth_hmacsha256_state state;
-  std::memcpy(&state, state_, sizeof state);
-  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(data.data()),
-                                data.size());
-  std::string out(crypto_auth_hmacsha256_BYTES, '\0');
-  crypto_auth_hmacsha256_final(&state, reinterpret_cast<unsigned char*>(out.data()));
-  sodium_memzero(&state, sizeof state);
+  EVP_MD_CTX* t = scratch_ctx();
+  unsigned char inner[kDigest];
+  unsigned int n = 0;
+  check_ssl(EVP_MD_CTX_copy_ex(t, inner_));
+  check_ssl(EVP_DigestUpdate(t, data.data(), data.size()));
+  check_ssl(EVP_DigestFinal_ex(t, inner, &n));
+  std::string out(kDigest, '\0');
+  check_ssl(EVP_MD_CTX_copy_ex(t, outer_));
+  check_ssl(EVP_DigestUpdate(t, inner, sizeof inner));
+  check_ssl(EVP_DigestFinal_ex(t, reinterpret_cast<unsigned char*>(out.data()), &n));
+  OPENSSL_cleanse(inner, sizeof inner);
   return out;
 }
 
@@ -169,9 +231,12 @@ const HmacKey& derived_hmac_key(std::string_view secret, std::string_view label)
 }
 
 std::string sha256_hex(std::string_view data) {
-  ensure_sodium();
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  EVP_MD_CTX* t = scratch_ctx();
+  unsigned char digest[kDigest];
+  unsigned int n = 0;
+  check_ssl(EVP_DigestInit_ex2(t, sha256_md(), nullptr));
+  check_ssl(EVP_DigestUpdate(t, data.data(), data.size()));
+  check_ssl(EVP_DigestFinal_ex(t, digest, &n));
   return hex_encode(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
 }
 

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+struct evp_md_ctx_st;  // OpenSSL's EVP_MD_CTX
+
 namespace ts::auth {
 
 // Initialises libsodium once (thread-safe); throws std::runtime_error if it cannot.
@@ -38,19 +40,22 @@ std::optional<std::string> hex_decode(std::string_view text);
 std::string hmac_sha256(std::string_view key, std::string_view data);
 
 // An HMAC-SHA256 key with its inner and outer pads already hashed: a tag under
-// it costs two SHA-256 blocks fewer than hmac_sha256(key, data). The prepared
-// state is wiped when the key is destroyed.
+// it costs two SHA-256 blocks fewer than hmac_sha256(key, data). It hashes with
+// OpenSSL, whose SHA-256 uses the CPU's SHA extensions where they exist (about
+// five times faster than libsodium's portable code on this project's
+// machines). The prepared state is wiped when the key is destroyed.
 class HmacKey {
  public:
   explicit HmacKey(std::string_view key);
   ~HmacKey();
   HmacKey(const HmacKey&);
   HmacKey& operator=(const HmacKey&) = delete;
-  // hmac_sha256(key, data), as raw 32 bytes.
+  // hmac_sha256(key, data), as raw 32 bytes. Thread-safe.
   std::string tag(std::string_view data) const;
 
  private:
-  alignas(16) unsigned char state_[208];  // crypto_auth_hmacsha256_state
+  evp_md_ctx_st* inner_;  // SHA-256 state after key ^ ipad
+  evp_md_ctx_st* outer_;  // SHA-256 state after key ^ opad
 };
 
 // The prepared key HMAC-SHA256(secret, label), as used by signed values and

@@ -1,5 +1,7 @@
 #include "platform/core/log.hpp"
 
+#include "platform/core/json_text.hpp"
+
 #include <boost/json/serialize.hpp>
 
 #include <unistd.h>
@@ -65,38 +67,6 @@ bool parse_level(std::string_view t, Level& out) {
 }
 
 namespace {
-void append_escaped(std::string& out, std::string_view v) {
-  out.push_back('"');
-  for (unsigned char c : v) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out.push_back('"');
-}
-
 // One write(2) per line: atomic for O_APPEND files and pipes (lines are
 // far below PIPE_BUF), so concurrent threads never interleave and no lock
 // or stdio buffer is involved.
@@ -121,17 +91,17 @@ void access(std::string_view request_id, std::string_view method, std::string_vi
   line += "{\"time\":\"";
   line += now_iso();
   line += "\",\"level\":\"info\",\"msg\":\"request\",\"request_id\":";
-  append_escaped(line, request_id);
+  json_text::append_string(line, request_id);
   line += ",\"method\":";
-  append_escaped(line, method);
+  json_text::append_string(line, method);
   line += ",\"route\":";
-  append_escaped(line, route);
+  json_text::append_string(line, route);
   char num[96];
   std::snprintf(num, sizeof num,
                 ",\"status\":%d,\"duration_ms\":%.3f,\"bytes\":%zu,\"client\":", status,
                 duration_ms, bytes);
   line += num;
-  append_escaped(line, client);
+  json_text::append_string(line, client);
   line += "}\n";
   emit(line);
 }

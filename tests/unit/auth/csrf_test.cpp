@@ -116,6 +116,13 @@ TEST(Csrf, PreparedHmacKeyMatchesThePlainHmac) {
   const HmacKey key("Jefe");
   EXPECT_EQ(hex_encode(key.tag("what do ya want for nothing?")),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  // RFC 4231 test case 6: a key longer than a block is hashed first.
+  EXPECT_EQ(hex_encode(HmacKey(std::string(131, '\xaa'))
+                           .tag("Test Using Larger Than Block-Size Key - Hash Key First")),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  // An empty key and an empty message (checked with python3's hmac).
+  EXPECT_EQ(hex_encode(HmacKey("").tag("")),
+            "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
   // The same prepared key, used again and copied, gives the same tags.
   const HmacKey copy = key;
   EXPECT_EQ(copy.tag("abc"), hmac_sha256("Jefe", "abc"));

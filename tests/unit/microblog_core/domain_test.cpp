@@ -59,6 +59,10 @@ TEST(Time, FromNowAndFormats) {
   const std::int64_t t0 = 1727326620123456;  // 2024-09-26T04:57:00.123456Z
   EXPECT_EQ(iso_utc(t0), "2024-09-26T04:57:00.123456+00:00");
   EXPECT_EQ(iso_utc(t0, "Z"), "2024-09-26T04:57:00.123456Z");
+  EXPECT_EQ(iso_utc(0), "1970-01-01T00:00:00.000000+00:00");
+  EXPECT_EQ(iso_utc(-1, "Z"), "1969-12-31T23:59:59.999999Z");
+  EXPECT_EQ(iso_utc(253402300799999999, "Z"), "9999-12-31T23:59:59.999999Z");
+  EXPECT_EQ(iso_utc(253402300800000000, "Z"), "10000-01-01T00:00:00.000000Z");
   EXPECT_EQ(from_now(t0 + 10'000'000, t0, "en"), "a few seconds ago");
   EXPECT_EQ(from_now(t0 + 180'000'000, t0, "en"), "3 minutes ago");
   EXPECT_EQ(from_now(t0 + 180'000'000, t0, "es"), "hace 3 minutos");
