@@ -5,6 +5,7 @@
 #include <cctype>
 #include <charconv>
 #include <stdexcept>
+#include <unordered_map>
 
 namespace microblog::domain {
 
@@ -34,8 +35,26 @@ std::string md5_hex(std::string_view data) {
 }
 
 std::string avatar_url(std::string_view email, int size) {
-  return "https://www.gravatar.com/avatar/" + md5_hex(to_lower(email)) +
-         "?d=identicon&s=" + std::to_string(size);
+  // Each thread remembers the hashes of the addresses it has seen lately: a
+  // list of users or posts shows the same few avatars again and again.
+  struct Cache {
+    std::unordered_map<std::string, std::string> hash_of;  // lower-cased address → MD5 hex
+  };
+  thread_local Cache cache;
+  std::string key = to_lower(email);
+  auto it = cache.hash_of.find(key);
+  if (it == cache.hash_of.end()) {
+    if (cache.hash_of.size() >= 4096) cache.hash_of.clear();  // bounded
+    std::string hash = md5_hex(key);
+    it = cache.hash_of.emplace(std::move(key), std::move(hash)).first;
+  }
+  std::string out;
+  out.reserve(80);
+  out += "https://www.gravatar.com/avatar/";
+  out += it->second;
+  out += "?d=identicon&s=";
+  out += std::to_string(size);
+  return out;
 }
 
 bool is_safe_next(std::string_view next) {

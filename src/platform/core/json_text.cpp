@@ -1,17 +1,27 @@
 #include "platform/core/json_text.hpp"
 
+#include <array>
 #include <charconv>
 
 namespace ts::json_text {
 
+namespace {
+// Bytes that must be escaped: control characters, '"' and '\\'.
+constexpr auto kEscape = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 0x20; ++c) t[c] = true;
+  t['"'] = t['\\'] = true;
+  return t;
+}();
+}  // namespace
+
 void append_string(std::string& out, std::string_view v) {
   static constexpr char kHex[] = "0123456789abcdef";
-  out.reserve(out.size() + v.size() + 2);
   out.push_back('"');
   std::size_t run = 0;  // start of the pending run of bytes copied as they are
   for (std::size_t i = 0; i < v.size(); ++i) {
     const auto c = static_cast<unsigned char>(v[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    if (!kEscape[c]) continue;
     out.append(v.data() + run, i - run);
     run = i + 1;
     switch (c) {
