@@ -242,6 +242,10 @@ std::unique_ptr<Connection> connect_sqlite(const std::string& path, const Connec
     if (!std::filesystem::is_directory(dir, ec))
       throw Error("sqlite: directory of the database file does not exist: " + dir.string());
   }
+  // Once, before the library initialises (the first open does that): no global
+  // memory statistics, which take a process-wide mutex on every allocation.
+  static const int configured = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  (void)configured;  // SQLITE_MISUSE when something initialised SQLite earlier: harmless
   sqlite3* db = nullptr;
   const int rc = sqlite3_open_v2(
       path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
