@@ -136,7 +136,7 @@ Response login(Page& p) {
     }
   }
   mustache::data d = p.form_data(f);
-  return p.render("login", p.t("Sign In"), d, status);
+  return p.render("login", p.t("Sign In"), std::move(d), status);
 }
 
 Response logout_page(Page& p) {
@@ -223,7 +223,7 @@ Response reset_request(Page& p) {
   }
   auto d = p.form_data(f);
   d.set("heading", p.t("Reset Password"));
-  return p.render("form_page", p.t("Reset Password"), d, status);
+  return p.render("form_page", p.t("Reset Password"), std::move(d), status);
 }
 
 Response reset_password(Page& p) {
@@ -245,7 +245,7 @@ Response reset_password(Page& p) {
   for (auto* name : {"password", "password2"}) f[name].value.clear();
   auto d = p.form_data(f);
   d.set("heading", p.t("Reset Your Password"));
-  return p.render("form_page", "", d);
+  return p.render("form_page", "", std::move(d));
 }
 
 }  // namespace

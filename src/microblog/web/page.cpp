@@ -323,7 +323,7 @@ mustache::data Page::form_data(const Form& f) {
     }
     mustache::data errs{mustache::data::type::list};
     for (const auto& e : fld.errors) errs.push_back(mustache::data(e));
-    x.set("errors", errs);
+    x.set("errors", std::move(errs));
     append(list, std::move(x));
   }
   put(d, "fields", std::move(list));
@@ -331,7 +331,7 @@ mustache::data Page::form_data(const Form& f) {
   d.set("csrf_token", csrf_token());
   mustache::data errs{mustache::data::type::list};
   for (const auto& e : f.errors) errs.push_back(mustache::data(e));
-  d.set("form_errors", errs);
+  d.set("form_errors", std::move(errs));
   return d;
 }
 
@@ -473,7 +473,7 @@ Response Page::render(const std::string& tmpl, const std::string& title, mustach
     flashes_.clear();
     dirty_ = true;
   }
-  layout.set("flashes", flashes);
+  layout.set("flashes", std::move(flashes));
   Response r = Response::html(app.templates.render("layout", layout), status);
   r.headers.set("Content-Security-Policy",
                 "default-src 'self'; img-src 'self' https://www.gravatar.com data:; "

@@ -62,6 +62,19 @@ TEST(Crypto, Base64UrlKnownVectors) {
   // 0xfb 0xff exercises the two alphabet differences.
   EXPECT_EQ(base64url_encode("\xfb\xff"), "-_8");
   EXPECT_EQ(base64_encode("\xfb\xff"), "+/8=");
+  // Every character of both alphabets, in order (decoded by libsodium, encoded by us).
+  const std::string std_alphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string url_alphabet = std_alphabet;
+  url_alphabet[62] = '-';
+  url_alphabet[63] = '_';
+  ASSERT_TRUE(base64_decode(std_alphabet).has_value());
+  EXPECT_EQ(base64_encode(*base64_decode(std_alphabet)), std_alphabet);
+  ASSERT_TRUE(base64url_decode(url_alphabet).has_value());
+  EXPECT_EQ(base64url_encode(*base64url_decode(url_alphabet)), url_alphabet);
+  EXPECT_EQ(base64_encode(""), "");
+  EXPECT_EQ(base64_encode("fo"), "Zm8=");
+  EXPECT_EQ(base64url_encode("fo"), "Zm8");
   EXPECT_EQ(base64url_decode("-_8"), std::optional<std::string>("\xfb\xff"));
 }
 
