@@ -401,16 +401,18 @@ TEST(ServerWorkers, InlineWhenRunsOnTheNetworkThreadWhileTheWorkerPoolIsBusy) {
   const auto port = svc->port();
   // The pool's only worker sleeps.
   auto slow =
-      std::async(std::launch::async, [port] { return http(port, "GET", "/sleep?ms=1500"); });
+      std::async(std::launch::async, [port] { return http(port, "GET", "/sleep?ms=3000"); });
+  // Requests the route runs inline are answered while the worker sleeps (a
+  // scrape of /metrics would wait: it runs on the pool too).
+  HttpResponse fast;
   for (int i = 0; i < 200; ++i) {
-    auto m = scrape(svc->monitor_port());
-    if (m["http_requests_in_flight"] >= 2) break;
+    fast = http(port, "GET", "/maybe-inline?inline=1");
+    if (fast.status != 200 || json(fast).at("sleeps_started") == 1) break;
     std::this_thread::sleep_for(10ms);
   }
-  // A request the route runs inline is answered while the worker still sleeps…
-  auto fast = http(port, "GET", "/maybe-inline?inline=1");
   EXPECT_EQ(fast.status, 200);
   EXPECT_EQ(json(fast).at("inline"), "1");
+  EXPECT_EQ(json(fast).at("sleeps_started"), 1);
   EXPECT_EQ(json(fast).at("sleeps_done"), 0);
   // …one it does not waits its turn behind the sleeper.
   auto queued = http(port, "GET", "/maybe-inline?inline=0");

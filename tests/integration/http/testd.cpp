@@ -45,9 +45,10 @@ int main() {
                 return Response::json(boost::json::object{{"size", r.body.size()}});
               },
               {.body_limit = 16});
-  static std::atomic<int> sleeps_done{0};
+  static std::atomic<int> sleeps_started{0}, sleeps_done{0};
   router.get("/sleep", [](Request& r) {
     const int ms = std::stoi(r.query_param("ms").value_or("100"));
+    ++sleeps_started;
     std::this_thread::sleep_for(std::chrono::milliseconds(ms));
     ++sleeps_done;
     return Response::json(boost::json::object{{"slept_ms", ms}});
@@ -57,6 +58,7 @@ int main() {
       "/maybe-inline",
       [](Request& r) {
         return Response::json(boost::json::object{{"inline", r.query_param("inline").value_or("0")},
+                                                  {"sleeps_started", sleeps_started.load()},
                                                   {"sleeps_done", sleeps_done.load()}});
       },
       {.inline_when = [](const Request& r) { return r.query_param("inline") == "1"; }});
