@@ -1,5 +1,5 @@
 // Browser test of the microblog: register → post → follow → feed → message →
-// search → export, through the pages only, against a real `microblog serve`
+// search → export → password reset from the outbox, through the pages only, against a real `microblog serve`
 // on one database. Run by tests/e2e/run (once on SQLite, once on PostgreSQL),
 // which sets:
 //   MICROBLOG_BIN           the microblog binary
@@ -169,6 +169,17 @@ function attachment(eml, filename) {
   assert.ok(part, `an attachment named ${filename}`);
   const bodyStart = part.search(/\r?\n\r?\n/);
   return Buffer.from(part.slice(bodyStart).replace(/\s+/g, ''), 'base64').toString('utf8');
+}
+
+// The decoded text/plain part of a MIME message in the outbox.
+function textPart(eml) {
+  const part = eml.split(/\r?\n--[^\r\n]+\r?\n/).find((p) => /^Content-Type: text\/plain/im.test(p.slice(0, 200)));
+  assert.ok(part, 'a text/plain part');
+  const bodyStart = part.search(/\r?\n\r?\n/);
+  const body = part.slice(bodyStart).replace(/--[^\s]+--\s*$/, '');
+  return /Content-Transfer-Encoding: base64/i.test(part.slice(0, bodyStart))
+    ? Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8')
+    : body;
 }
 
 before(async () => {
@@ -378,5 +389,47 @@ describe(`microblog on ${DB}`, () => {
     await page.goto(`${BASE}/explore`);
     await postRow(page, keyword).waitFor();
     assert.equal(await postRow(page, `forged ${run}`).count(), 0);
+  });
+
+  // Last: it changes Bob's password and ends his other sessions.
+  test('B resets a forgotten password with the link from the outbox and signs in with the new one', async () => {
+    const page = await newPage('bob-reset');
+    const earlier = existsSync(outbox) ? readdirSync(outbox) : [];
+    await page.goto(`${BASE}/auth/login`);
+    await page.getByRole('link', { name: 'Click to Reset It' }).click();
+    await page.waitForURL(`${BASE}/auth/reset_password_request`);
+    await page.getByLabel('Email').fill(bob.email);
+    await page.getByRole('button', { name: 'Request Password Reset' }).click();
+    await page.waitForURL(`${BASE}/auth/login`);
+    await flash(page, 'Check your email for the instructions to reset your password');
+    const file = await waitFor('the reset e-mail in the outbox', () =>
+      existsSync(outbox) && readdirSync(outbox).find((f) => f.endsWith('.eml') && !earlier.includes(f)), 30_000);
+    const eml = readFileSync(path.join(outbox, file), 'utf8');
+    assert.match(eml, new RegExp(`^To: ${bob.email}\\r?$`, 'm'));
+    assert.match(eml, /^Subject: \[Microblog\] Reset Your Password\r?$/m);
+    const link = /https?:\/\/\S+\/auth\/reset_password\/\S+/.exec(textPart(eml))?.[0];
+    assert.ok(link, 'a reset link in the text part');
+    assert.ok(link.startsWith(`${BASE}/auth/reset_password/`), link);
+
+    const newPassword = 'bob-new-secret-34';
+    await page.goto(link);
+    await page.getByLabel('Password', { exact: true }).fill(newPassword);
+    await page.getByLabel('Repeat Password').fill(newPassword);
+    await page.getByRole('button', { name: 'Reset Password' }).click();
+    await page.waitForURL(`${BASE}/auth/login`);
+    await flash(page, 'Your password has been reset.');
+    await shot(page, 'bob-password-reset');
+
+    // The old password is refused, the new one signs in.
+    await page.getByLabel('Username').fill(bob.username);
+    await page.getByLabel('Password').fill(bob.password);
+    await page.getByRole('button', { name: 'Sign In' }).click();
+    await flash(page, 'Invalid username or password');
+    await login(page, { ...bob, password: newPassword });
+    // The link was for the old password: used once, it leads nowhere.
+    const other = await newPage('bob-reset-again');
+    await other.goto(link);
+    await other.waitForURL(/\/auth\/login\?next=%2Findex$/);
+    assert.equal(await other.getByLabel('Repeat Password').count(), 0);
   });
 });
