@@ -474,7 +474,10 @@ struct Server::Impl {
           boost::json::object{{"status", draining.load() ? "draining" : "not ready"}}, 503);
     }
     if (req.path == "/metrics") {
-      std::string text = co_await offload(*pool, [this] { return registry.render(); });
+      // Rendered here, not on the worker pool: rendering only reads counters,
+      // and a pool saturated by slow handlers must not hide the metrics that
+      // show it.
+      std::string text = registry.render();
       co_return Response(200, std::move(text), "text/plain; version=0.0.4; charset=utf-8");
     }
     co_return json_error(404, "Not found.");

@@ -414,6 +414,10 @@ TEST(ServerWorkers, InlineWhenRunsOnTheNetworkThreadWhileTheWorkerPoolIsBusy) {
   EXPECT_EQ(json(fast).at("inline"), "1");
   EXPECT_EQ(json(fast).at("sleeps_started"), 1);
   EXPECT_EQ(json(fast).at("sleeps_done"), 0);
+  // The metrics are served while the pool is busy too, and show the sleeper in flight.
+  auto m = scrape(svc->monitor_port());
+  EXPECT_GE(m["http_requests_in_flight"], 2);
+  EXPECT_EQ(json(http(port, "GET", "/maybe-inline?inline=1")).at("sleeps_done"), 0);
   // …one it does not waits its turn behind the sleeper.
   auto queued = http(port, "GET", "/maybe-inline?inline=0");
   EXPECT_EQ(queued.status, 200);
