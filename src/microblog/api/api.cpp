@@ -134,6 +134,7 @@ storage::UserRow token_user(Microblog& app, Request& req) {
 void append_user(std::string& out, const storage::UserRow& u, const storage::Counts& c) {
   using ts::json_text::append_int;
   using ts::json_text::append_string;
+  using ts::json_text::append_string_or_null;
   const auto self = "/api/users/" + std::to_string(u.id);
   out += R"({"_links":{"avatar":)";
   append_string(out, domain::avatar_url(u.email, 128));
@@ -144,10 +145,7 @@ void append_user(std::string& out, const storage::UserRow& u, const storage::Cou
   out += R"(,"self":)";
   append_string(out, self);
   out += R"(},"about_me":)";
-  if (u.about_me)
-    append_string(out, *u.about_me);
-  else
-    out += "null";
+  append_string_or_null(out, u.about_me);
   out += R"(,"follower_count":)";
   append_int(out, c.followers);
   out += R"(,"following_count":)";
@@ -155,10 +153,8 @@ void append_user(std::string& out, const storage::UserRow& u, const storage::Cou
   out += R"(,"id":)";
   append_int(out, u.id);
   out += R"(,"last_seen":)";
-  if (u.last_seen)
-    append_string(out, domain::iso_utc(*u.last_seen));
-  else
-    out += "null";
+  append_string_or_null(out,
+                        u.last_seen ? std::optional(domain::iso_utc(*u.last_seen)) : std::nullopt);
   out += R"(,"post_count":)";
   append_int(out, c.posts);
   out += R"(,"username":)";
@@ -200,19 +196,14 @@ Response collection(Microblog& app, Request& req, const std::string& kind, std::
   };
   using ts::json_text::append_int;
   using ts::json_text::append_string;
+  using ts::json_text::append_string_or_null;
   // The original's to_collection_dict, keys sorted, as JSON text.
   std::string body;
   body.reserve(256 + res.items.size() * 400);
   body += R"({"_links":{"next":)";
-  if (qpage < total_pages)
-    append_string(body, link(qpage + 1));
-  else
-    body += "null";
+  append_string_or_null(body, qpage < total_pages ? std::optional(link(qpage + 1)) : std::nullopt);
   body += R"(,"prev":)";
-  if (qpage > 1)
-    append_string(body, link(qpage - 1));
-  else
-    body += "null";
+  append_string_or_null(body, qpage > 1 ? std::optional(link(qpage - 1)) : std::nullopt);
   body += R"(,"self":)";
   append_string(body, link(page));
   body += R"(},"_meta":{"page":)";

@@ -56,6 +56,13 @@ void append_string(std::string& out, std::string_view v) {
   out.push_back('"');
 }
 
+void append_string_or_null(std::string& out, const std::optional<std::string>& v) {
+  if (v)
+    append_string(out, *v);
+  else
+    out += "null";
+}
+
 void append_int(std::string& out, std::int64_t v) {
   char buf[24];
   const auto r = std::to_chars(buf, buf + sizeof buf, v);

@@ -37,8 +37,12 @@ TEST(JsonText, AppendsToWhatIsThere) {
   json_text::append_string(out, "v");
   out += ",\"n\":";
   json_text::append_int(out, -42);
+  out += ",\"a\":";
+  json_text::append_string_or_null(out, std::nullopt);
+  out += ",\"b\":";
+  json_text::append_string_or_null(out, std::string("x\"y"));
   out += '}';
-  EXPECT_EQ(out, R"({"k":"v","n":-42})");
+  EXPECT_EQ(out, R"({"k":"v","n":-42,"a":null,"b":"x\"y"})");
 }
 
 TEST(JsonText, IntegersMatchBoostJson) {
