@@ -27,6 +27,7 @@
 #include "platform/auth/crypto.hpp"
 #include "platform/auth/password.hpp"
 #include "platform/db/connection.hpp"
+#include "platform/db/import_support.hpp"
 #include "platform/db/pool.hpp"
 
 namespace microblog::commands {
@@ -34,6 +35,9 @@ namespace microblog::commands {
 namespace {
 
 using ts::db::Value;
+using ts::db::importing::Anomalies;
+using ts::db::importing::Progress;
+constexpr const char* kCommand = "microblog import-flask";
 
 constexpr const char* kHeadRevision = "834b1a697901";
 constexpr const char* kSourceTables[] = {"user",    "post",         "followers",
@@ -103,42 +107,6 @@ std::string first_chars(const std::string& s, std::size_t n) {
   return s.substr(0, i);
 }
 
-struct Anomalies {
-  std::map<std::string, std::vector<std::string>> items;  // kind → examples
-  std::map<std::string, std::int64_t> counts;
-  void add(const std::string& kind, const std::string& example) {
-    ++counts[kind];
-    auto& v = items[kind];
-    if (v.size() < 10) v.push_back(example);
-  }
-};
-
-class Progress {
- public:
-  Progress(std::string table, std::size_t total)
-      : table_(std::move(table)), total_(total), start_(std::chrono::steady_clock::now()) {
-    if (total_ == 0) print(0);
-  }
-  void tick(std::size_t done) {
-    if (done % 5000 == 0 || done == total_) print(done);
-  }
-
- private:
-  void print(std::size_t done) {
-    const double secs =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    const int width = 30;
-    const int filled = total_ ? static_cast<int>(width * done / total_) : width;
-    std::printf("microblog import-flask: %-13s [%s%s] %zu/%zu rows, %.0f rows/s\n", table_.c_str(),
-                std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(), done,
-                total_, secs > 0 ? done / secs : 0.0);
-    std::fflush(stdout);
-  }
-  std::string table_;
-  std::size_t total_;
-  std::chrono::steady_clock::time_point start_;
-};
-
 std::string user_label(const std::string& name, std::int64_t id) {
   return name + " (#" + std::to_string(id) + ")";
 }
@@ -174,24 +142,13 @@ int import_flask(ts::service::Context& ctx) {
   } catch (const CLI::ParseError& e) {
     return cli.exit(e) == 0 ? 0 : 2;
   }
-  if (from.find("://") == std::string::npos) {
-    from = "sqlite://" + std::filesystem::absolute(from).string();
-  }
-  if (from.rfind("sqlite://", 0) == 0) {
-    // Opening a missing SQLite file would create an empty one.
-    const std::string path = from.substr(9);
-    std::error_code ec;
-    if (path != ":memory:" && !std::filesystem::is_regular_file(path, ec))
-      return fail("no such SQLite file: " + path);
-  }
-
   std::unique_ptr<ts::db::Connection> src;
   try {
-    src = ts::db::connect(from);
+    src = ts::db::importing::open_source(from);
     // CAST(timestamp AS TEXT) follows DateStyle; utc_micros reads ISO.
     if (src->dialect() == ts::db::Dialect::postgres) src->execute_script("SET DateStyle = 'ISO'");
   } catch (const std::exception& e) {
-    return fail("cannot open " + ts::db::redact_url(from) + ": " + e.what());
+    return fail(e.what());
   }
   for (const char* t : kSourceTables) {
     try {
@@ -256,7 +213,7 @@ int import_flask(ts::service::Context& ctx) {
           "FROM \"user\" ORDER BY id");
       auto lease = db.acquire();
       ts::db::Transaction tx(*lease);
-      Progress bar("users", rows.size());
+      Progress bar(kCommand, "users", rows.size());
       std::size_t n = 0;
       // Names and addresses are unique ignoring case here (the original's
       // indexes are case-sensitive); ask the target with its own lower().
@@ -368,7 +325,7 @@ int import_flask(ts::service::Context& ctx) {
           "SELECT id, body, CAST(timestamp AS TEXT), user_id, language FROM post ORDER BY id");
       auto lease = db.acquire();
       ts::db::Transaction tx(*lease);
-      Progress bar("posts", rows.size());
+      Progress bar(kCommand, "posts", rows.size());
       std::size_t n = 0;
       for (const auto& r : rows) {
         const auto id = r.get<std::int64_t>(0);
@@ -422,7 +379,7 @@ int import_flask(ts::service::Context& ctx) {
           "SELECT follower_id, followed_id FROM followers ORDER BY follower_id, followed_id");
       auto lease = db.acquire();
       ts::db::Transaction tx(*lease);
-      Progress bar("followers", rows.size());
+      Progress bar(kCommand, "followers", rows.size());
       std::size_t n = 0;
       for (const auto& r : rows) {
         const auto a = r.get<std::int64_t>(0), b = r.get<std::int64_t>(1);
@@ -452,7 +409,7 @@ int import_flask(ts::service::Context& ctx) {
           "ORDER BY id");
       auto lease = db.acquire();
       ts::db::Transaction tx(*lease);
-      Progress bar("messages", rows.size());
+      Progress bar(kCommand, "messages", rows.size());
       std::size_t n = 0;
       for (const auto& r : rows) {
         const auto id = r.get<std::int64_t>(0);
@@ -505,7 +462,7 @@ int import_flask(ts::service::Context& ctx) {
       }
       auto lease = db.acquire();
       ts::db::Transaction tx(*lease);
-      Progress bar("notifications", rows.size());
+      Progress bar(kCommand, "notifications", rows.size());
       std::size_t n = 0;
       for (const auto& r : rows) {
         const auto id = r.get<std::int64_t>(0);
@@ -552,7 +509,7 @@ int import_flask(ts::service::Context& ctx) {
     stage = "reading tasks";
     {
       const auto rows = src->query("SELECT id, name, complete FROM task ORDER BY id");
-      Progress bar("tasks", rows.size());
+      Progress bar(kCommand, "tasks", rows.size());
       std::size_t n = 0;
       for (const auto& r : rows) {
         bar.tick(++n);

@@ -20,6 +20,7 @@
 
 #include "platform/auth/password.hpp"
 #include "platform/db/connection.hpp"
+#include "platform/db/import_support.hpp"
 #include "shop/app.hpp"
 #include "shop/commands/commands.hpp"
 #include "shop/domain/timestamps.hpp"
@@ -29,6 +30,9 @@ namespace shop::commands {
 namespace {
 
 using ts::db::Value;
+using ts::db::importing::Anomalies;
+using ts::db::importing::Progress;
+constexpr const char* kCommand = "shop import-django";
 
 // "2021-06-29 16:03:10.03086+00", "2021-06-29 16:03:10", "2021-06-29T16:03:10.030860Z"
 // → "2021-06-29T16:03:10.030860Z"; nullopt when it is not such a UTC datetime.
@@ -147,38 +151,6 @@ struct Address {
   std::string name, phone, pin, house_no, landmark, city, state;
 };
 
-struct Anomalies {
-  std::map<std::string, std::vector<std::string>> items;  // kind → examples
-  std::map<std::string, std::int64_t> counts;
-  void add(const std::string& kind, const std::string& example) {
-    ++counts[kind];
-    auto& v = items[kind];
-    if (v.size() < 10) v.push_back(example);
-  }
-};
-
-class Progress {
- public:
-  Progress(std::string table, std::size_t total)
-      : table_(std::move(table)), total_(total), start_(std::chrono::steady_clock::now()) {}
-  void tick(std::size_t done) {
-    if (done % 5000 != 0 && done != total_) return;
-    const double secs =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    const int width = 30;
-    const int filled = total_ ? static_cast<int>(width * done / total_) : width;
-    std::printf("shop import-django: %-14s [%s%s] %zu/%zu rows, %.0f rows/s\n", table_.c_str(),
-                std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(), done,
-                total_, secs > 0 ? done / secs : 0.0);
-    std::fflush(stdout);
-  }
-
- private:
-  std::string table_;
-  std::size_t total_;
-  std::chrono::steady_clock::time_point start_;
-};
-
 const char* kTables[] = {"shop_users", "shop_products", "shop_addresses", "shop_cards",
                          "shop_orders"};
 
@@ -202,12 +174,14 @@ int import_django(ts::service::Context& ctx) {
   } catch (const CLI::ParseError& e) {
     return cli.exit(e) == 0 ? 0 : 2;
   }
-  if (from.find("://") == std::string::npos)
-    from = "sqlite://" + std::filesystem::absolute(from).string();
-
   std::unique_ptr<ts::db::Connection> src;
   try {
-    src = ts::db::connect(from);
+    src = ts::db::importing::open_source(from);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "shop import-django: %s\n", e.what());
+    return 1;
+  }
+  try {
     if (src->dialect() == ts::db::Dialect::postgres) src->execute_script("SET TIME ZONE 'UTC'");
     src->query("SELECT COUNT(*) FROM auth_user");
   } catch (const std::exception& e) {
@@ -239,7 +213,7 @@ int import_django(ts::service::Context& ctx) {
         "CAST(date_joined AS TEXT), CAST(last_login AS TEXT) FROM auth_user ORDER BY id");
     auto lease = db.acquire();
     ts::db::Transaction tx(*lease);
-    Progress bar("users", rows.size());
+    Progress bar(kCommand, "users", rows.size());
     std::set<std::string> emails;
     std::size_t n = 0;
     for (const auto& r : rows) {
@@ -284,7 +258,7 @@ int import_django(ts::service::Context& ctx) {
     const auto media_dir = read_settings(ctx.cfg).media_dir;
     auto lease = db.acquire();
     ts::db::Transaction tx(*lease);
-    Progress bar("products", rows.size());
+    Progress bar(kCommand, "products", rows.size());
     std::size_t n = 0, copied = 0;
     for (const auto& r : rows) {
       const auto id = r.get<std::int64_t>(0);
@@ -337,7 +311,7 @@ int import_django(ts::service::Context& ctx) {
         "FROM account_billingaddress ORDER BY id");
     auto lease = db.acquire();
     ts::db::Transaction tx(*lease);
-    Progress bar("addresses", rows.size());
+    Progress bar(kCommand, "addresses", rows.size());
     std::size_t n = 0;
     std::map<std::string, std::int64_t> free_text;
     for (const auto& r : rows) {
@@ -372,7 +346,7 @@ int import_django(ts::service::Context& ctx) {
         "FROM account_stripemodel ORDER BY id");
     auto lease = db.acquire();
     ts::db::Transaction tx(*lease);
-    Progress bar("cards", rows.size());
+    Progress bar(kCommand, "cards", rows.size());
     std::size_t n = 0;
     std::set<std::string> card_ids;
     for (const auto& r : rows) {
@@ -425,7 +399,7 @@ int import_django(ts::service::Context& ctx) {
         "FROM account_ordermodel ORDER BY id");
     auto lease = db.acquire();
     ts::db::Transaction tx(*lease);
-    Progress bar("orders", rows.size());
+    Progress bar(kCommand, "orders", rows.size());
     std::size_t n = 0;
     std::map<std::string, std::int64_t> unknown_products;
     for (const auto& r : rows) {

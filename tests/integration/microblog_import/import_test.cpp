@@ -58,8 +58,8 @@ TEST_P(MicroblogImport, ImportsEveryTableAndReportsAnomalies) {
   EXPECT_TRUE(contains(out, table_line("messages", 3, extra))) << out;
   EXPECT_TRUE(contains(out, table_line("notifications", 1, 3 + extra))) << out;
   EXPECT_TRUE(contains(out, table_line("tasks", 0, 2))) << out;
-  EXPECT_TRUE(contains(out, "users         [##############################] 6/6 rows")) << out;
-  EXPECT_TRUE(contains(out, "tasks         [##############################] 2/2 rows")) << out;
+  EXPECT_TRUE(contains(out, "users          [##############################] 6/6 rows")) << out;
+  EXPECT_TRUE(contains(out, "tasks          [##############################] 2/2 rows")) << out;
   EXPECT_TRUE(contains(out, "API tokens still valid, kept (stored hashed): 1")) << out;
 
   // The report: each kind with its count and examples.

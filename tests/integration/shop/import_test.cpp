@@ -222,6 +222,13 @@ TEST_P(ShopImport, RefusesANonEmptyStoreAndAMissingSource) {
   std::tie(status, out) =
       shop_cmd({"import-django", "--from", "sqlite:///nonexistent/dir/db.sqlite3"}, server.env());
   EXPECT_EQ(status, 1) << out;
+  // A path to a file that is not there is refused, and no empty database is left in its place.
+  TempDir dir;
+  std::tie(status, out) =
+      shop_cmd({"import-django", "--from", (dir.path() / "db.sqlite3").string()}, server.env());
+  EXPECT_EQ(status, 1) << out;
+  EXPECT_NE(out.find("no such SQLite file"), std::string::npos) << out;
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "db.sqlite3"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, ShopImport, ::testing::Values("sqlite", "postgres"));
