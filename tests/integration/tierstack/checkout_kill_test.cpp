@@ -53,63 +53,18 @@ boost::json::value parse(const HttpResponse& r) {
 
 // The local topology on free ports in a temporary state directory, with the
 // shop's takeover window for abandoned idempotency keys shortened.
-class Stack {
+class Stack : public tierstack_test::StackBase {
  public:
-  explicit Stack(const std::string& db) : db_(db), dir_(make_temp_dir()) {
-    chmod(dir_.c_str(), 0755);  // PostgreSQL and Prometheus run as their own users
-    topology_ = fs::path(dir_) / "topology.toml";
-    std::ofstream t(topology_);
-    t << "root = \"" << TS_SOURCE_DIR << "\"\n"
-      << "state_dir = \"" << dir_ << "/state\"\n"
-      << "bin_dir = \"" << TS_BIN_DIR << "\"\n"
-      << "zones = [\"a\", \"b\"]\n"
-      << "[database]\nengine = \"" << db << "\"\n"
-      << "[templates]\nnginx = \"deploy/nginx\"\nprometheus = "
-         "\"deploy/local/prometheus.yml.tmpl\"\n"
-      << "prometheus_rules = \"deploy/prometheus/rules\"\n"
-      << "[web]\nper_zone = 1\nworkers = 1\n"
-      << "[monitoring]\nprometheus_port = 0\nnode_exporter_port = 0\nscrape_interval = \"5s\"\n"
-      << "[[app]]\nname = \"shop\"\nenv_prefix = \"SHOP\"\nurl_name = \"store\"\nseed = true\n"
-      << "proxy_paths = [\"/api/\", \"/account/\", \"/payments/\", \"/images/\"]\n"
-      << "static_root = \"web/shop/dist\"\n"
-      << "[app.env]\nSHOP_IDEMPOTENCY_TAKEOVER_SECONDS = \"" << kTakeoverSeconds << "\"\n";
-  }
-  ~Stack() {
-    if (up_) cmd({"down"}, 120s);
-    remove_tree(dir_);
-  }
-
-  std::pair<int, std::string> cmd(std::vector<std::string> args,
-                                  std::chrono::seconds timeout = 90s) {
-    args.insert(args.begin(), {"--topology", topology_.string()});
-    const auto log = fs::path(dir_) / ("cmd-" + std::to_string(++n_) + ".log");
-    Process p(bin_path("tierstack"), args, {}, log.string());
-    auto st = p.wait(timeout);
-    if (!st) {
-      p.signal(SIGKILL);
-      p.wait(5s);
-    }
-    return {st.value_or(-1), slurp(log)};
-  }
+  explicit Stack(const std::string& db)
+      : StackBase({.db = db,
+                   .scrape_interval = "5s",
+                   .shop_env = {{"SHOP_IDEMPOTENCY_TAKEOVER_SECONDS", kTakeoverSeconds}}}),
+        db_(db) {}
 
   void up() {
-    auto [status, output] = cmd({"up", "--detach"}, 120s);
-    ASSERT_EQ(status, 0) << output << "\n" << slurp(state() / "tierstack.log");
-    up_ = true;
+    auto r = start();
+    ASSERT_EQ(r.status, 0) << r.output << "\n" << slurp(state() / "tierstack.log");
   }
-
-  fs::path state() const { return fs::path(dir_) / "state"; }
-
-  boost::json::object component(const std::string& name) const {
-    auto st = boost::json::parse(slurp(state() / "state.json")).as_object();
-    for (auto& c : st.at("components").as_array())
-      if (c.at("name").as_string() == name) return c.as_object();
-    throw std::runtime_error("no component " + name);
-  }
-  unsigned short lb_port() const {
-    return static_cast<unsigned short>(component("lb").at("app_ports").at("shop").to_number<int>());
-  }
-  int pid(const std::string& name) const { return component(name).at("pid").to_number<int>(); }
 
   // The shop's database as tierstack configured it.
   std::string db_url() const {
@@ -123,7 +78,7 @@ class Stack {
   void create_admin(const std::string& username, const std::string& password) {
     std::string secret = slurp(state() / "secrets" / "shop.key");
     while (!secret.empty() && (secret.back() == '\n' || secret.back() == ' ')) secret.pop_back();
-    const auto log = fs::path(dir_) / "create-admin.log";
+    const auto log = dir() / "create-admin.log";
     Process p(bin_path("shop"),
               {"create-admin", "--username", username, "--email", username + "@example.com"},
               {{"SHOP_DATABASE_URL", db_url()},
@@ -150,10 +105,6 @@ class Stack {
 
  private:
   std::string db_;
-  std::string dir_;
-  fs::path topology_;
-  bool up_ = false;
-  int n_ = 0;
 };
 
 struct Customer {

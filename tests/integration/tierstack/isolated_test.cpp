@@ -149,67 +149,29 @@ std::string run_tool(const std::string& cmdline) {
 }
 
 // `tierstack up --isolated --detach` on a temporary state directory.
-class IsolatedStack {
+class IsolatedStack : public tierstack_test::StackBase {
  public:
-  explicit IsolatedStack(const std::string& db) : dir_(make_temp_dir()) {
-    chmod(dir_.c_str(), 0755);  // PostgreSQL and Prometheus run as their own users
-    // The web tier's static files: our own page, so the test does not depend
-    // on a front-end build (web/shop/dist is built by the e2e suite).
-    fs::create_directories(fs::path(dir_) / "static");
-    std::ofstream(fs::path(dir_) / "static" / "index.html") << "<p>" << kStaticMarker << "</p>\n";
-    topology_ = fs::path(dir_) / "topology.toml";
-    std::ofstream t(topology_);
-    t << "root = \"" << TS_SOURCE_DIR << "\"\n"
-      << "state_dir = \"" << dir_ << "/state\"\n"
-      << "bin_dir = \"" << TS_BIN_DIR << "\"\n"
-      << "zones = [\"a\", \"b\"]\n"
-      << "[database]\nengine = \"" << db << "\"\n"
-      << "[templates]\nnginx = \"deploy/nginx\"\nprometheus = "
-         "\"deploy/local/prometheus.yml.tmpl\"\n"
-      << "[web]\nper_zone = 1\nworkers = 1\n"
-      << "[monitoring]\nprometheus_port = 0\nnode_exporter_port = 0\nscrape_interval = \"1s\"\n"
-      << "[[app]]\nname = \"shop\"\nenv_prefix = \"SHOP\"\nurl_name = \"store\"\nseed = true\n"
-      << "proxy_paths = [\"/api/\", \"/account/\", \"/payments/\", \"/images/\"]\n"
-      << "static_root = \"" << dir_ << "/static\"\n";
+  explicit IsolatedStack(const std::string& db)
+      : StackBase({.db = db,
+                   .prometheus_rules = false,
+                   // Our own page, so the test does not depend on a front-end build
+                   // (web/shop/dist is built by the e2e suite).
+                   .static_root = "",
+                   .command_timeout = std::chrono::seconds(150)}) {
+    fs::create_directories(dir() / "static");
+    std::ofstream(dir() / "static" / "index.html") << "<p>" << kStaticMarker << "</p>\n";
   }
   static constexpr const char* kStaticMarker = "isolated-static-page";
-  ~IsolatedStack() {
-    if (up_) cmd({"down"});
-    remove_tree(dir_);
-  }
-
-  std::pair<int, std::string> cmd(std::vector<std::string> args) {
-    args.insert(args.begin(), {"--topology", topology_.string()});
-    const auto log = fs::path(dir_) / ("cmd-" + std::to_string(++n_) + ".log");
-    Process p(bin_path("tierstack"), args, {}, log.string());
-    auto st = p.wait(150s);
-    if (!st) {
-      p.signal(SIGKILL);
-      p.wait(5s);
-    }
-    return {st.value_or(-1), slurp(log)};
-  }
 
   void up() {
-    auto [rc, out] = cmd({"up", "--isolated", "--detach"});
-    ASSERT_EQ(rc, 0) << out << "\n" << slurp(state() / "tierstack.log");
-    up_ = true;
-    up_output_ = out;
-    st_ = boost::json::parse(slurp(state() / "state.json")).as_object();
+    auto r = start({"--isolated"});
+    ASSERT_EQ(r.status, 0) << r.output << "\n" << slurp(state() / "tierstack.log");
   }
   void down() {
-    auto [rc, out] = cmd({"down"});
-    up_ = false;
-    EXPECT_EQ(rc, 0) << out;
+    auto r = stop();
+    EXPECT_EQ(r.status, 0) << r.output;
   }
 
-  fs::path state() const { return fs::path(dir_) / "state"; }
-  const std::string& up_output() const { return up_output_; }
-  const boost::json::object& component(const std::string& name) const {
-    for (auto& c : st_.at("components").as_array())
-      if (c.at("name").as_string() == name) return c.as_object();
-    throw std::runtime_error("no component " + name);
-  }
   std::string host(const std::string& name) const {
     return std::string(component(name).at("host").as_string());
   }
@@ -223,25 +185,12 @@ class IsolatedStack {
     return static_cast<unsigned short>(component(name).at("app_ports").at(app).to_number<int>());
   }
   std::string subnet_ns(const std::string& key) const {
-    return std::string(st_.at("isolated").at("subnets").at(key).at("netns").as_string());
+    return std::string(state_at_up().at("isolated").at("subnets").at(key).at("netns").as_string());
   }
   std::string isolated(const char* field) const {
-    return std::string(st_.at("isolated").at(field).as_string());
+    return std::string(state_at_up().at("isolated").at(field).as_string());
   }
-  std::vector<int> pids() const {
-    std::vector<int> v;
-    for (auto& c : st_.at("components").as_array()) v.push_back(c.at("pid").to_number<int>());
-    return v;
-  }
-  int supervisor_pid() const { return st_.at("supervisor_pid").to_number<int>(); }
-
- private:
-  std::string dir_;
-  fs::path topology_;
-  bool up_ = false;
-  int n_ = 0;
-  std::string up_output_;
-  boost::json::object st_;
+  int supervisor_pid() const { return state_at_up().at("supervisor_pid").to_number<int>(); }
 };
 
 std::vector<std::string> our_namespaces(const std::string& router_ns) {

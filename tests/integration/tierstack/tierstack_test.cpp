@@ -48,98 +48,23 @@ std::string get_body(unsigned short port, const std::string& target) {
   return out;
 }
 
-struct CmdResult {
-  int status;
-  std::string output;
-};
-
-// A topology on free ports in a temporary state directory.
-class Stack {
+// The default local topology (with the microblog when it is built).
+class Stack : public tierstack_test::StackBase {
  public:
-  explicit Stack(const std::string& db = "sqlite") : dir_(make_temp_dir()) {
-    chmod(dir_.c_str(), 0755);  // PostgreSQL and Prometheus run as their own users
-    topology_ = fs::path(dir_) / "topology.toml";
-    std::ofstream t(topology_);
-    t << "root = \"" << TS_SOURCE_DIR << "\"\n"
-      << "state_dir = \"" << dir_ << "/state\"\n"
-      << "bin_dir = \"" << TS_BIN_DIR << "\"\n"
-      << "zones = [\"a\", \"b\"]\n"
-      << "[database]\nengine = \"" << db << "\"\n"
-      << "[templates]\nnginx = \"deploy/nginx\"\nprometheus = "
-         "\"deploy/local/prometheus.yml.tmpl\"\n"
-      << "prometheus_rules = \"deploy/prometheus/rules\"\n"
-      << "[web]\nper_zone = 1\nworkers = 1\n"
-      << "[monitoring]\nprometheus_port = 0\nnode_exporter_port = 0\nscrape_interval = \"1s\"\n"
-      << "[[app]]\nname = \"shop\"\nenv_prefix = \"SHOP\"\nurl_name = \"store\"\nseed = true\n"
-      << "proxy_paths = [\"/api/\", \"/account/\", \"/payments/\", \"/images/\"]\n"
-      << "static_root = \"web/shop/dist\"\n"
-      << "[[app]]\nname = \"microblog\"\nenv_prefix = \"MICROBLOG\"\noptional = true\n";
-  }
-  ~Stack() {
-    if (up_) down();
-    remove_tree(dir_);
-  }
-
-  CmdResult cmd(std::vector<std::string> args, std::chrono::seconds timeout = 90s) {
-    args.insert(args.begin(), {"--topology", topology_.string()});
-    const auto log = fs::path(dir_) / ("cmd-" + std::to_string(++n_) + ".log");
-    Process p(bin_path("tierstack"), args, {}, log.string());
-    auto st = p.wait(timeout);
-    if (!st) {
-      p.signal(SIGKILL);
-      p.wait(5s);
-    }
-    return {st.value_or(-1), slurp(log)};
-  }
+  explicit Stack(const std::string& db = "sqlite")
+      : StackBase({.db = db, .scrape_interval = "1s", .microblog = true}) {}
 
   void up(const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> args = {"up", "--detach"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    auto r = cmd(args, 120s);
+    auto r = start(extra);
     ASSERT_EQ(r.status, 0) << r.output << "\n" << slurp(state() / "tierstack.log");
-    up_ = true;
-    up_output_ = r.output;
-    state_json_ = boost::json::parse(slurp(state() / "state.json")).as_object();
-    for (auto& c : state_json_.at("components").as_array())
-      pids_.push_back(c.at("pid").to_number<int>());
   }
-
   void down() {
-    auto r = cmd({"down"}, 120s);
-    up_ = false;
+    auto r = stop();
     EXPECT_EQ(r.status, 0) << r.output;
-  }
-
-  fs::path state() const { return fs::path(dir_) / "state"; }
-  const std::string& up_output() const { return up_output_; }
-  const std::vector<int>& pids() const { return pids_; }
-
-  const boost::json::object& component(const std::string& name) const {
-    for (auto& c : state_json_.at("components").as_array())
-      if (c.at("name").as_string() == name) return c.as_object();
-    throw std::runtime_error("no component " + name);
-  }
-  unsigned short lb_port() const {
-    return static_cast<unsigned short>(component("lb").at("app_ports").at("shop").to_number<int>());
   }
   unsigned short port(const std::string& name) const {
     return static_cast<unsigned short>(component(name).at("port").to_number<int>());
   }
-  int pid(const std::string& name) const {
-    auto st = boost::json::parse(slurp(state() / "state.json")).as_object();
-    for (auto& c : st.at("components").as_array())
-      if (c.at("name").as_string() == name) return c.at("pid").to_number<int>();
-    return -1;
-  }
-
- private:
-  std::string dir_;
-  fs::path topology_;
-  bool up_ = false;
-  int n_ = 0;
-  std::string up_output_;
-  boost::json::object state_json_;
-  std::vector<int> pids_;
 };
 
 bool pid_alive(int pid) {
