@@ -37,16 +37,13 @@ std::string md5_hex(std::string_view data) {
 std::string avatar_url(std::string_view email, int size) {
   // Each thread remembers the hashes of the addresses it has seen lately: a
   // list of users or posts shows the same few avatars again and again.
-  struct Cache {
-    std::unordered_map<std::string, std::string> hash_of;  // lower-cased address → MD5 hex
-  };
-  thread_local Cache cache;
+  thread_local std::unordered_map<std::string, std::string> hash_of;  // lower-cased → MD5 hex
   std::string key = to_lower(email);
-  auto it = cache.hash_of.find(key);
-  if (it == cache.hash_of.end()) {
-    if (cache.hash_of.size() >= 4096) cache.hash_of.clear();  // bounded
+  auto it = hash_of.find(key);
+  if (it == hash_of.end()) {
+    if (hash_of.size() >= 4096) hash_of.clear();  // bounded
     std::string hash = md5_hex(key);
-    it = cache.hash_of.emplace(std::move(key), std::move(hash)).first;
+    it = hash_of.emplace(std::move(key), std::move(hash)).first;
   }
   std::string out;
   out.reserve(80);

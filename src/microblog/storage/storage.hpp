@@ -140,11 +140,9 @@ struct UserPage {
   std::vector<Counts> counts;  // of each item, read in the same query
   std::int64_t total = 0;
 };
-// A user and their counts in one query.
-std::optional<std::pair<UserRow, Counts>> user_with_counts(Pool& db, std::int64_t id);
-// The same behind a bearer token's check, still one query: nullopt when no
-// user holds the token unexpired; an empty inner optional when the token is
-// good but there is no user `id`.
+// A user and their counts behind a bearer token's check, in one query:
+// nullopt when no user holds the token unexpired; an empty inner optional when
+// the token is good but there is no user `id`.
 std::optional<std::optional<std::pair<UserRow, Counts>>> user_with_counts_for_token(
     Pool& db, const std::string& token_hash, std::int64_t now, std::int64_t id);
 // kind: "all", "followers" (of user_id) or "following" (by user_id).

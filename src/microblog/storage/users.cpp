@@ -108,7 +108,10 @@ void touch_last_seen(Pool& db, std::int64_t id, std::int64_t now) {
 }
 
 namespace {
-constexpr const char* kCountCols =
+// A user `u` (to_user's columns) and their post, follower and following counts.
+constexpr const char* kUserWithCountsCols =
+    "SELECT u.id, u.username, u.email, u.password_hash, u.about_me, u.last_seen, "
+    "u.last_message_read_time, u.session_generation, "
     "(SELECT count(*) FROM mb_posts WHERE user_id = u.id), "
     "(SELECT count(*) FROM mb_followers WHERE followed_id = u.id), "
     "(SELECT count(*) FROM mb_followers WHERE follower_id = u.id) ";
@@ -117,22 +120,10 @@ Counts counts_at(const ts::db::Row& r, std::size_t at) {
 }
 }  // namespace
 
-std::optional<std::pair<UserRow, Counts>> user_with_counts(Pool& db, std::int64_t id) {
-  auto r = db.query(
-      "SELECT u.id, u.username, u.email, u.password_hash, u.about_me, u.last_seen, "
-      "u.last_message_read_time, u.session_generation, " +
-          std::string(kCountCols) + "FROM mb_users u WHERE u.id = $1",
-      {id});
-  if (r.empty()) return std::nullopt;
-  return std::pair{to_user(r[0]), counts_at(r[0], 8)};
-}
-
 std::optional<std::optional<std::pair<UserRow, Counts>>> user_with_counts_for_token(
     Pool& db, const std::string& token_hash, std::int64_t now, std::int64_t id) {
   auto r = db.query(
-      "SELECT u.id, u.username, u.email, u.password_hash, u.about_me, u.last_seen, "
-      "u.last_message_read_time, u.session_generation, " +
-          std::string(kCountCols) +
+      std::string(kUserWithCountsCols) +
           "FROM (SELECT id FROM mb_users WHERE token_hash = $1 AND token_expiration >= $2) t "
           "LEFT JOIN mb_users u ON u.id = $3",
       {token_hash, now, id});
@@ -204,12 +195,9 @@ UserPage list_users(Pool& db, const std::string& kind, std::int64_t uid, int pag
   const auto n = p.size();
   p.push_back(per_page);
   p.push_back(static_cast<std::int64_t>(page - 1) * per_page);
-  auto r = db.query(
-      "SELECT u.id, u.username, u.email, u.password_hash, u.about_me, u.last_seen, "
-      "u.last_message_read_time, u.session_generation, " +
-          std::string(kCountCols) + from + "ORDER BY u.id LIMIT $" + std::to_string(n + 1) +
-          " OFFSET $" + std::to_string(n + 2),
-      p);
+  auto r = db.query(std::string(kUserWithCountsCols) + from + "ORDER BY u.id LIMIT $" +
+                        std::to_string(n + 1) + " OFFSET $" + std::to_string(n + 2),
+                    p);
   for (const auto& row : r) {
     out.items.push_back(to_user(row));
     out.counts.push_back(counts_at(row, 8));

@@ -75,16 +75,19 @@ const mustache::data& strings(const std::string& locale) {
   return locale == "es" ? es : en;
 }
 
-std::map<std::string, std::string> parse_cookies(std::string_view h) {
-  std::map<std::string, std::string> out;
+// The value of the first cookie called `name` in a Cookie header (the page
+// wrapper and the routing decision only ever need the session cookie).
+std::optional<std::string_view> find_cookie(std::string_view h, std::string_view name) {
   while (!h.empty()) {
-    auto semi = h.find(';');
-    auto item = domain::trim(h.substr(0, semi));
+    const auto semi = h.find(';');
+    auto item = h.substr(0, semi);
     h = semi == std::string_view::npos ? std::string_view{} : h.substr(semi + 1);
-    auto eq = item.find('=');
-    if (eq != std::string::npos) out.emplace(item.substr(0, eq), item.substr(eq + 1));
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    const auto eq = item.find('=');
+    if (eq != std::string_view::npos && item.substr(0, eq) == name) return item.substr(eq + 1);
   }
-  return out;
+  return std::nullopt;
 }
 
 std::map<std::string, std::string> parse_form(std::string_view body) {
@@ -168,9 +171,8 @@ bool Form::valid() const {
 
 Page::Page(Microblog& a, Request& r) : app(a), req(r) {
   locale = domain::best_locale(req.header("Accept-Language").value_or(""));
-  const auto cookies = parse_cookies(req.header("Cookie").value_or(""));
-  if (auto it = cookies.find("session"); it != cookies.end()) {
-    if (auto payload = ts::auth::unsign(app.settings.secret_key, "session", it->second,
+  if (auto cookie = find_cookie(req.header("Cookie").value_or(""), "session")) {
+    if (auto payload = ts::auth::unsign(app.settings.secret_key, "session", *cookie,
                                         std::chrono::system_clock::now())) {
       boost::system::error_code ec;
       auto v = json::parse(*payload, ec);
@@ -536,8 +538,7 @@ void register_not_found(Microblog& app, ts::http::Router& r) {
 ts::http::RouteOptions no_session_inline() {
   ts::http::RouteOptions o;
   o.inline_when = [](const Request& req) {
-    const auto cookies = req.header("Cookie");
-    return !cookies || parse_cookies(*cookies).count("session") == 0;
+    return !find_cookie(req.header("Cookie").value_or(""), "session");
   };
   return o;
 }

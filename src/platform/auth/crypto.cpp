@@ -138,20 +138,6 @@ std::optional<std::string> hex_decode(std::string_view text) {
   return out;
 }
 
-std::string hmac_sha256(std::string_view key, std::string_view data) {
-  ensure_sodium();
-  crypto_auth_hmacsha256_state state;
-  // The init form (unlike crypto_auth_hmacsha256) takes a key of any length.
-  crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(key.data()),
-                              key.size());
-  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(data.data()),
-                                data.size());
-  std::string out(crypto_auth_hmacsha256_BYTES, '\0');
-  crypto_auth_hmacsha256_final(&state, reinterpret_cast<unsigned char*>(out.data()));
-  sodium_memzero(&state, sizeof state);
-  return out;
-}
-
 namespace {
 
 const EVP_MD* sha256_md() {
@@ -181,12 +167,12 @@ constexpr std::size_t kDigest = 32;
 
 }  // namespace
 
+void HmacKey::FreeCtx::operator()(evp_md_ctx_st* ctx) const {
+  EVP_MD_CTX_free(ctx);  // cleanses the digest state
+}
+
 HmacKey::HmacKey(std::string_view key) : inner_(EVP_MD_CTX_new()), outer_(EVP_MD_CTX_new()) {
-  if (!inner_ || !outer_) {
-    EVP_MD_CTX_free(inner_);
-    EVP_MD_CTX_free(outer_);
-    throw std::bad_alloc();
-  }
+  if (!inner_ || !outer_) throw std::bad_alloc();
   // RFC 2104: a key longer than a block is hashed first; then zero-padded.
   unsigned char block[kBlock] = {};
   if (key.size() > kBlock) {
@@ -197,47 +183,39 @@ HmacKey::HmacKey(std::string_view key) : inner_(EVP_MD_CTX_new()), outer_(EVP_MD
   }
   unsigned char pad[kBlock];
   for (std::size_t i = 0; i < kBlock; ++i) pad[i] = block[i] ^ 0x36;
-  const bool ok = EVP_DigestInit_ex2(inner_, sha256_md(), nullptr) == 1 &&
-                  EVP_DigestUpdate(inner_, pad, kBlock) == 1;
+  const bool ok = EVP_DigestInit_ex2(inner_.get(), sha256_md(), nullptr) == 1 &&
+                  EVP_DigestUpdate(inner_.get(), pad, kBlock) == 1;
   for (std::size_t i = 0; i < kBlock; ++i) pad[i] = block[i] ^ 0x5c;
-  const bool ok2 = EVP_DigestInit_ex2(outer_, sha256_md(), nullptr) == 1 &&
-                   EVP_DigestUpdate(outer_, pad, kBlock) == 1;
+  const bool ok2 = EVP_DigestInit_ex2(outer_.get(), sha256_md(), nullptr) == 1 &&
+                   EVP_DigestUpdate(outer_.get(), pad, kBlock) == 1;
   OPENSSL_cleanse(block, sizeof block);
   OPENSSL_cleanse(pad, sizeof pad);
-  if (!ok || !ok2) {
-    EVP_MD_CTX_free(inner_);
-    EVP_MD_CTX_free(outer_);
-    throw std::runtime_error("OpenSSL: SHA-256 failed");
-  }
+  if (!ok || !ok2) throw std::runtime_error("OpenSSL: SHA-256 failed");
 }
 
 HmacKey::HmacKey(const HmacKey& other) : inner_(EVP_MD_CTX_new()), outer_(EVP_MD_CTX_new()) {
-  if (!inner_ || !outer_ || EVP_MD_CTX_copy_ex(inner_, other.inner_) != 1 ||
-      EVP_MD_CTX_copy_ex(outer_, other.outer_) != 1) {
-    EVP_MD_CTX_free(inner_);
-    EVP_MD_CTX_free(outer_);
+  if (!inner_ || !outer_ || EVP_MD_CTX_copy_ex(inner_.get(), other.inner_.get()) != 1 ||
+      EVP_MD_CTX_copy_ex(outer_.get(), other.outer_.get()) != 1)
     throw std::runtime_error("OpenSSL: cannot copy an HMAC key");
-  }
-}
-
-HmacKey::~HmacKey() {
-  EVP_MD_CTX_free(inner_);  // cleanses the digest state
-  EVP_MD_CTX_free(outer_);
 }
 
 std::string HmacKey::tag(std::string_view data) const {
   EVP_MD_CTX* t = scratch_ctx();
   unsigned char inner[kDigest];
   unsigned int n = 0;
-  check_ssl(EVP_MD_CTX_copy_ex(t, inner_));
+  check_ssl(EVP_MD_CTX_copy_ex(t, inner_.get()));
   check_ssl(EVP_DigestUpdate(t, data.data(), data.size()));
   check_ssl(EVP_DigestFinal_ex(t, inner, &n));
   std::string out(kDigest, '\0');
-  check_ssl(EVP_MD_CTX_copy_ex(t, outer_));
+  check_ssl(EVP_MD_CTX_copy_ex(t, outer_.get()));
   check_ssl(EVP_DigestUpdate(t, inner, sizeof inner));
   check_ssl(EVP_DigestFinal_ex(t, reinterpret_cast<unsigned char*>(out.data()), &n));
   OPENSSL_cleanse(inner, sizeof inner);
   return out;
+}
+
+std::string hmac_sha256(std::string_view key, std::string_view data) {
+  return HmacKey(key).tag(data);
 }
 
 const HmacKey& derived_hmac_key(std::string_view secret, std::string_view label) {

@@ -3,6 +3,7 @@
 // CSPRNG output, base64 codecs, HMAC-SHA256, SHA-256 and constant-time
 // comparison. Byte strings are carried in std::string (raw bytes, not text).
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -47,15 +48,17 @@ std::string hmac_sha256(std::string_view key, std::string_view data);
 class HmacKey {
  public:
   explicit HmacKey(std::string_view key);
-  ~HmacKey();
   HmacKey(const HmacKey&);
   HmacKey& operator=(const HmacKey&) = delete;
   // hmac_sha256(key, data), as raw 32 bytes. Thread-safe.
   std::string tag(std::string_view data) const;
 
  private:
-  evp_md_ctx_st* inner_;  // SHA-256 state after key ^ ipad
-  evp_md_ctx_st* outer_;  // SHA-256 state after key ^ opad
+  struct FreeCtx {
+    void operator()(evp_md_ctx_st* ctx) const;
+  };
+  std::unique_ptr<evp_md_ctx_st, FreeCtx> inner_;  // SHA-256 state after key ^ ipad
+  std::unique_ptr<evp_md_ctx_st, FreeCtx> outer_;  // SHA-256 state after key ^ opad
 };
 
 // The prepared key HMAC-SHA256(secret, label), as used by signed values and
