@@ -10,6 +10,7 @@
 
 #include "platform/core/config.hpp"
 #include "platform/db/pool.hpp"
+#include "platform/http/login_throttle.hpp"
 #include "platform/http/rate_limit.hpp"
 
 namespace microblog::web::view {
@@ -44,7 +45,10 @@ struct Settings {
   std::string web_dir;  // holds templates/ and static/
   bool secure_cookies = false;
   std::int64_t last_seen_interval_us = 60'000'000;
-  std::string public_url;  // e.g. https://blog.example.com; empty: from the Host header
+  // e.g. https://blog.example.com: the only base of links in e-mails (reset,
+  // e-mail confirmation). Empty: such mail is not sent, never built from the
+  // request's Host header, which the client chooses.
+  std::string public_url;
   bool run_worker = true;  // serve also runs background jobs
   MailSettings mail;
   TranslatorSettings translator;
@@ -98,10 +102,14 @@ struct Microblog {
   Settings settings;
   Templates templates;
   PostListCache post_lists;
-  ts::http::RateLimiter login_by_account{5.0 / 60.0, 10};
-  ts::http::RateLimiter login_by_address{30.0 / 60.0, 60};
+  // Web login and the API's Basic-auth token endpoint share one policy
+  // (platform/http/login_throttle.hpp): guesses slow down the guessing
+  // address, not the account holder elsewhere.
+  ts::http::LoginThrottle login;
   ts::http::RateLimiter reset_by_address{5.0 / 60.0, 10};
-  ts::http::RateLimiter register_by_address{10.0 / 60.0, 20};
+  // The registration form and POST /api/users draw on the same bucket: a
+  // burst of 20 accounts per client address, then 10 an hour.
+  ts::http::RateLimiter register_by_address{10.0 / 3600.0, 20};
   ts::http::RateLimiter translate_by_user{30.0 / 60.0, 30};
 };
 

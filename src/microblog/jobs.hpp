@@ -3,12 +3,17 @@
 // tasks (lease-based, so a crashed process's task is picked up again after a
 // restart) and runs them. The only job is export_posts.
 #include <atomic>
+#include <cstdint>
 #include <string>
 #include <thread>
 
 #include "microblog/app.hpp"
 
 namespace microblog {
+
+// A user may start one post export per 5 minutes (counted from the start of
+// the previous one): each export mails the account's address.
+inline constexpr std::int64_t kExportIntervalUs = 5 * 60 * 1'000'000LL;
 
 // A new task id (UUID v4 text).
 std::string new_task_id();

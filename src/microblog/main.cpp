@@ -48,6 +48,10 @@ int main(int argc, char** argv) {
   app.setup = [](ts::service::Context& ctx) {
     blog = std::make_unique<microblog::Microblog>(ctx.db, settings);
     if (!ctx.server) return;
+    if (blog->settings.public_url.empty())
+      ts::log::warn(
+          "MICROBLOG_PUBLIC_URL is not set: password reset and e-mail confirmation mail will "
+          "not be sent (links in mail are never built from the request's Host header)");
     microblog::web::register_auth(*blog, ctx.router);
     microblog::web::register_pages(*blog, ctx.router);
     microblog::web::register_social(*blog, ctx.router);

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "microblog/account_mail.hpp"
 #include "microblog/app.hpp"
 #include "microblog/domain/text.hpp"
 #include "microblog/domain/timefmt.hpp"
@@ -53,6 +54,12 @@ HttpError error(int status, const std::string& message = "") {
   return HttpError(status, json::value(std::move(o)));
 }
 
+// 429 with when to come back.
+HttpError too_many(std::chrono::seconds retry_after) {
+  return error(429).with_header("Retry-After",
+                                std::to_string(std::max<std::int64_t>(1, retry_after.count())));
+}
+
 // The original's JSON: keys sorted, compact, trailing newline.
 json::value sorted(const json::value& v) {
   if (v.is_object()) {
@@ -92,9 +99,8 @@ storage::UserRow basic_user(Microblog& app, Request& req) {
   const auto colon = decoded->find(':');
   if (colon == std::string::npos) throw fail();
   const auto username = decoded->substr(0, colon), password = decoded->substr(colon + 1);
-  if (!app.login_by_address.take(req.client_ip).allowed ||
-      !app.login_by_account.take(username).allowed)
-    throw error(429);
+  if (auto d = app.login.attempt(username, req.client_ip); !d.allowed)
+    throw too_many(d.retry_after);
   auto user = storage::user_by_username(*app.db, username);
   auto result = ts::auth::VerifyResult::unusable_hash;
   if (user && user->password_hash)
@@ -105,7 +111,7 @@ storage::UserRow basic_user(Microblog& app, Request& req) {
     storage::set_password_hash(*app.db, user->id, ts::auth::hash_password(password), false);
   else if (result != ts::auth::VerifyResult::ok)
     throw fail();
-  app.login_by_account.reset(username);
+  app.login.succeeded(username, req.client_ip);
   return *user;
 }
 
@@ -324,12 +330,18 @@ void register_api(Microblog& app, ts::http::Router& r) {
              throw error(400, "must include username, email and password fields");
            if (!domain::valid_username(*username)) throw error(400, "invalid username");
            if (!domain::valid_email(*email)) throw error(400, "invalid email address");
-           if (password->empty()) throw error(400, "password must not be empty");
+           if (!domain::valid_password_length(*password))
+             throw error(400, "password must be between " + std::to_string(domain::kPasswordMin) +
+                                  " and " + std::to_string(domain::kPasswordMax) +
+                                  " characters long");
            if (about && domain::utf8_length(*about) > 140) throw error(400, "about_me is too long");
            if (storage::username_taken(*app.db, *username))
              throw error(400, "please use a different username");
            if (storage::email_taken(*app.db, *email))
              throw error(400, "please use a different email address");
+           // Shared with the registration form; only complete requests count.
+           if (auto d = app.register_by_address.take(req.client_ip); !d.allowed)
+             throw too_many(d.retry_after);
            const auto id = storage::create_user(*app.db, *username, *email,
                                                 ts::auth::hash_password(*password), about);
            auto res = user_reply(app, *storage::user_by_id(*app.db, id), 201);
@@ -357,9 +369,14 @@ void register_api(Microblog& app, ts::http::Router& r) {
               throw error(400, "please use a different email address");
           }
           if (about && domain::utf8_length(*about) > 140) throw error(400, "about_me is too long");
-          storage::update_user(*app.db, id, username.value_or(u->username),
-                               email.value_or(u->email), about ? about : u->about_me);
-          return user_reply(app, *storage::user_by_id(*app.db, id));
+          // A new address is only mailed a confirmation link; the account keeps
+          // (and mail goes to) the old one until the link is opened
+          // (docs/compatibility.md). The answer's shape is unchanged.
+          storage::update_user(*app.db, id, username.value_or(u->username), u->email,
+                               about ? about : u->about_me);
+          auto updated = *storage::user_by_id(*app.db, id);
+          if (email && *email != u->email) send_email_change(app, updated, *email, "en");
+          return user_reply(app, updated);
         }),
         opts);
 }

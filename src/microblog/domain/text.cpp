@@ -145,4 +145,9 @@ std::string url_encode(std::string_view s) {
   return out;
 }
 
+bool valid_password_length(std::string_view password) {
+  const auto n = utf8_length(password);
+  return n >= kPasswordMin && n <= kPasswordMax;
+}
+
 }  // namespace microblog::domain

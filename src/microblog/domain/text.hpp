@@ -25,6 +25,13 @@ bool valid_email(std::string_view email);
 // Usernames become URL path segments: 1–64 of letters, digits, '.', '_', '-'.
 bool valid_username(std::string_view username);
 
+// Password length in characters (ASVS 5.0 V6.2.1 and V6.2.9): at least 8, and
+// at most 128 so that a long passphrase is allowed but a megabyte is not
+// hashed. Registration (form and API) and password reset check it.
+inline constexpr std::size_t kPasswordMin = 8;
+inline constexpr std::size_t kPasswordMax = 128;
+bool valid_password_length(std::string_view password);
+
 // "?page=N" as the original read it: non-integers → 1, < 1 → 1.
 int parse_page(const std::optional<std::string>& text, int fallback = 1);
 

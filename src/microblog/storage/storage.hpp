@@ -49,7 +49,8 @@ std::int64_t create_user(Pool& db, const std::string& username, const std::strin
                          const std::optional<std::string>& about_me = std::nullopt);
 void update_user(Pool& db, std::int64_t id, const std::string& username, const std::string& email,
                  const std::optional<std::string>& about_me);
-// Stores a new hash; with end_sessions, every existing session cookie dies.
+// Stores a new hash; with end_sessions, every existing session cookie and the
+// API token die (a reset; a rehash at login keeps them).
 void set_password_hash(Pool& db, std::int64_t id, const std::string& hash, bool end_sessions);
 void end_sessions(Pool& db, std::int64_t id);
 void touch_last_seen(Pool& db, std::int64_t id, std::int64_t now);
@@ -113,6 +114,13 @@ struct TaskRow {
 };
 std::vector<TaskRow> tasks_in_progress(Pool& db, std::int64_t user_id);
 bool task_in_progress(Pool& db, std::int64_t user_id, const std::string& name);
+// Whether the user has a task of that name open, and when the newest one
+// (open or finished) was created (0: never), in one query.
+struct TaskHistory {
+  bool open = false;
+  std::int64_t last_created = 0;
+};
+TaskHistory task_history(Pool& db, std::int64_t user_id, const std::string& name);
 // Inserts a queued task; false when the user already has one of that name open.
 bool enqueue_task(Pool& db, const std::string& id, const std::string& name,
                   const std::string& description, std::int64_t user_id, std::int64_t now);

@@ -31,6 +31,14 @@ bool task_in_progress(Pool& db, std::int64_t uid, const std::string& name) {
               .empty();
 }
 
+TaskHistory task_history(Pool& db, std::int64_t uid, const std::string& name) {
+  auto r = db.query(
+      "SELECT COALESCE(MAX(CASE WHEN complete THEN 0 ELSE 1 END), 0), "
+      "COALESCE(MAX(created_at), 0) FROM mb_tasks WHERE user_id = $1 AND name = $2",
+      {uid, name});
+  return {r[0].get<std::int64_t>(0) != 0, r[0].get<std::int64_t>(1)};
+}
+
 bool enqueue_task(Pool& db, const std::string& id, const std::string& name,
                   const std::string& description, std::int64_t uid, std::int64_t now) {
   try {

@@ -93,8 +93,12 @@ void update_user(Pool& db, std::int64_t id, const std::string& username, const s
 }
 
 void set_password_hash(Pool& db, std::int64_t id, const std::string& hash, bool end) {
+  // Ending sessions also drops the API token (its hash is looked up on every
+  // API request, so clearing it here costs those requests nothing) and its
+  // nonce, so POST /api/tokens cannot hand the old token out again.
   db.query(end ? "UPDATE mb_users SET password_hash = $1, session_generation = "
-                 "session_generation + 1 WHERE id = $2"
+                 "session_generation + 1, token_hash = NULL, token_nonce = NULL, "
+                 "token_expiration = NULL WHERE id = $2"
                : "UPDATE mb_users SET password_hash = $1 WHERE id = $2",
            {hash, id});
 }

@@ -431,12 +431,6 @@ mustache::data Page::pager(const std::string& base, int page, bool has_more, boo
   return d;
 }
 
-std::string Page::url_root() const {
-  if (!app.settings.public_url.empty()) return app.settings.public_url;
-  const auto host = std::string(req.header("Host").value_or("localhost"));
-  return (app.settings.secure_cookies ? "https://" : "http://") + host;
-}
-
 Response Page::render(const std::string& tmpl, const std::string& title, mustache::data data,
                       int status) {
   data.set("t", mustache::data::ref(strings(locale)));

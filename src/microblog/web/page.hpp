@@ -90,7 +90,6 @@ class Page {
                                 const std::function<storage::PostPage()>& load, bool& has_more);
   // Newer/older links of a paginated list.
   mustache::data pager(const std::string& base, int page, bool has_more, bool messages = false);
-  std::string url_root() const;  // scheme://host of the request
 
  private:
   std::string sid_;

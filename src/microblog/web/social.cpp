@@ -88,10 +88,18 @@ Response search(Page& p) {
 Response export_posts(Page& p) {
   const auto me = user_url(p.user->username);
   if (!p.csrf_valid()) return p.redirect(me);
-  if (storage::task_in_progress(*p.app.db, p.user->id, "export_posts") ||
-      !storage::enqueue_task(*p.app.db, new_task_id(), "export_posts", p.t("Exporting posts..."),
-                             p.user->id, domain::now_us()))
+  const auto now = domain::now_us();
+  const auto history = storage::task_history(*p.app.db, p.user->id, "export_posts");
+  if (history.open) {
     p.flash(p.t("An export task is currently in progress"));
+  } else if (history.last_created > now - kExportIntervalUs) {
+    // Each export mails the account's address: without a pause, a user could
+    // flood that mailbox.
+    p.flash(p.t("You have exported your posts recently. Please try again in a few minutes."));
+  } else if (!storage::enqueue_task(*p.app.db, new_task_id(), "export_posts",
+                                    p.t("Exporting posts..."), p.user->id, now)) {
+    p.flash(p.t("An export task is currently in progress"));
+  }
   return p.redirect(me);
 }
 

@@ -21,12 +21,12 @@ class MbApi : public ::testing::TestWithParam<std::string> {
   std::int64_t create(const std::string& name) {
     auto r = call(
         "POST", "/api/users", "",
-        R"({"username":")" + name + R"(","email":")" + name + R"(@example.com","password":"pw"})");
+        R"({"username":")" + name + R"(","email":")" + name + R"(@example.com","password":"secret-pw-1"})");
     EXPECT_EQ(r.status, 201) << r.body;
     return json(r).at("id").as_int64();
   }
   std::string token(const std::string& name) {
-    auto r = call("POST", "/api/tokens", basic_auth(name, "pw"));
+    auto r = call("POST", "/api/tokens", basic_auth(name, "secret-pw-1"));
     EXPECT_EQ(r.status, 200) << r.body;
     return "Bearer " + std::string(json(r).at("token").as_string());
   }
@@ -94,7 +94,7 @@ TEST_P(MbApi, CountsAndSortedKeysInUsersAndCollections) {
   // alice follows bob and carol through the web pages' storage: use the API
   // client's own view instead — follow through the web form.
   Browser alice(srv);
-  ASSERT_TRUE(alice.login("alice", "pw"));
+  ASSERT_TRUE(alice.login("alice", "secret-pw-1"));
   alice.post("/follow/bob", {}, true, "/user/bob");
   alice.post("/follow/carol", {}, true, "/user/carol");
   alice.post("/index", {{"post", "one"}});
@@ -142,7 +142,7 @@ TEST_P(MbApi, CountsAndSortedKeysInUsersAndCollections) {
 
 TEST_P(MbApi, UserObjectCreateAndErrors) {
   auto r = call("POST", "/api/users", "", R"({"username":"john","email":"john@example.com",
-                 "password":"pw","about_me":"hello"})");
+                 "password":"secret-pw-1","about_me":"hello"})");
   ASSERT_EQ(r.status, 201) << r.body;
   const auto id = json(r).at("id").as_int64();
   EXPECT_EQ(r.header("location"), "/api/users/" + std::to_string(id));
@@ -162,10 +162,10 @@ TEST_P(MbApi, UserObjectCreateAndErrors) {
   EXPECT_EQ(json(r).at("message"), "must include username, email and password fields");
   EXPECT_EQ(json(r).at("error"), "Bad Request");
   r = call("POST", "/api/users", "",
-           R"({"username":"john","email":"j2@example.com","password":"p"})");
+           R"({"username":"john","email":"j2@example.com","password":"secret-pw-2"})");
   EXPECT_EQ(json(r).at("message"), "please use a different username");
   r = call("POST", "/api/users", "",
-           R"({"username":"j2","email":"JOHN@example.com","password":"p"})");
+           R"({"username":"j2","email":"JOHN@example.com","password":"secret-pw-2"})");
   EXPECT_EQ(json(r).at("message"), "please use a different email address");
   EXPECT_EQ(call("POST", "/api/users", "", "{not json").status, 400);
   HttpClient c(srv.port());
@@ -187,7 +187,7 @@ TEST_P(MbApi, UserObjectCreateAndErrors) {
            R"({"about_me":"updated","password":"ignored"})");
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(json(r).at("about_me"), "updated");
-  EXPECT_EQ(call("POST", "/api/tokens", basic_auth("john", "pw")).status, 200);
+  EXPECT_EQ(call("POST", "/api/tokens", basic_auth("john", "secret-pw-1")).status, 200);
 }
 
 TEST_P(MbApi, FollowersAndFollowingPagination) {

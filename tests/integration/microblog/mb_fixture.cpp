@@ -7,6 +7,7 @@
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include "platform/auth/crypto.hpp"
 
@@ -28,6 +29,8 @@ MbServer::MbServer(const std::string& engine, std::map<std::string, std::string>
           {"MICROBLOG_ACCESS_LOG", "false"},
           {"MICROBLOG_SECRET_KEY", kSecret},
           {"MICROBLOG_OUTBOX_DIR", outbox_},
+          // Links in mail are built only from it (tests read their paths).
+          {"MICROBLOG_PUBLIC_URL", "http://microblog.test"},
           {"MICROBLOG_WEB_DIR", std::string(TS_SOURCE_DIR) + "/web/microblog"}};
   for (auto& [k, v] : extra_env) env_[k] = v;
   svc_ = std::make_unique<Service>(bin_path("microblog"), "MICROBLOG",
@@ -85,6 +88,7 @@ int count_of(const std::string& hay, const std::string& needle) {
 
 HttpResponse Browser::send(const std::string& method, const std::string& target,
                            const std::string& body, std::map<std::string, std::string> headers) {
+  for (const auto& [k, v] : headers_) headers.emplace(k, v);
   if (!cookie_.empty()) headers["Cookie"] = "session=" + cookie_;
   if (!headers.count("Accept")) headers["Accept"] = "text/html,application/xhtml+xml,*/*;q=0.8";
   headers["Accept-Language"] = lang_;
@@ -161,6 +165,24 @@ std::string mail_text(const std::string& eml) {
 
 std::string basic_auth(const std::string& user, const std::string& password) {
   return "Basic " + ts::auth::base64_encode(user + ":" + password);
+}
+
+std::vector<std::string> wait_for_mail(const std::string& dir, std::size_t n) {
+  auto mails = outbox_messages(dir);
+  for (int i = 0; i < 200 && mails.size() < n; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    mails = outbox_messages(dir);
+  }
+  return mails;
+}
+
+std::string link_in(const std::string& eml, const std::string& path) {
+  const auto text = mail_text(eml);
+  const auto at = text.find(path);
+  if (at == std::string::npos) return "";
+  const auto start = text.rfind('\n', at);
+  const auto from = start == std::string::npos ? 0 : start + 1;
+  return text.substr(from, text.find('\n', at) - from);
 }
 
 }  // namespace mb_test

@@ -66,6 +66,9 @@ class Browser {
   // Follows redirects (GET) until a non-redirect answer.
   HttpResponse follow(HttpResponse r, int max = 5);
   std::string cookie() const { return cookie_; }
+  // Sent with every request (e.g. X-Forwarded-For, to act from another
+  // client address when the server trusts one proxy hop).
+  void set_header(const std::string& name, const std::string& value) { headers_[name] = value; }
   void set_cookie(const std::string& c) { cookie_ = c; }
 
   // register + login; returns true on success.
@@ -81,6 +84,7 @@ class Browser {
   MbServer& s_;
   std::string lang_;
   std::string cookie_;
+  std::map<std::string, std::string> headers_;
 };
 
 std::string form_encode(const std::map<std::string, std::string>& fields);
@@ -93,6 +97,10 @@ std::vector<std::string> outbox_messages(const std::string& dir);
 // The decoded text/plain part of an .eml file made by the microblog.
 std::string mail_text(const std::string& eml);
 std::string basic_auth(const std::string& user, const std::string& password);
+// Waits (up to 10 s) until the outbox holds at least n messages; returns them.
+std::vector<std::string> wait_for_mail(const std::string& dir, std::size_t n);
+// The first line of the text part that contains `path` (a link in the mail).
+std::string link_in(const std::string& eml, const std::string& path);
 
 inline boost::json::value json(const HttpResponse& r) {
   return boost::json::parse(r.body);

@@ -66,14 +66,14 @@ class MbSmtp : public ::testing::TestWithParam<std::string> {
 
 TEST_P(MbSmtp, ResetAndExportMailsAreDelivered) {
   Browser b(*srv_);
-  ASSERT_TRUE(b.register_user("john", "pw", "john@example.com"));
+  ASSERT_TRUE(b.register_user("john", "secret-pw-1", "john@example.com"));
   b.post("/auth/reset_password_request", {{"email", "john@example.com"}});
   auto log = wait_for("Reset Your Password");
   EXPECT_TRUE(contains(log, "Subject: [Microblog] Reset Your Password")) << log;
   EXPECT_TRUE(contains(log, "From: admin@example.com")) << log;
   EXPECT_TRUE(outbox_messages(srv_->outbox()).empty());
 
-  ASSERT_TRUE(b.login("john", "pw"));
+  ASSERT_TRUE(b.login("john", "secret-pw-1"));
   b.post("/index", {{"post", "to be exported"}});
   b.post("/export_posts", {}, true, "/user/john");
   log = wait_for("posts.json");

@@ -43,17 +43,18 @@ TEST_P(MbWeb, AnonymousHomeRedirectsToLogin) {
   EXPECT_FALSE(contains(b.get("/auth/login").body, "Please log in to access this page."));
 }
 
-// test_password_hashing, at the HTTP level: "cat" logs in, "dog" does not.
+// test_password_hashing, at the HTTP level (with passwords of the now required
+// length): "cat-and-mouse" logs in, "dog-and-bone" does not.
 TEST_P(MbWeb, RegisterAndLogin) {
   Browser b(srv);
-  ASSERT_TRUE(b.register_user("susan", "cat"));
+  ASSERT_TRUE(b.register_user("susan", "cat-and-mouse"));
   EXPECT_TRUE(
       contains(b.get("/auth/login").body, "Congratulations, you are now a registered user!"));
-  auto bad = b.post("/auth/login", {{"username", "susan"}, {"password", "dog"}});
+  auto bad = b.post("/auth/login", {{"username", "susan"}, {"password", "dog-and-bone"}});
   EXPECT_EQ(bad.status, 302);
   EXPECT_EQ(bad.header("location"), "/auth/login");
   EXPECT_TRUE(contains(b.get("/auth/login").body, "Invalid username or password"));
-  ASSERT_TRUE(b.login("susan", "cat"));
+  ASSERT_TRUE(b.login("susan", "cat-and-mouse"));
   auto home = b.get("/index");
   EXPECT_EQ(home.status, 200);
   EXPECT_TRUE(contains(home.body, "<title>Home - Microblog</title>"));
@@ -65,7 +66,7 @@ TEST_P(MbWeb, RegisterAndLogin) {
 
 TEST_P(MbWeb, RegistrationValidation) {
   Browser b(srv);
-  ASSERT_TRUE(b.register_user("susan", "pw"));
+  ASSERT_TRUE(b.register_user("susan", "secret-pw-1"));
   auto r = b.post(
       "/auth/register",
       {{"username", "susan"}, {"email", "not-an-email"}, {"password", "a"}, {"password2", "b"}});
@@ -87,28 +88,28 @@ TEST_P(MbWeb, RegistrationValidation) {
 
 TEST_P(MbWeb, LoginNextOnlyFollowsLocalPaths) {
   Browser b(srv);
-  ASSERT_TRUE(b.register_user("john", "pw"));
-  auto r = b.post("/auth/login?next=%2Fexplore", {{"username", "john"}, {"password", "pw"}}, true,
+  ASSERT_TRUE(b.register_user("john", "secret-pw-1"));
+  auto r = b.post("/auth/login?next=%2Fexplore", {{"username", "john"}, {"password", "secret-pw-1"}}, true,
                   "/auth/login");
   EXPECT_EQ(r.header("location"), "/explore");
   for (const char* evil : {"https:evil.com", "%2F%2Fevil.com", "%2F%5Cevil", "http:%2F%5Cevil"}) {
     Browser c(srv);
     auto x = c.post(std::string("/auth/login?next=") + evil,
-                    {{"username", "john"}, {"password", "pw"}}, true, "/auth/login");
+                    {{"username", "john"}, {"password", "secret-pw-1"}}, true, "/auth/login");
     EXPECT_EQ(x.header("location"), "/index") << evil;
   }
 }
 
 TEST_P(MbWeb, CsrfIsRequiredOnEveryForm) {
   Browser b(srv);
-  ASSERT_TRUE(b.register_user("john", "pw"));
+  ASSERT_TRUE(b.register_user("john", "secret-pw-1"));
   // A login without the token does not log in.
-  auto r = b.post("/auth/login", {{"username", "john"}, {"password", "pw"}}, false);
+  auto r = b.post("/auth/login", {{"username", "john"}, {"password", "secret-pw-1"}}, false);
   EXPECT_EQ(r.status, 200);
   EXPECT_TRUE(contains(r.body, "The CSRF token is missing."));
-  r = b.post("/auth/login", {{"username", "john"}, {"password", "pw"}, {"csrf_token", "1.x.y"}});
+  r = b.post("/auth/login", {{"username", "john"}, {"password", "secret-pw-1"}, {"csrf_token", "1.x.y"}});
   EXPECT_EQ(r.status, 200);
-  ASSERT_TRUE(b.login("john", "pw"));
+  ASSERT_TRUE(b.login("john", "secret-pw-1"));
   r = b.post("/index", {{"post", "forged"}}, false);
   EXPECT_EQ(r.status, 200);
   EXPECT_FALSE(contains(b.get("/explore").body, "forged"));
@@ -127,8 +128,8 @@ TEST_P(MbWeb, CsrfIsRequiredOnEveryForm) {
 
 TEST_P(MbWeb, CookiesAreHardenedAndRememberMeLasts) {
   Browser b(srv);
-  ASSERT_TRUE(b.register_user("john", "pw"));
-  auto r = b.post("/auth/login", {{"username", "john"}, {"password", "pw"}, {"remember_me", "y"}});
+  ASSERT_TRUE(b.register_user("john", "secret-pw-1"));
+  auto r = b.post("/auth/login", {{"username", "john"}, {"password", "secret-pw-1"}, {"remember_me", "y"}});
   const auto cookie = r.header("set-cookie");
   EXPECT_TRUE(contains(cookie, "HttpOnly"));
   EXPECT_TRUE(contains(cookie, "SameSite=Lax"));
@@ -349,7 +350,7 @@ TEST_P(MbWeb, SearchUsesFullText) {
 
 TEST_P(MbWeb, PasswordResetThroughTheOutbox) {
   Browser b(srv);
-  ASSERT_TRUE(b.register_user("john", "old-pw", "john@example.com"));
+  ASSERT_TRUE(b.register_user("john", "old-password", "john@example.com"));
   auto r = b.post("/auth/reset_password_request", {{"email", "nobody@example.com"}});
   EXPECT_EQ(r.header("location"), "/auth/login");
   r = b.post("/auth/reset_password_request", {{"email", "JOHN@example.com"}});
@@ -372,13 +373,13 @@ TEST_P(MbWeb, PasswordResetThroughTheOutbox) {
   auto form = b.get(path);
   EXPECT_EQ(form.status, 200);
   EXPECT_TRUE(contains(form.body, "Reset Your Password"));
-  r = b.post(path, {{"password", "new-pw"}, {"password2", "new-pw"}});
+  r = b.post(path, {{"password", "new-password"}, {"password2", "new-password"}});
   EXPECT_EQ(r.header("location"), "/auth/login");
   EXPECT_TRUE(contains(b.get("/auth/login").body, "Your password has been reset."));
   // Single use: the link dies with the old password.
   EXPECT_EQ(b.get(path).header("location"), "/index");
-  EXPECT_FALSE(b.login("john", "old-pw"));
-  EXPECT_TRUE(b.login("john", "new-pw"));
+  EXPECT_FALSE(b.login("john", "old-password"));
+  EXPECT_TRUE(b.login("john", "new-password"));
 }
 
 TEST_P(MbWeb, LegacyWerkzeugHashLogsInAndIsRehashed) {
@@ -405,7 +406,7 @@ TEST_P(MbWeb, LegacyWerkzeugHashLogsInAndIsRehashed) {
 
 TEST_P(MbWeb, LoginIsRateLimited) {
   Browser b(srv);
-  ASSERT_TRUE(b.register_user("john", "pw"));
+  ASSERT_TRUE(b.register_user("john", "secret-pw-1"));
   int limited = 0;
   for (int i = 0; i < 14; ++i) {
     auto r = b.post("/auth/login", {{"username", "john"}, {"password", "wrong"}});
@@ -420,8 +421,8 @@ TEST_P(MbWeb, SpanishFromAcceptLanguage) {
   EXPECT_TRUE(contains(r.body, "<title>Ingresar - Microblog</title>"));
   EXPECT_TRUE(contains(r.body, "Nombre de usuario"));
   EXPECT_TRUE(contains(r.body, "¿Usuario Nuevo?"));
-  ASSERT_TRUE(b.register_user("ana", "pw"));
-  ASSERT_TRUE(b.login("ana", "pw"));
+  ASSERT_TRUE(b.register_user("ana", "secret-pw-1"));
+  ASSERT_TRUE(b.login("ana", "secret-pw-1"));
   body_of_post(b, "hola");
   auto home = b.get("/index");
   EXPECT_TRUE(contains(home.body, "¡Hola, ana!"));

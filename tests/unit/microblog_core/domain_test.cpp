@@ -36,6 +36,14 @@ TEST(Validation, EmailAndUsername) {
   EXPECT_EQ(utf8_length("añb"), 3u);
 }
 
+TEST(Validation, PasswordLengthCountsCharacters) {
+  EXPECT_FALSE(valid_password_length("1234567"));
+  EXPECT_TRUE(valid_password_length("12345678"));
+  EXPECT_TRUE(valid_password_length("ñññññññ1"));  // 8 characters, 15 bytes
+  EXPECT_TRUE(valid_password_length(std::string(128, 'a')));
+  EXPECT_FALSE(valid_password_length(std::string(129, 'a')));
+}
+
 TEST(Pagination, ParsePage) {
   EXPECT_EQ(parse_page(std::nullopt), 1);
   EXPECT_EQ(parse_page(std::string("3")), 3);
