@@ -24,9 +24,10 @@ std::string email_fingerprint(const storage::UserRow& u) {
 
 std::optional<std::string> mail_link_base(const Microblog& app, const char* what) {
   if (!app.settings.public_url.empty()) return app.settings.public_url;
-  ts::log::error("mail not sent: MICROBLOG_PUBLIC_URL is not set, and links in mail are never "
-                 "built from the request's Host header",
-                 {{"mail", what}});
+  ts::log::error(
+      "mail not sent: MICROBLOG_PUBLIC_URL is not set, and links in mail are never "
+      "built from the request's Host header",
+      {{"mail", what}});
   return std::nullopt;
 }
 
@@ -44,10 +45,10 @@ void send_email_change(Microblog& app, const storage::UserRow& u, const std::str
                        const std::string& locale) {
   const auto base = mail_link_base(app, "email confirmation");
   if (!base) return;
-  const auto token = ts::auth::sign(
-      app.settings.secret_key, kEmailChangePurpose,
-      std::to_string(u.id) + ":" + email_fingerprint(u) + ":" + new_email,
-      std::chrono::system_clock::now() + kEmailChangeLifetime);
+  const auto token =
+      ts::auth::sign(app.settings.secret_key, kEmailChangePurpose,
+                     std::to_string(u.id) + ":" + email_fingerprint(u) + ":" + new_email,
+                     std::chrono::system_clock::now() + kEmailChangeLifetime);
   const auto url = *base + "/auth/confirm_email/" + token;
   Mail m;
   m.to = new_email;

@@ -19,9 +19,9 @@ class MbApi : public ::testing::TestWithParam<std::string> {
     return c.request(method, target, body, h);
   }
   std::int64_t create(const std::string& name) {
-    auto r = call(
-        "POST", "/api/users", "",
-        R"({"username":")" + name + R"(","email":")" + name + R"(@example.com","password":"secret-pw-1"})");
+    auto r = call("POST", "/api/users", "",
+                  R"({"username":")" + name + R"(","email":")" + name +
+                      R"(@example.com","password":"secret-pw-1"})");
     EXPECT_EQ(r.status, 201) << r.body;
     return json(r).at("id").as_int64();
   }

@@ -34,11 +34,11 @@ HttpResponse post_with_host(MbServer& s, Browser& b, const std::string& target,
   f["csrf_token"] = b.csrf_from(target);
   const auto body = form_encode(f);
   HttpClient c(s.port());
-  auto r = c.raw("POST " + target + " HTTP/1.1\r\nHost: " + host + "\r\nCookie: session=" +
-                 b.cookie() +
-                 "\r\nAccept: text/html\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-                 "Content-Length: " +
-                 std::to_string(body.size()) + "\r\n\r\n" + body);
+  auto r =
+      c.raw("POST " + target + " HTTP/1.1\r\nHost: " + host + "\r\nCookie: session=" + b.cookie() +
+            "\r\nAccept: text/html\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            "Content-Length: " +
+            std::to_string(body.size()) + "\r\n\r\n" + body);
   if (!r) return {};
   // The flash travels in the answer's cookie.
   const auto sc = r->header("set-cookie");
@@ -255,10 +255,9 @@ TEST_P(MbSecurity, PasswordLengthIsEnforced) {
   Browser b(*srv);
   const std::string too_long(129, 'x');
   for (const std::string& pw : {std::string("seven77"), too_long}) {
-    auto r = b.post("/auth/register", {{"username", "john"},
-                                       {"email", "john@example.com"},
-                                       {"password", pw},
-                                       {"password2", pw}});
+    auto r = b.post(
+        "/auth/register",
+        {{"username", "john"}, {"email", "john@example.com"}, {"password", pw}, {"password2", pw}});
     EXPECT_EQ(r.status, 200);
     EXPECT_TRUE(contains(r.body, "Field must be between 8 and 128 characters long.")) << pw;
     r = api(*srv, "POST", "/api/users", "",
@@ -346,9 +345,9 @@ TEST_P(MbSecurity, BadLoginsDoNotLockTheOwnerOut) {
   EXPECT_GE(tries, 10);
   EXPECT_GE(std::stoi(r.header("retry-after")), 1);
   // The attacker's address is slowed down even with the right password …
-  EXPECT_EQ(attacker.post("/auth/login", {{"username", "john"}, {"password", "secret-pw-1"}})
-                .status,
-            429);
+  EXPECT_EQ(
+      attacker.post("/auth/login", {{"username", "john"}, {"password", "secret-pw-1"}}).status,
+      429);
   // … the owner is not.
   EXPECT_TRUE(owner.login("john", "secret-pw-1"));
 

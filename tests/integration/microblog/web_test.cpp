@@ -89,8 +89,8 @@ TEST_P(MbWeb, RegistrationValidation) {
 TEST_P(MbWeb, LoginNextOnlyFollowsLocalPaths) {
   Browser b(srv);
   ASSERT_TRUE(b.register_user("john", "secret-pw-1"));
-  auto r = b.post("/auth/login?next=%2Fexplore", {{"username", "john"}, {"password", "secret-pw-1"}}, true,
-                  "/auth/login");
+  auto r = b.post("/auth/login?next=%2Fexplore",
+                  {{"username", "john"}, {"password", "secret-pw-1"}}, true, "/auth/login");
   EXPECT_EQ(r.header("location"), "/explore");
   for (const char* evil : {"https:evil.com", "%2F%2Fevil.com", "%2F%5Cevil", "http:%2F%5Cevil"}) {
     Browser c(srv);
@@ -107,7 +107,8 @@ TEST_P(MbWeb, CsrfIsRequiredOnEveryForm) {
   auto r = b.post("/auth/login", {{"username", "john"}, {"password", "secret-pw-1"}}, false);
   EXPECT_EQ(r.status, 200);
   EXPECT_TRUE(contains(r.body, "The CSRF token is missing."));
-  r = b.post("/auth/login", {{"username", "john"}, {"password", "secret-pw-1"}, {"csrf_token", "1.x.y"}});
+  r = b.post("/auth/login",
+             {{"username", "john"}, {"password", "secret-pw-1"}, {"csrf_token", "1.x.y"}});
   EXPECT_EQ(r.status, 200);
   ASSERT_TRUE(b.login("john", "secret-pw-1"));
   r = b.post("/index", {{"post", "forged"}}, false);
@@ -129,7 +130,8 @@ TEST_P(MbWeb, CsrfIsRequiredOnEveryForm) {
 TEST_P(MbWeb, CookiesAreHardenedAndRememberMeLasts) {
   Browser b(srv);
   ASSERT_TRUE(b.register_user("john", "secret-pw-1"));
-  auto r = b.post("/auth/login", {{"username", "john"}, {"password", "secret-pw-1"}, {"remember_me", "y"}});
+  auto r = b.post("/auth/login",
+                  {{"username", "john"}, {"password", "secret-pw-1"}, {"remember_me", "y"}});
   const auto cookie = r.header("set-cookie");
   EXPECT_TRUE(contains(cookie, "HttpOnly"));
   EXPECT_TRUE(contains(cookie, "SameSite=Lax"));
