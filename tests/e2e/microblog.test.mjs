@@ -17,6 +17,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -182,16 +183,31 @@ function textPart(eml) {
     : body;
 }
 
+// A port free now, for the server to listen on: links in mail are built only
+// from MICROBLOG_PUBLIC_URL, which must name the address before the start.
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
 before(async () => {
   assert.ok(DB_URL, 'MICROBLOG_DATABASE_URL not set');
   translator = await startTranslator();
+  const listenPort = await freePort();
   baseEnv = {
     PATH: process.env.PATH,
     MICROBLOG_DATABASE_URL: DB_URL,
     MICROBLOG_SECRET_KEY: randomBytes(32).toString('hex'),
     MICROBLOG_OUTBOX_DIR: outbox,
     MICROBLOG_ACCESS_LOG: 'false',
-    MICROBLOG_LISTEN: '127.0.0.1:0',
+    MICROBLOG_LISTEN: `127.0.0.1:${listenPort}`,
+    MICROBLOG_PUBLIC_URL: `http://127.0.0.1:${listenPort}`,
     MICROBLOG_MONITOR_LISTEN: '127.0.0.1:0',
     MICROBLOG_TRANSLATOR: 'libretranslate',
     MICROBLOG_TRANSLATOR_URL: `http://127.0.0.1:${translator.address().port}`,
@@ -354,9 +370,14 @@ describe(`microblog on ${DB}`, () => {
     assert.deepEqual(bodies, [englishPost, spanishPost]);
     for (const p of data.posts) assert.match(p.timestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/);
 
-    // Done: the task banner is gone and a new export may start.
+    // Done: the task banner is gone and the button is back, but another export
+    // within 5 minutes is refused with a message (exports are spaced per user).
     await page.reload();
     await page.getByRole('button', { name: 'Export your posts' }).waitFor();
+    assert.equal(await page.locator('.alert-success', { hasText: 'Exporting posts...' }).count(), 0);
+    await page.getByRole('button', { name: 'Export your posts' }).click();
+    await page.waitForURL(`${BASE}/user/${alice.username}`);
+    await flash(page, 'You have exported your posts recently.');
     assert.equal(await page.locator('.alert-success', { hasText: 'Exporting posts...' }).count(), 0);
   });
 
