@@ -95,6 +95,12 @@ const std::unordered_map<std::string_view, std::string_view>& spanish() {
       // Strings this implementation adds.
       {"Too many attempts. Please wait a minute and try again.",
        "Demasiados intentos. Espere un minuto y vuelva a intentarlo."},
+      {"You have exported your posts recently. Please try again in a few minutes.",
+       "Ya exportaste tus artículos hace poco. Vuelve a intentarlo en unos minutos."},
+      {"The confirmation link is invalid or has expired.",
+       "El enlace de confirmación no es válido o ha caducado."},
+      {"Your email address has been changed.", "Tu dirección de email ha sido cambiada."},
+      {"[Microblog] Confirm Your Email Address", "[Microblog] Confirma tu dirección de email"},
       {"Usernames may only use letters, digits, '.', '_' and '-' (at most 64).",
        "Los nombres de usuario sólo pueden usar letras, dígitos, '.', '_' y '-' (máximo 64)."},
       {"Search Results", "Resultados de la búsqueda"},

@@ -109,29 +109,27 @@ Response login(Page& p) {
     p.fill(f);
     if (f.valid()) {
       const auto username = f["username"].value;
-      if (auto d = p.app.login.attempt(username, p.req.client_ip); !d.allowed) {
+      if (auto d = p.app.login.attempt(username, p.req.client_ip); !d.allowed)
         return too_many(p, f, d.retry_after, show);
-      } else {
-        auto user = storage::user_by_username(*p.app.db, username);
-        const auto& password = f["password"].value;
-        auto result = ts::auth::VerifyResult::unusable_hash;
-        if (user && user->password_hash)
-          result = ts::auth::verify_password(password, *user->password_hash);
-        else
-          ts::auth::spend_verify_time(password);
-        if (result != ts::auth::VerifyResult::ok &&
-            result != ts::auth::VerifyResult::ok_needs_rehash) {
-          p.flash(p.t("Invalid username or password"));
-          // Unlike the original, keep next= so the retry still lands there.
-          return p.redirect("/auth/login" + (p.req.query.empty() ? "" : "?" + p.req.query));
-        }
-        if (result == ts::auth::VerifyResult::ok_needs_rehash)
-          storage::set_password_hash(*p.app.db, user->id, ts::auth::hash_password(password), false);
-        p.app.login.succeeded(username, p.req.client_ip);
-        p.login(*user, !f["remember_me"].value.empty());
-        const auto next = p.req.query_param("next");
-        return p.redirect(next && domain::is_safe_next(*next) ? *next : "/index");
+      auto user = storage::user_by_username(*p.app.db, username);
+      const auto& password = f["password"].value;
+      auto result = ts::auth::VerifyResult::unusable_hash;
+      if (user && user->password_hash)
+        result = ts::auth::verify_password(password, *user->password_hash);
+      else
+        ts::auth::spend_verify_time(password);
+      if (result != ts::auth::VerifyResult::ok &&
+          result != ts::auth::VerifyResult::ok_needs_rehash) {
+        p.flash(p.t("Invalid username or password"));
+        // Unlike the original, keep next= so the retry still lands there.
+        return p.redirect("/auth/login" + (p.req.query.empty() ? "" : "?" + p.req.query));
       }
+      if (result == ts::auth::VerifyResult::ok_needs_rehash)
+        storage::set_password_hash(*p.app.db, user->id, ts::auth::hash_password(password), false);
+      p.app.login.succeeded(username, p.req.client_ip);
+      p.login(*user, !f["remember_me"].value.empty());
+      const auto next = p.req.query_param("next");
+      return p.redirect(next && domain::is_safe_next(*next) ? *next : "/index");
     }
   }
   return show();
