@@ -34,6 +34,10 @@ Settings read_settings(ts::Config& cfg) {
   s.last_seen_interval_us = cfg.integer("LAST_SEEN_INTERVAL_SECONDS", 60, 0, 3600) * 1'000'000;
   s.public_url = cfg.str("PUBLIC_URL", "");
   while (!s.public_url.empty() && s.public_url.back() == '/') s.public_url.pop_back();
+  // Links in mail start with it: a bare host name would make them relative.
+  if (!s.public_url.empty() && !s.public_url.starts_with("https://") &&
+      !s.public_url.starts_with("http://"))
+    cfg.fail("PUBLIC_URL", "must start with https:// or http:// (e.g. https://blog.example.com)");
   s.run_worker = cfg.boolean("RUN_WORKER", true);
 
   s.mail.server = cfg.str("MAIL_SERVER", "");

@@ -364,5 +364,17 @@ TEST_P(MbSecurity, BadLoginsDoNotLockTheOwnerOut) {
   EXPECT_EQ(r.status, 200) << r.body;
 }
 
+// A public URL that is not an absolute http(s) URL is refused at start.
+TEST_P(MbSecurity, PublicUrlMustBeAnAbsoluteUrl) {
+  auto srv = server();
+  auto env = srv->env();
+  env["MICROBLOG_PUBLIC_URL"] = "blog.example.com";
+  TempDir dir;
+  Process p(bin_path("microblog"), {"migrate"}, env, (dir.path() / "log").string());
+  const auto status = p.wait(std::chrono::seconds(60));
+  EXPECT_NE(status.value_or(0), 0);
+  EXPECT_TRUE(contains(p.log(), "MICROBLOG_PUBLIC_URL")) << p.log();
+}
+
 INSTANTIATE_TEST_SUITE_P(Db, MbSecurity, ::testing::Values("sqlite", "postgres"),
                          [](const auto& info) { return info.param; });
