@@ -93,11 +93,11 @@ std::map<std::string, std::string> environment_of(int pid) {
 // the shared proxy settings and they append ($proxy_add_x_forwarded_for).
 int appended_by(const fs::path& nginx_conf) {
   const auto conf = slurp(nginx_conf);
-  std::smatch m;
   const std::regex include_re("include ([^;\\s]*proxy\\.conf);");
+  const std::regex pass_re("\\bproxy_pass\\b");
   int passes = 0, includes = 0;
   std::string proxy_conf;
-  for (auto it = std::sregex_iterator(conf.begin(), conf.end(), std::regex("\\bproxy_pass\\b"));
+  for (auto it = std::sregex_iterator(conf.begin(), conf.end(), pass_re);
        it != std::sregex_iterator(); ++it)
     ++passes;
   for (auto it = std::sregex_iterator(conf.begin(), conf.end(), include_re);
