@@ -33,6 +33,14 @@ using namespace std::chrono_literals;
 
 namespace {
 
+// X-Forwarded-For entries appended in front of every app instance: the load
+// balancer's nginx appends the client's address, the web tier's nginx the
+// load balancer's (both through deploy/nginx/proxy.conf,
+// $proxy_add_x_forwarded_for). The app's own peer is the web tier, so the
+// client is this many entries from the right; whatever the client sent
+// itself stays further left and is never trusted.
+constexpr int kLocalProxyHops = 2;
+
 std::string fmt_secs(double s) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.2f s", s);
@@ -238,6 +246,16 @@ void Supervisor::build_components() {
       db_urls_[a->name] = "sqlite://" + (state_ / "db" / (a->name + ".db")).string();
   }
 
+  // The load balancer is placed first: its address and ports are every
+  // app's public URL. It starts last (start_order_ below).
+  auto lb = std::make_unique<Component>();
+  lb->name = "lb";
+  lb->kind = Kind::lb;
+  lb->tier = "lb";
+  place(*lb, "lb");
+  for (auto* a : apps) lb->app_ports[a->name] = pick(a->lb_port, 0);
+  lb->port = lb->app_ports.at(apps.front()->name);
+
   for (auto* a : apps) {
     // Each release is a copy, so rebuilding in place never changes a running
     // instance and a rollback has the previous binary to go back to.
@@ -274,13 +292,19 @@ void Supervisor::build_components() {
             {p + "_LISTEN", c->host + ":" + std::to_string(c->port)},
             {p + "_MONITOR_LISTEN", c->host + ":" + std::to_string(c->monitor_port)},
             {p + "_PORT_FILE", (run_dir_ / (c->name + ".ports")).string()},
-            {p + "_TRUST_PROXY_HOPS", "2"},
+            {p + "_TRUST_PROXY_HOPS", std::to_string(kLocalProxyHops)},
+            {p + "_PUBLIC_URL",
+             "http://" + lb->host + ":" + std::to_string(lb->app_ports.at(a->name))},
             {p + "_DATABASE_URL", db_urls_[a->name]},
             {p + "_AUTO_MIGRATE", "false"},
             {p + "_SECRET_KEY", secret},
             {p + "_MEDIA_DIR", (state_ / "media" / a->name).string()},
             {p + "_DRAIN_TIMEOUT_MS", "10000"},
         };
+        if (!a->payment_gateway.empty()) {
+          c->spawn.env[p + "_PAYMENT_GATEWAY"] = a->payment_gateway;
+          if (a->payment_gateway == "sandbox") c->spawn.env[p + "_ALLOW_SANDBOX"] = "true";
+        }
         for (const auto& [k, v] : a->env) c->spawn.env[k] = v;
         start_order_.push_back(c->name);
         comps_.push_back(std::move(c));
@@ -306,19 +330,10 @@ void Supervisor::build_components() {
       comps_.push_back(std::move(c));
     }
   }
-  {
-    auto c = std::make_unique<Component>();
-    c->name = "lb";
-    c->kind = Kind::lb;
-    c->tier = "lb";
-    place(*c, "lb");
-    for (auto* a : apps) c->app_ports[a->name] = pick(a->lb_port, 0);
-    c->port = c->app_ports.at(apps.front()->name);
-    c->stop_signal = SIGQUIT;
-    c->stop_timeout = 15s;
-    start_order_.push_back(c->name);
-    comps_.push_back(std::move(c));
-  }
+  lb->stop_signal = SIGQUIT;
+  lb->stop_timeout = 15s;
+  start_order_.push_back(lb->name);
+  comps_.push_back(std::move(lb));
   for (auto& c : comps_) {
     if (c->kind != Kind::web && c->kind != Kind::lb) continue;
     const auto dir = state_ / "nginx" / c->name;

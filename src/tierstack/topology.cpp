@@ -90,6 +90,11 @@ Topology load_topology(const fs::path& file) {
       if (auto* env = (*a)["env"].as_table())
         for (auto& [k, v] : *env)
           if (auto s = v.value<std::string>()) app.env[std::string(k.str())] = *s;
+      app.payment_gateway = (*a)["payment_gateway"].value_or(std::string());
+      if (!app.payment_gateway.empty() && app.payment_gateway != "sandbox" &&
+          app.payment_gateway != "stripe")
+        throw std::runtime_error("topology: " + app.name + ".payment_gateway is \"" +
+                                 app.payment_gateway + "\"; use \"sandbox\" or \"stripe\"");
       if (app.per_zone < 1) throw std::runtime_error("topology: " + app.name + ".per_zone < 1");
       topo.apps.push_back(std::move(app));
     }

@@ -24,6 +24,11 @@ struct AppTier {
   std::vector<std::string> proxy_paths;
   std::string static_root;                 // served by the web tier when it exists (SPA fallback)
   std::map<std::string, std::string> env;  // extra settings for every instance
+  // How the app charges cards: "sandbox" or "stripe" (<PREFIX>_PAYMENT_GATEWAY);
+  // empty for an app without payments. The sandbox is also allowed
+  // explicitly (<PREFIX>_ALLOW_SANDBOX=true), since the shop refuses it
+  // otherwise.
+  std::string payment_gateway;
 };
 
 struct Topology {

@@ -31,6 +31,7 @@ StackBase::StackBase(TopologyOptions options)
     << "[monitoring]\nprometheus_port = 0\nnode_exporter_port = 0\nscrape_interval = \""
     << options_.scrape_interval << "\"\n"
     << "[[app]]\nname = \"shop\"\nenv_prefix = \"SHOP\"\nurl_name = \"store\"\nseed = true\n"
+    << "payment_gateway = \"sandbox\"\n"
     << "proxy_paths = [\"/api/\", \"/account/\", \"/payments/\", \"/images/\"]\n"
     << "static_root = \""
     << (options_.static_root.empty() ? (dir_ / "static").string() : options_.static_root) << "\"\n";

@@ -104,13 +104,13 @@ function isInsideVpc(tree, cidr) {
 
 // --- tracing subnets through module calls -----------------------------------------
 
-// Resolves an expression in `mod` to the aws_subnet resources it denotes,
+// Resolves an expression in `mod` to the resources of `type` it denotes,
 // following var -> caller's argument -> module output across modules.
-function traceSubnets(tree, mod, expr, depth = 0) {
+function traceResources(tree, mod, expr, type, depth = 0) {
   if (depth > 8) return null;
-  const direct = refsTo(expr, "aws_subnet");
+  const direct = refsTo(expr, type);
   if (direct.length) {
-    const found = direct.map((n) => mod.resources.find((r) => r.type === "aws_subnet" && r.name === n));
+    const found = direct.map((n) => mod.resources.find((r) => r.type === type && r.name === n));
     return found.every(Boolean) ? found : null;
   }
   const text = typeof expr === "string" ? expr : JSON.stringify(expr ?? "");
@@ -125,7 +125,7 @@ function traceSubnets(tree, mod, expr, depth = 0) {
     for (const call of calls) {
       const arg = call.body[varName];
       if (arg === undefined) return null;
-      const sub = traceSubnets(tree, call.module, arg, depth + 1);
+      const sub = traceResources(tree, call.module, arg, type, depth + 1);
       if (!sub) return null;
       result.push(...sub);
     }
@@ -137,9 +137,13 @@ function traceSubnets(tree, mod, expr, depth = 0) {
     const target = call && tree.modules.get(moduleSourceDir(call));
     const output = target?.outputs.find((o) => o.name === outRef[2]);
     if (!output) return null;
-    return traceSubnets(tree, target, output.body.value, depth + 1);
+    return traceResources(tree, target, output.body.value, type, depth + 1);
   }
   return null;
+}
+
+function traceSubnets(tree, mod, expr) {
+  return traceResources(tree, mod, expr, "aws_subnet");
 }
 
 function subnetIsPublic(subnet) {
@@ -172,6 +176,69 @@ function bucketConfigs(bucket, type) {
 const PUBLIC_ACLS = new Set(["public-read", "public-read-write", "authenticated-read"]);
 const BLOCK_FLAGS = ["block_public_acls", "ignore_public_acls", "block_public_policy", "restrict_public_buckets"];
 const SSE_ALGORITHMS = new Set(["AES256", "aws:kms", "aws:kms:dsse"]);
+
+// Default encryption algorithms of a bucket, in either spelling.
+function bucketSseAlgorithms(b) {
+  const rules = [
+    ...bucketConfigs(b, "aws_s3_bucket_server_side_encryption_configuration").flatMap((c) => blocks(c.body, "rule")),
+    ...blocks(b.body, "server_side_encryption_configuration").flatMap((c) => blocks(c, "rule")),
+  ];
+  return rules.flatMap((r) => blocks(r, "apply_server_side_encryption_by_default")).map((d) => resolve(d.sse_algorithm, b.module));
+}
+
+// Why the log destination `expr` (in `mod`) is not a provably encrypted
+// bucket, or null. Load balancers deliver access logs only to SSE-S3
+// buckets, so `sseS3Only` refuses SSE-KMS there.
+function unencryptedLogBucket(tree, mod, expr, sseS3Only) {
+  const buckets = traceResources(tree, mod, expr, "aws_s3_bucket");
+  if (!buckets || buckets.length === 0) return `cannot trace ${JSON.stringify(expr)} to an aws_s3_bucket`;
+  for (const b of buckets) {
+    const algorithms = bucketSseAlgorithms(b);
+    if (sseS3Only ? !algorithms.includes("AES256") : !algorithms.some((a) => SSE_ALGORITHMS.has(a))) {
+      return `bucket ${b.name} has no default ${sseS3Only ? "SSE-S3 (AES256) " : ""}encryption`;
+    }
+  }
+  return null;
+}
+
+const HSTS_MIN_SECONDS = 31536000;
+
+// Textual references, in `mod`, that denote a database's master
+// credentials: the secret holding the generated master password, the
+// password itself, and RDS's own managed master secret.
+function masterCredentialRefs(mod) {
+  const refs = [];
+  const dbs = mod.resources.filter((r) => r.type === "aws_db_instance" || r.type === "aws_rds_cluster");
+  const passwords = new Set(dbs.flatMap((db) => refsTo(db.body.password ?? db.body.master_password, "random_password")));
+  for (const db of dbs) refs.push(`${db.type}.${db.name}.master_user_secret`, `${db.type}.${db.name}.password`, `${db.type}.${db.name}.master_password`);
+  for (const p of passwords) refs.push(`random_password.${p}.result`);
+  for (const v of mod.resources.filter((r) => r.type === "aws_secretsmanager_secret_version")) {
+    const text = JSON.stringify(v.body.secret_string ?? "");
+    if ([...passwords].some((p) => text.includes(`random_password.${p}.result`)) || /aws_(db_instance|rds_cluster)\.[\w-]+\.(master_)?password/.test(text)) {
+      for (const n of refsTo(v.body.secret_id, "aws_secretsmanager_secret")) refs.push(`aws_secretsmanager_secret.${n}`);
+    }
+  }
+  return refs;
+}
+
+const mentions = (value, refs) => {
+  const text = JSON.stringify(value ?? "");
+  return refs.filter((r) => new RegExp(`\\b${r.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\b`).test(text));
+};
+
+// Every reference to master credentials visible in `mod`: its own, and the
+// outputs of the modules it calls that expose theirs (module.<call>.<output>).
+function masterRefsIn(tree, mod, depth = 0) {
+  const refs = masterCredentialRefs(mod);
+  if (depth > 4) return refs;
+  for (const call of mod.moduleCalls) {
+    const target = tree.modules.get(moduleSourceDir(call));
+    if (!target) continue;
+    const inner = masterRefsIn(tree, target, depth + 1);
+    for (const o of target.outputs) if (mentions(o.body.value, inner).length) refs.push(`module.${call.name}.${o.name}`);
+  }
+  return refs;
+}
 
 // --- the policies --------------------------------------------------------------------
 
@@ -454,6 +521,103 @@ export const policies = [
         ];
         const algorithms = rules.flatMap((r) => blocks(r, "apply_server_side_encryption_by_default")).map((d) => resolve(d.sse_algorithm, b.module));
         if (!algorithms.some((a) => SSE_ALGORITHMS.has(a))) bad.push(`${where(b)}: no default server-side encryption`);
+      }
+      return bad;
+    },
+  },
+  {
+    id: "alb-access-logs",
+    description: "every application load balancer writes access logs (access_logs enabled = true) to a bucket with default SSE-S3 encryption",
+    check(tree) {
+      const bad = [];
+      for (const lb of allResources(tree, "aws_lb", "aws_alb")) {
+        if ((lb.body.load_balancer_type ?? "application") !== "application") continue;
+        const logs = blocks(lb.body, "access_logs")[0];
+        if (!logs || !isTrue(resolve(logs.enabled, lb.module))) {
+          bad.push(`${where(lb)}: access logs not enabled`);
+          continue;
+        }
+        const why = unencryptedLogBucket(tree, lb.module, logs.bucket, true);
+        if (why) bad.push(`${where(lb)}: access log bucket: ${why}`);
+      }
+      return bad;
+    },
+  },
+  {
+    id: "vpc-flow-logs",
+    description: "every VPC has a flow log of ALL traffic delivered to an S3 bucket with default server-side encryption",
+    check(tree) {
+      const bad = [];
+      const flowLogs = allResources(tree, "aws_flow_log");
+      for (const vpc of allResources(tree, "aws_vpc")) {
+        const own = flowLogs.filter((f) => f.module === vpc.module && refsTo(f.body.vpc_id, "aws_vpc").includes(vpc.name));
+        if (own.length === 0) {
+          bad.push(`${where(vpc)}: no aws_flow_log`);
+          continue;
+        }
+        const problems = own.map((f) => {
+          if (resolve(f.body.traffic_type, f.module) !== "ALL") return `${where(f)}: traffic_type is not ALL`;
+          if (resolve(f.body.log_destination_type, f.module) !== "s3") return `${where(f)}: not delivered to S3`;
+          const why = unencryptedLogBucket(tree, f.module, f.body.log_destination, false);
+          return why ? `${where(f)}: ${why}` : null;
+        });
+        if (!problems.includes(null)) bad.push(...problems);
+      }
+      return bad;
+    },
+  },
+  {
+    id: "https-hsts",
+    description: `every HTTPS listener of an internet-facing load balancer adds Strict-Transport-Security with max-age of at least ${HSTS_MIN_SECONDS} s`,
+    check(tree) {
+      const bad = [];
+      const publicLbs = allResources(tree, "aws_lb", "aws_alb").filter((lb) => !isTrue(resolve(lb.body.internal, lb.module)));
+      for (const l of allResources(tree, "aws_lb_listener", "aws_alb_listener")) {
+        if (l.body.protocol !== "HTTPS") continue;
+        if (!publicLbs.some((lb) => lb.module === l.module && refsTo(l.body.load_balancer_arn, lb.type).includes(lb.name))) continue;
+        const value = resolve(l.body.routing_http_response_strict_transport_security_header_value, l.module);
+        const age = typeof value === "string" ? value.match(/^max-age=(\d+)(;|$)/) : null;
+        if (!age) bad.push(`${where(l)}: no Strict-Transport-Security header value (or not max-age=N)`);
+        else if (Number(age[1]) < HSTS_MIN_SECONDS) bad.push(`${where(l)}: HSTS max-age ${age[1]} is under ${HSTS_MIN_SECONDS}`);
+      }
+      return bad;
+    },
+  },
+  {
+    id: "db-app-roles",
+    description: "no service logs in as the database master user: the master secret or password never reaches a service environment (fetched_environment, runtime_environment) or user data",
+    check(tree) {
+      const bad = [];
+      for (const mod of tree.modules.values()) {
+        const refs = masterRefsIn(tree, mod);
+        if (refs.length === 0) continue;
+        for (const call of mod.moduleCalls) {
+          for (const arg of ["fetched_environment", "runtime_environment", "environment"]) {
+            for (const r of mentions(call.body[arg], refs)) bad.push(`${where(call)}: ${arg} uses the master credentials (${r})`);
+          }
+        }
+        for (const r of allResources({ modules: new Map([[mod.dir, mod]]) }, "aws_instance", "aws_launch_template")) {
+          for (const m of mentions([r.body.user_data, r.body.user_data_base64], refs)) bad.push(`${where(r)}: user data uses the master credentials (${m})`);
+        }
+      }
+      return bad;
+    },
+  },
+  {
+    id: "payment-gateway-required",
+    description: "every module call that installs tierstack-shop sets SHOP_PAYMENT_GATEWAY from a variable without a default (never the sandbox by omission)",
+    check(tree) {
+      const bad = [];
+      for (const mod of tree.modules.values()) {
+        for (const call of mod.moduleCalls) {
+          if (!JSON.stringify(call.body.packages ?? []).includes('"tierstack-shop"')) continue;
+          const value = (call.body.runtime_environment ?? {}).SHOP_PAYMENT_GATEWAY;
+          const name = wholeVarRef(value);
+          const v = name && mod.variables.find((x) => x.name === name);
+          if (value === undefined) bad.push(`${where(call)}: SHOP_PAYMENT_GATEWAY not set (the shop would default to the sandbox)`);
+          else if (!v) bad.push(`${where(call)}: SHOP_PAYMENT_GATEWAY is ${JSON.stringify(value)}, not a variable of the environment`);
+          else if (Object.prototype.hasOwnProperty.call(v.body, "default")) bad.push(`${where(v)}: the payment gateway variable has a default`);
+        }
       }
       return bad;
     },

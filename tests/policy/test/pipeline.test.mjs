@@ -83,8 +83,9 @@ describe("github actions workflow", () => {
     assert.ok(ORDER.indexOf("package") < ORDER.indexOf("upload") && ORDER.indexOf("upload") < ORDER.indexOf("plan"));
   });
 
-  test("the plan passes the microblog's host name; smoke checks it", () => {
+  test("the plan passes the microblog's host name and the payment gateway; smoke checks it", () => {
     assert.match(steps("plan"), /-var "microblog_server_name=\$\{\{ vars\.MICROBLOG_HOST \}\}"/);
+    assert.match(steps("plan"), /-var "shop_payment_gateway=\$\{\{ vars\.SHOP_PAYMENT_GATEWAY \}\}"/);
     assert.match(steps("smoke"), /smoke-test\.sh "\$\{\{ vars\.SITE_HOST \}\}" "\$\{\{ vars\.MICROBLOG_HOST \}\}"/);
   });
 
@@ -208,6 +209,7 @@ describe("jenkinsfile", () => {
     assert.match(jenkinsText, /RELEASE = "\$\{env\.GIT_COMMIT\}"/);
     assert.match(stage("Terraform Plan"), /release_version=\$RELEASE/);
     assert.match(stage("Terraform Plan"), /microblog_server_name=\$TIERSTACK_MICROBLOG_HOST/);
+    assert.match(stage("Terraform Plan"), /shop_payment_gateway=\$TIERSTACK_SHOP_PAYMENT_GATEWAY/);
     assert.match(stage("Upload Packages"), /when \{ branch 'main' \}/);
   });
 

@@ -8,7 +8,7 @@ import { loadTree, findTfFiles, allResources, blocks, moduleSourceDir } from "..
 import { formatHcl } from "../lib/hclstyle.mjs";
 import { TERRAFORM, ENV_ROOTS, FIXTURES } from "../lib/paths.mjs";
 
-const MODULES = ["network", "security", "compute", "loadbalancer", "database", "monitoring", "artifacts"];
+const MODULES = ["network", "security", "compute", "loadbalancer", "database", "monitoring", "artifacts", "logs"];
 let tree;
 const mod = (name) => tree.modules.get(path.join(TERRAFORM, "modules", name));
 const res = (m, type, name) => mod(m).resources.find((r) => r.type === type && r.name === name);
@@ -25,7 +25,7 @@ test("HCL layout follows terraform fmt (indentation, aligned =) in every .tf fil
   assert.deepEqual(problems, []);
 });
 
-test("all seven modules exist and the prod environment calls each of them", () => {
+test("all eight modules exist and the prod environment calls each of them", () => {
   const prod = tree.modules.get(ENV_ROOTS[0]);
   const called = new Set(prod.moduleCalls.map((c) => path.basename(moduleSourceDir(c))));
   for (const m of MODULES) {

@@ -88,7 +88,7 @@ async function microblogWiring(deploy) {
     userData = renderTemplate(fs.readFileSync(tplFile, "utf8"), {
       region: "us-east-1", artifact_bucket: "artifacts", artifact_prefix: "releases", release_version: "0123abcd",
       packages: JSON.parse(JSON.stringify(web.body.packages)), services: JSON.parse(JSON.stringify(web.body.services)),
-      runtime_environment: runtime, fetched_environment: {},
+      runtime_environment: runtime, fetched_environment: {}, db_master_secret_arn: "", db_roles: {},
     });
   } catch (e) {
     bad.push(`user data does not render: ${e.message}`);
@@ -249,7 +249,7 @@ describe("user data installs exactly the release's packages", () => {
   const rendered = renderTemplate(tpl, {
     region: "us-east-1", artifact_bucket: "artifacts", artifact_prefix: "releases", release_version: "0123abcd",
     packages: ["tierstack-shop", "tierstack-microblog"], services: ["tierstack-shop", "tierstack-microblog"],
-    runtime_environment: {}, fetched_environment: {},
+    runtime_environment: {}, fetched_environment: {}, db_master_secret_arn: "", db_roles: {},
   });
   // The script from its start up to the settings: variables, then the package step.
   const head = rendered.slice(0, rendered.indexOf("\n# Non-secret settings"));

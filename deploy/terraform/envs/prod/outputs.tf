@@ -27,8 +27,8 @@ output "database_address" {
 }
 
 output "database_secret_arn" {
-  description = "Secrets Manager secret with the database credentials (read it with the AWS CLI; the password is never an output)."
-  value       = module.database.secret_arn
+  description = "Secrets Manager secret with the database master credentials, for operators and the role bootstrap only (read it with the AWS CLI; the password is never an output). The apps use their own roles."
+  value       = module.database.master_secret_arn
 }
 
 output "monitoring_instance_id" {
@@ -39,4 +39,14 @@ output "monitoring_instance_id" {
 output "grafana_admin_secret_arn" {
   description = "Secrets Manager secret with Grafana's admin password."
   value       = module.monitoring.grafana_admin_secret_arn
+}
+
+output "stripe_secret_arn" {
+  description = "Secret to put the shop's Stripe secret key into (null unless shop_payment_gateway is stripe)."
+  value       = one(aws_secretsmanager_secret.stripe[*].arn)
+}
+
+output "log_bucket" {
+  description = "Bucket holding the load balancers' access logs (alb/) and the VPC flow logs (vpc-flow-logs/)."
+  value       = module.logs.bucket_name
 }

@@ -58,6 +58,34 @@ variable "microblog_server_name" {
   }
 }
 
+variable "shop_payment_gateway" {
+  description = "How the shop charges cards: \"stripe\" (real payments; the Stripe key goes into the secret Terraform creates, see docs/operations-aws.md) or \"sandbox\" (orders are marked paid without charging anyone; also needs shop_allow_sandbox = true). No default: every environment chooses."
+  type        = string
+
+  validation {
+    condition     = contains(["stripe", "sandbox"], var.shop_payment_gateway)
+    error_message = "The payment gateway is \"stripe\" or \"sandbox\"."
+  }
+}
+
+variable "shop_allow_sandbox" {
+  description = "Let the shop run with the sandbox payment gateway (SHOP_ALLOW_SANDBOX); only for a test environment, where no order is real."
+  type        = bool
+  default     = false
+}
+
+variable "hsts_header_value" {
+  description = "Strict-Transport-Security value the HTTPS listener adds to its responses (at least one year)."
+  type        = string
+  default     = "max-age=31536000"
+}
+
+variable "log_retention_days" {
+  description = "Days the load balancer access logs and VPC flow logs are kept in the log bucket."
+  type        = number
+  default     = 90
+}
+
 variable "web_instance_type" {
   description = "Instance type of the web tier (nginx)."
   type        = string

@@ -36,17 +36,26 @@ locals {
     "tierstack:environment" = var.environment
   }
 
-  secret_arns = distinct([for s in values(var.fetched_environment) : s.secret_arn])
+  db_master_secret_arn = var.database_bootstrap == null ? "" : var.database_bootstrap.master_secret_arn
+  db_roles             = var.database_bootstrap == null ? {} : var.database_bootstrap.roles
+
+  secret_arns = distinct(concat(
+    [for s in values(var.fetched_environment) : s.secret_arn],
+    local.db_master_secret_arn == "" ? [] : [local.db_master_secret_arn],
+    values(local.db_roles),
+  ))
 
   user_data = templatefile("${path.module}/templates/user-data.sh.tftpl", {
-    region              = data.aws_region.current.name
-    artifact_bucket     = var.artifact_bucket
-    artifact_prefix     = var.artifact_prefix
-    release_version     = var.release_version
-    packages            = var.packages
-    services            = var.services
-    runtime_environment = var.runtime_environment
-    fetched_environment = var.fetched_environment
+    region               = data.aws_region.current.name
+    artifact_bucket      = var.artifact_bucket
+    artifact_prefix      = var.artifact_prefix
+    release_version      = var.release_version
+    packages             = var.packages
+    services             = var.services
+    runtime_environment  = var.runtime_environment
+    fetched_environment  = var.fetched_environment
+    db_master_secret_arn = local.db_master_secret_arn
+    db_roles             = local.db_roles
   })
 }
 

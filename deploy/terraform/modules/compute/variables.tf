@@ -116,6 +116,15 @@ variable "fetched_environment" {
   default = {}
 }
 
+variable "database_bootstrap" {
+  description = "When set, a root-only boot-time unit creates (or updates) one PostgreSQL login role per app with the master credentials, each owning only the schema of its own name, before the services start; the master secret is read only by that unit, never into the services' environment. master_secret_arn: the master secret (JSON username, password, host, port, dbname); roles: role name => its secret (JSON username, password)."
+  type = object({
+    master_secret_arn = string
+    roles             = map(string)
+  })
+  default = null
+}
+
 variable "instance_refresh_min_healthy_percentage" {
   description = "Share of the tier that stays in service during an instance refresh."
   type        = number

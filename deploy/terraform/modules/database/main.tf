@@ -2,6 +2,12 @@
 # enforced, optional Multi-AZ standby. The master password is generated here
 # and kept in Secrets Manager; it is never an output and never reaches user
 # data (instances read the secret at boot with their own IAM role).
+#
+# The services never connect as the master user: each app has its own login
+# role (generated password, own secret) that owns only the schema of its
+# name. The master credentials are used by the app tier's boot-time
+# bootstrap alone (modules/compute, database_bootstrap), which creates those
+# roles and schemas.
 
 locals {
   family = "postgres${split(".", var.engine_version)[0]}"
@@ -94,5 +100,35 @@ resource "aws_secretsmanager_secret_version" "master" {
     dbname   = var.database_name
     username = var.master_username
     password = random_password.master.result
+  })
+}
+
+# --- one login role per app -------------------------------------------------------
+
+resource "random_password" "app" {
+  for_each = toset(var.app_roles)
+
+  # Letters and digits only: the value goes through psql variables and a
+  # systemd environment file unchanged.
+  length  = 40
+  special = false
+}
+
+resource "aws_secretsmanager_secret" "app" {
+  for_each = toset(var.app_roles)
+
+  name_prefix             = "${var.name}/database/${each.key}-"
+  description             = "Login role of the ${each.key} service in the tierstack database (owns only the schema ${each.key})"
+  kms_key_id              = var.kms_key_arn
+  recovery_window_in_days = 7
+}
+
+resource "aws_secretsmanager_secret_version" "app" {
+  for_each = toset(var.app_roles)
+
+  secret_id = aws_secretsmanager_secret.app[each.key].id
+  secret_string = jsonencode({
+    username = each.key
+    password = random_password.app[each.key].result
   })
 }

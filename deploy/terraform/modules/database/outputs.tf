@@ -13,9 +13,18 @@ output "database_name" {
   value       = var.database_name
 }
 
-output "secret_arn" {
-  description = "ARN of the Secrets Manager secret with the credentials (JSON: username, password, host, port, dbname). The password itself is never an output."
+output "master_secret_arn" {
+  description = "ARN of the Secrets Manager secret with the master credentials (JSON: username, password, host, port, dbname), for the role bootstrap and operators only; no service connects with them. The password itself is never an output."
   value       = aws_secretsmanager_secret.master.arn
+
+  depends_on = [aws_secretsmanager_secret_version.master]
+}
+
+output "app_role_secret_arns" {
+  description = "ARN of each app's login role secret (JSON: username, password), by role name."
+  value       = { for k, s in aws_secretsmanager_secret.app : k => s.arn }
+
+  depends_on = [aws_secretsmanager_secret_version.app]
 }
 
 output "instance_id" {

@@ -72,3 +72,14 @@ variable "kms_key_arn" {
   type        = string
   default     = null
 }
+
+variable "app_roles" {
+  description = "Login roles to create, one per app (for example shop); each owns only the schema of its own name, and its credentials get their own secret."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for r in var.app_roles : can(regex("^[a-z][a-z0-9_]{0,30}$", r))])
+    error_message = "Role names are lower-case letters, digits and underscores, starting with a letter (they are also schema names)."
+  }
+}

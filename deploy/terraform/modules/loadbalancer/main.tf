@@ -3,6 +3,13 @@
 # tier's nginx reaches every healthy instance of each app (no per-zone
 # pinning). Every target group is health-checked on /readyz, which is what
 # gates a rolling deploy.
+#
+# Both load balancers append the address they received a request from to
+# X-Forwarded-For (xff_header_processing_mode "append", without the port):
+# the apps count these entries from the right to find the client
+# (<APP>_TRUST_PROXY_HOPS in envs/prod), so the mode is spelled out here and
+# checked by tests/policy. Both write access logs to the encrypted log
+# bucket.
 
 resource "aws_lb" "public" {
   name                       = "${var.name}-public"
@@ -13,6 +20,14 @@ resource "aws_lb" "public" {
   drop_invalid_header_fields = true
   enable_deletion_protection = var.deletion_protection
   idle_timeout               = 60
+  xff_header_processing_mode = "append"
+  enable_xff_client_port     = false
+
+  access_logs {
+    bucket  = var.access_logs_bucket
+    prefix  = "alb/public"
+    enabled = true
+  }
 }
 
 resource "aws_lb_target_group" "web" {
@@ -35,12 +50,18 @@ resource "aws_lb_target_group" "web" {
   }
 }
 
+# TLS ends here, so this listener is where HSTS belongs: the ALB adds the
+# Strict-Transport-Security header to the responses it sends over HTTPS
+# (header modification of the listener), for every target behind it. The
+# HTTP listener only redirects, and browsers ignore HSTS over plain HTTP.
 resource "aws_lb_listener" "https" {
   load_balancer_arn = aws_lb.public.arn
   port              = 443
   protocol          = "HTTPS"
   ssl_policy        = var.ssl_policy
   certificate_arn   = var.certificate_arn
+
+  routing_http_response_strict_transport_security_header_value = var.hsts_header_value
 
   default_action {
     type             = "forward"
@@ -100,6 +121,14 @@ resource "aws_lb" "internal" {
   security_groups            = [var.app_lb_security_group_id]
   drop_invalid_header_fields = true
   enable_deletion_protection = var.deletion_protection
+  xff_header_processing_mode = "append"
+  enable_xff_client_port     = false
+
+  access_logs {
+    bucket  = var.access_logs_bucket
+    prefix  = "alb/internal"
+    enabled = true
+  }
 }
 
 resource "aws_lb_target_group" "app" {

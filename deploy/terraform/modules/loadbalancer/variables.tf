@@ -87,3 +87,19 @@ variable "deletion_protection" {
   type        = bool
   default     = true
 }
+
+variable "hsts_header_value" {
+  description = "Strict-Transport-Security value the HTTPS listener adds to every response (at least a year; add includeSubDomains only when every subdomain of the site's domains is HTTPS)."
+  type        = string
+  default     = "max-age=31536000"
+
+  validation {
+    condition     = can(regex("^max-age=[0-9]+(; ?includeSubDomains)?(; ?preload)?$", var.hsts_header_value)) && tonumber(regex("^max-age=([0-9]+)", var.hsts_header_value)[0]) >= 31536000
+    error_message = "Give max-age of at least 31536000 (one year), optionally followed by includeSubDomains and preload."
+  }
+}
+
+variable "access_logs_bucket" {
+  description = "Name of the encrypted (SSE-S3) bucket both load balancers write their access logs to, under alb/public/ and alb/internal/."
+  type        = string
+}

@@ -1,6 +1,7 @@
 # Two zones, each with a public subnet (load balancer, NAT gateway) and a
 # private subnet (web, app, database and monitoring tiers). Nothing in the
-# private subnets gets a public address; egress goes through NAT.
+# private subnets gets a public address; egress goes through NAT. Every flow
+# in the VPC, accepted or rejected, is logged to the encrypted log bucket.
 
 data "aws_availability_zones" "available" {
   state = "available"
@@ -153,5 +154,20 @@ resource "aws_vpc_endpoint" "s3" {
 
   tags = {
     Name = "${var.name}-s3"
+  }
+}
+
+# Flow logs of the whole VPC (every interface, accepted and rejected
+# traffic) to the encrypted log bucket: the record of who talked to what
+# that an incident review needs and the instances cannot erase.
+resource "aws_flow_log" "this" {
+  vpc_id                   = aws_vpc.this.id
+  traffic_type             = "ALL"
+  log_destination_type     = "s3"
+  log_destination          = "${var.flow_logs_bucket_arn}/vpc-flow-logs/"
+  max_aggregation_interval = 600
+
+  tags = {
+    Name = "${var.name}-flow-logs"
   }
 }

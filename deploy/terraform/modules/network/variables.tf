@@ -25,3 +25,8 @@ variable "single_nat_gateway" {
   type        = bool
   default     = false
 }
+
+variable "flow_logs_bucket_arn" {
+  description = "ARN of the encrypted S3 bucket the VPC flow logs are delivered to (the logs module's bucket)."
+  type        = string
+}
