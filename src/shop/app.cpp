@@ -56,7 +56,7 @@ Settings read_settings(ts::Config& cfg, bool serving) {
   s.stripe_api_base = cfg.str("STRIPE_API_BASE", s.stripe_api_base);
   s.max_image_bytes =
       static_cast<std::size_t>(cfg.integer("MAX_IMAGE_BYTES", 5 << 20, 1024, 64 << 20));
-  // At most the decoders' own bound (16384 pixels a side keeps w*h in range).
+  // Each side stays within the decoders' 16384 pixels whatever this says.
   s.max_image_pixels = cfg.integer("MAX_IMAGE_PIXELS", s.max_image_pixels, 1, 100'000'000);
   s.register_burst = static_cast<double>(
       cfg.integer("REGISTER_BURST", static_cast<std::int64_t>(s.register_burst), 1, 1'000'000));

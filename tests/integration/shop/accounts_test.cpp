@@ -628,8 +628,12 @@ TEST_P(Accounts, PasswordChangeNeedsTheCurrentPasswordAndEndsEverySession) {
   // Session b refreshed once before the change: its new pair is old too.
   auto b2 = json(srv.post("/account/token/refresh/", {{"refresh", b.at("refresh")}})).as_object();
   const std::string token(a.at("token").as_string());
+  EXPECT_EQ(claims(token).at("gen"), 0);
+  // A token from before generations existed (no "gen") counts as generation 0.
+  const auto legacy = forge("access", id, 15min);
+  EXPECT_EQ(get_user(id, legacy).status, 200);
   const std::vector<std::string> old_access{std::string(a.at("access").as_string()), token,
-                                            std::string(b2.at("access").as_string())};
+                                            std::string(b2.at("access").as_string()), legacy};
 
   // No current password: refused, in DRF's field-error shape, and nothing changes.
   const object change{{"username", ""}, {"email", ""}, {"password", "umanewpass1"}};
@@ -666,6 +670,7 @@ TEST_P(Accounts, PasswordChangeNeedsTheCurrentPasswordAndEndsEverySession) {
   EXPECT_EQ(keys(body), (std::vector<std::string>{"details", "user", "refresh", "access"}));
   EXPECT_EQ(body.at("details"), "User Successfully Updated.");
   const std::string access(body.at("access").as_string());
+  EXPECT_EQ(claims(access).at("gen"), 1);
   EXPECT_EQ(get_user(id, access).status, 200);
 
   // Every access token issued before is refused, the one that made the change too.
