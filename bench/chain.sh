@@ -46,7 +46,8 @@ SHOP_ACCESS_LOG = "false"
 TOML
 ts() { "$BIN/tierstack" --topology "$work/topology.toml" "$@"; }
 trap 'ts down >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
-ts up --detach >"$work/up.log" || { cat "$work/up.log" >&2; exit 1; }
+# The sandbox gateway is served only when allowed explicitly.
+SHOP_ALLOW_SANDBOX=true ts up --detach >"$work/up.log" || { cat "$work/up.log" >&2; exit 1; }
 state="$work/state/state.json"
 lb=$(jq -r '.components[] | select(.name=="lb") | .app_ports.shop' "$state")
 direct=$(jq -r '.components[] | select(.name=="shop-a") | .port' "$state")

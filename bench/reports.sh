@@ -52,7 +52,7 @@ for engine in $engines; do
   [ "$engine" = postgres ] && psql -q "$url" -c "VACUUM ANALYZE shop_orders" >/dev/null
   SHOP_ADMIN_PASSWORD=bench-admin-pass "$BIN/shop" create-admin --username bench-admin --email bench-admin@example.com >/dev/null
   port=$(free_port)
-  SHOP_LISTEN=127.0.0.1:$port "$BIN/shop" serve >"$work/shop-$engine.log" 2>&1 &
+  SHOP_LISTEN=127.0.0.1:$port SHOP_ALLOW_SANDBOX=true "$BIN/shop" serve >"$work/shop-$engine.log" 2>&1 &
   shop_pid=$!
   base="http://127.0.0.1:$port"
   wait_http "$base/api/products/" 30

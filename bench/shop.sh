@@ -135,7 +135,8 @@ bench_engine() {
   fi
 
   local port; port=$(free_port)
-  SHOP_LISTEN=127.0.0.1:$port SHOP_TRUST_PROXY_HOPS=1 "$BIN/shop" serve 2>"$work/shop-$engine.log" &
+  # The sandbox gateway (the default) is served only when allowed explicitly.
+  SHOP_LISTEN=127.0.0.1:$port SHOP_TRUST_PROXY_HOPS=1 SHOP_ALLOW_SANDBOX=true "$BIN/shop" serve 2>"$work/shop-$engine.log" &
   shop_pid=$!
   local base="http://127.0.0.1:$port"
   wait_http "$base/api/products/"

@@ -32,9 +32,10 @@ HttpError token_not_valid(std::string_view message) {
 
 }  // namespace
 
-Settings read_settings(ts::Config& cfg) {
+Settings read_settings(ts::Config& cfg, bool serving) {
   Settings s;
   const bool dev = cfg.boolean("DEV_MODE", false);
+  const bool allow_sandbox = cfg.boolean("ALLOW_SANDBOX", false);
   s.secret_key = cfg.secret("SECRET_KEY", 32,
                             dev ? std::optional<std::string_view>(kDevSecret) : std::nullopt);
   s.media_dir = cfg.str("MEDIA_DIR", "var/media");
@@ -43,10 +44,24 @@ Settings read_settings(ts::Config& cfg) {
   s.refresh_lifetime =
       std::chrono::seconds(cfg.integer("REFRESH_TOKEN_SECONDS", 24 * 3600, 60, 90 * 24 * 3600));
   s.payment_gateway = cfg.choice("PAYMENT_GATEWAY", "sandbox", {"sandbox", "stripe"});
+  // The sandbox marks orders paid without charging anyone: a production
+  // store that forgot the setting must not start taking orders that way.
+  if (serving && s.payment_gateway == "sandbox" && !dev && !allow_sandbox)
+    cfg.fail("PAYMENT_GATEWAY",
+             "is sandbox (also the default when unset), a test-mode processor that takes orders "
+             "as paid without charging anyone; set SHOP_PAYMENT_GATEWAY=stripe (with "
+             "SHOP_STRIPE_SECRET_KEY) for a real store, or SHOP_ALLOW_SANDBOX=true (or "
+             "SHOP_DEV_MODE=true) to serve with the sandbox on purpose");
   if (s.payment_gateway == "stripe") s.stripe_secret_key = cfg.required("STRIPE_SECRET_KEY");
   s.stripe_api_base = cfg.str("STRIPE_API_BASE", s.stripe_api_base);
   s.max_image_bytes =
       static_cast<std::size_t>(cfg.integer("MAX_IMAGE_BYTES", 5 << 20, 1024, 64 << 20));
+  // Each side stays within the decoders' 16384 pixels whatever this says.
+  s.max_image_pixels = cfg.integer("MAX_IMAGE_PIXELS", s.max_image_pixels, 1, 100'000'000);
+  s.register_burst = static_cast<double>(
+      cfg.integer("REGISTER_BURST", static_cast<std::int64_t>(s.register_burst), 1, 1'000'000));
+  s.register_per_hour = static_cast<double>(cfg.integer(
+      "REGISTER_PER_HOUR", static_cast<std::int64_t>(s.register_per_hour), 1, 36'000'000));
   s.catalogue_cache =
       cfg.millis("CATALOGUE_CACHE_MS", s.catalogue_cache, std::chrono::milliseconds(0),
                  std::chrono::milliseconds(3'600'000));
@@ -56,7 +71,10 @@ Settings read_settings(ts::Config& cfg) {
 }
 
 Shop::Shop(std::shared_ptr<ts::db::Pool> pool, Settings s)
-    : db(std::move(pool)), settings(std::move(s)), signer(settings.secret_key) {
+    : db(std::move(pool)),
+      settings(std::move(s)),
+      signer(settings.secret_key),
+      register_by_address(settings.register_per_hour / 3600.0, settings.register_burst) {
   if (settings.payment_gateway == "stripe") {
     gateway = payments::make_stripe_gateway(
         {.secret_key = settings.stripe_secret_key, .api_base = settings.stripe_api_base});
@@ -99,14 +117,26 @@ std::optional<boost::json::object> verify_bearer(const Shop& shop, const ts::htt
   return std::move(*outcome.claims);
 }
 
+std::optional<std::int64_t> token_generation(const boost::json::object& claims) {
+  const auto* gen = claims.if_contains("gen");
+  if (!gen) return 0;
+  if (!gen->is_int64()) return std::nullopt;
+  return gen->as_int64();
+}
+
 void authenticate(Shop& shop, ts::http::Request& req) {
   const auto claims = verify_bearer(shop, req);
   if (!claims) return;
   const auto uid = claims->at("user_id").as_int64();
-  if (storage::is_token_revoked(*shop.db, std::string(claims->at("jti").as_string())))
-    throw token_not_valid("Token is invalid or expired");
-  auto user = storage::find_user(*shop.db, uid);
-  if (!user) throw unauthorized({{"detail", "User not found"}, {"code", "user_not_found"}});
+  const auto generation = token_generation(*claims);
+  if (!generation) throw token_not_valid("Token is invalid or expired");
+  // The account and the token's revocation in one query.
+  auto session = storage::find_session(*shop.db, uid, std::string(claims->at("jti").as_string()));
+  if (session && session->revoked) throw token_not_valid("Token is invalid or expired");
+  if (!session) throw unauthorized({{"detail", "User not found"}, {"code", "user_not_found"}});
+  const auto* user = &session->user;
+  // Issued before the latest password change: that change ended this session.
+  if (*generation != user->token_generation) throw token_not_valid("Token is invalid or expired");
   if (!user->is_active)
     throw unauthorized({{"detail", "User is inactive"}, {"code", "user_inactive"}});
   req.user = User{user->id, user->username, user->email, user->is_staff, user->is_active};
@@ -127,12 +157,14 @@ const User& require_admin(const ts::http::Request& req) {
   return u;
 }
 
-std::string issue_access_token(const Shop& shop, std::int64_t user_id) {
-  return shop.signer.issue("access", {{"user_id", user_id}}, shop.settings.access_lifetime);
+std::string issue_access_token(const Shop& shop, std::int64_t user_id, std::int64_t generation) {
+  return shop.signer.issue("access", {{"user_id", user_id}, {"gen", generation}},
+                           shop.settings.access_lifetime);
 }
 
-std::string issue_refresh_token(const Shop& shop, std::int64_t user_id) {
-  return shop.signer.issue("refresh", {{"user_id", user_id}}, shop.settings.refresh_lifetime);
+std::string issue_refresh_token(const Shop& shop, std::int64_t user_id, std::int64_t generation) {
+  return shop.signer.issue("refresh", {{"user_id", user_id}, {"gen", generation}},
+                           shop.settings.refresh_lifetime);
 }
 
 }  // namespace shop

@@ -9,6 +9,7 @@
 
 #include "platform/auth/jwt.hpp"
 #include "platform/db/pool.hpp"
+#include "platform/http/login_throttle.hpp"
 #include "platform/http/message.hpp"
 #include "platform/http/rate_limit.hpp"
 #include "platform/service/service.hpp"
@@ -29,10 +30,20 @@ struct Settings {
   std::string media_dir;
   std::chrono::seconds access_lifetime{15 * 60};
   std::chrono::seconds refresh_lifetime{24 * 60 * 60};
-  std::string payment_gateway = "sandbox";  // or "stripe"
+  // "sandbox" (a test-mode processor that takes every order as paid without
+  // charging anyone) or "stripe". serve refuses the sandbox unless
+  // SHOP_ALLOW_SANDBOX or SHOP_DEV_MODE says it is meant (read_settings).
+  std::string payment_gateway = "sandbox";
   std::string stripe_secret_key;
   std::string stripe_api_base = "https://api.stripe.com";
   std::size_t max_image_bytes = 5 * 1024 * 1024;
+  // Uploaded images with more pixels are refused from their header, before
+  // decoding: decoding costs about 6 bytes a pixel (an RGB PNG), so a small
+  // file of a huge image could otherwise take hundreds of megabytes.
+  std::int64_t max_image_pixels = 16'000'000;
+  // POST /account/register/ per client address: a burst, then a steady rate.
+  double register_burst = 10;
+  double register_per_hour = 20;
   // Public catalogue JSON kept in memory is rebuilt this often (and after
   // every local write), so other instances' writes show within it; 0: no cache.
   std::chrono::milliseconds catalogue_cache{1000};
@@ -50,13 +61,17 @@ struct Shop {
   Settings settings;
   ts::auth::TokenSigner signer;
   std::unique_ptr<domain::PaymentGateway> gateway;
-  // Login attempts: per account name and per client address (429 beyond).
-  ts::http::RateLimiter login_by_account{5.0 / 60.0, 10};
-  ts::http::RateLimiter login_by_address{30.0 / 60.0, 60};
+  // Password guesses (login, and the current password of an account
+  // update): per address, per account and address, per account (429 beyond).
+  ts::http::LoginThrottle login_throttle;
+  // Registrations per client address (429 beyond).
+  ts::http::RateLimiter register_by_address;
 };
 
 // Reads SHOP_SECRET_KEY, SHOP_MEDIA_DIR, SHOP_PAYMENT_GATEWAY … (README.md).
-Settings read_settings(ts::Config& cfg);
+// serving: the command is serve, which refuses the sandbox gateway unless
+// SHOP_ALLOW_SANDBOX=true or SHOP_DEV_MODE=true (other commands take no orders).
+Settings read_settings(ts::Config& cfg, bool serving = false);
 
 // The authenticator the server runs before handlers (spec shop.md §2.1):
 // no Authorization header, or a scheme other than Bearer, is anonymous; a
@@ -76,8 +91,14 @@ const User& require_user(const ts::http::Request& req);
 // non-staff.
 const User& require_admin(const ts::http::Request& req);
 
-// Access and refresh tokens for a user (claims token_type, exp, iat, jti, user_id).
-std::string issue_access_token(const Shop& shop, std::int64_t user_id);
-std::string issue_refresh_token(const Shop& shop, std::int64_t user_id);
+// Access and refresh tokens for a user (claims token_type, exp, iat, jti,
+// user_id, gen). gen is the user's token_generation: a password change raises
+// it, and tokens of another generation are refused.
+std::string issue_access_token(const Shop& shop, std::int64_t user_id, std::int64_t generation);
+std::string issue_refresh_token(const Shop& shop, std::int64_t user_id, std::int64_t generation);
+
+// The generation a token's claims carry: 0 when absent (tokens issued before
+// generations existed), nullopt when present but not an integer.
+std::optional<std::int64_t> token_generation(const boost::json::object& claims);
 
 }  // namespace shop

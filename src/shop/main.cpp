@@ -1,6 +1,7 @@
 // shop — the store's REST API service. See README.md for configuration.
 #include <cstdlib>
 #include <memory>
+#include <string_view>
 
 #include "platform/service/service.hpp"
 #include "shop/api/routes.hpp"
@@ -19,7 +20,9 @@ int main(int argc, char** argv) {
   app.default_database = "sqlite:///" + std::string(pwd ? pwd : "/tmp") + "/var/shop.db";
   app.migrations = ts::db::embedded_migrations_shop();
   app.trailing_slash = ts::http::TrailingSlash::redirect_get;
-  app.configure = [](ts::Config& cfg) { settings = shop::read_settings(cfg); };
+  // As ts::service::run decides: no command means serve.
+  static const bool serving = argc < 2 || std::string_view(argv[1]) == "serve";
+  app.configure = [](ts::Config& cfg) { settings = shop::read_settings(cfg, serving); };
   app.setup = [](ts::service::Context& ctx) {
     shop = std::make_unique<shop::Shop>(ctx.db, settings);
     if (!ctx.server) return;  // a command, not serve

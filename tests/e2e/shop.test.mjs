@@ -340,4 +340,28 @@ describe('store', () => {
     const r = await page.request.get(`${STORE}/payments/check-token/`, { headers: { Authorization: `Bearer ${token}` } });
     assert.equal(r.status(), 401);
   });
+
+  test('a password change asks for the current password, keeps this session and ends the others', async () => {
+    const carol = { username: `carol_${run}`, email: `carol_${run}@example.com`, password: 'carol-secret-1' };
+    const page = await newPage('carol');
+    await register(page, carol);
+    const other = await newPage('carol-elsewhere');
+    await login(other, carol.username, carol.password);
+    await page.goto(`${STORE}/profile/edit`);
+    await page.getByLabel('New password (blank keeps the current one)').fill('carol-secret-2');
+    await page.getByLabel('Confirm new password').fill('carol-secret-2');
+    await page.getByLabel('Current password').fill('not-my-password');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Incorrect password.').first().waitFor();
+    await page.getByLabel('Current password').fill(carol.password);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.locator('[data-testid="profile-username"]', { hasText: carol.username }).waitFor();
+    // This tab goes on with the tokens the change answered with.
+    await page.goto(`${STORE}/orders`);
+    await page.getByText('No orders found.').waitFor();
+    // The other browser's session ended with the change.
+    await other.goto(`${STORE}/orders`);
+    await other.getByText('Your session has expired. Please log in again.').waitFor();
+    await login(other, carol.username, 'carol-secret-2');
+  });
 });

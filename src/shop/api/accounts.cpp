@@ -230,6 +230,7 @@ HttpError throttled(std::chrono::seconds retry_after) {
 
 struct TokenClaims {
   std::int64_t user_id = 0;
+  std::int64_t generation = 0;
   std::string jti;
   std::string expires_at;  // stored form, for the revocation row
 };
@@ -238,7 +239,8 @@ std::optional<TokenClaims> claims_of(const object& claims) {
   const auto* uid = claims.if_contains("user_id");
   const auto* jti = claims.if_contains("jti");
   const auto* exp = claims.if_contains("exp");
-  if (!uid || !uid->is_int64() || !jti || !jti->is_string() || !exp) return std::nullopt;
+  const auto gen = token_generation(claims);
+  if (!uid || !uid->is_int64() || !jti || !jti->is_string() || !exp || !gen) return std::nullopt;
   std::int64_t exp_seconds = 0;
   if (exp->is_int64()) {
     exp_seconds = exp->as_int64();
@@ -250,7 +252,7 @@ std::optional<TokenClaims> claims_of(const object& claims) {
   // Bounded so a far-future exp still fits the fixed-width stored form.
   exp_seconds = std::clamp<std::int64_t>(exp_seconds, 0, 253402300799);  // 9999-12-31
   return TokenClaims{
-      uid->as_int64(), std::string(jti->as_string()),
+      uid->as_int64(), *gen, std::string(jti->as_string()),
       domain::format_db_timestamp(domain::Timestamp(std::chrono::seconds(exp_seconds)))};
 }
 
@@ -275,6 +277,10 @@ std::optional<std::string> required_text(const object& body, std::string_view fi
 
 Response register_user(Shop& shop, Request& req) {
   auto& db = *shop.db;
+  // Before anything else: a flood of sign-ups (or of probes for taken names)
+  // from one address costs a bucket lookup, not a password hash.
+  if (auto d = shop.register_by_address.take(req.client_ip); !d.allowed)
+    throw throttled(d.retry_after);
   const auto body = read_body(req);
   auto input = domain::validate_registration(body);
   if (!input) {
@@ -309,7 +315,7 @@ Response register_user(Shop& shop, Request& req) {
     throw HttpError(403, "A user with that username already exist!");
   }
   auto out = user_json(u);
-  out["token"] = issue_access_token(shop, u.id);
+  out["token"] = issue_access_token(shop, u.id, u.token_generation);
   return Response::json(out);
 }
 
@@ -320,10 +326,9 @@ Response login(Shop& shop, Request& req) {
   if (!input) throw field_errors(input.error());
   const auto& creds = input.value();
 
-  // Before any hashing, so that a flood costs us nothing.
-  if (auto d = shop.login_by_address.take(req.client_ip); !d.allowed)
-    throw throttled(d.retry_after);
-  if (auto d = shop.login_by_account.take(creds.username); !d.allowed)
+  // Before any hashing, so that a flood costs us nothing. Guesses from one
+  // address slow that address down, not the account holder elsewhere.
+  if (auto d = shop.login_throttle.attempt(creds.username, req.client_ip); !d.allowed)
     throw throttled(d.retry_after);
 
   auto user = storage::find_user_by_username(db, creds.username);
@@ -337,14 +342,15 @@ Response login(Shop& shop, Request& req) {
   if (!matches || !user->is_active || user->password_reset_required) throw no_active_account();
   if (verdict == ts::auth::VerifyResult::ok_needs_rehash)
     storage::set_password_hash(db, user->id, hash_password(creds.password));
-  shop.login_by_account.reset(creds.username);
+  shop.login_throttle.succeeded(creds.username, req.client_ip);
 
   // Key order of the original (simplejwt's pair, then the serializer's fields).
+  const auto gen = user->token_generation;
   object out;
-  out["refresh"] = issue_refresh_token(shop, user->id);
-  out["access"] = issue_access_token(shop, user->id);
+  out["refresh"] = issue_refresh_token(shop, user->id, gen);
+  out["access"] = issue_access_token(shop, user->id, gen);
   for (const auto& kv : user_json(*user)) out[kv.key()] = kv.value();
-  out["token"] = issue_access_token(shop, user->id);
+  out["token"] = issue_access_token(shop, user->id, gen);
   return Response::json(out);
 }
 
@@ -371,6 +377,10 @@ Response refresh(Shop& shop, Request& req) {
     throw HttpError(
         401, boost::json::value(object{{"detail", "User is inactive"}, {"code", "user_inactive"}}))
         .with_header("WWW-Authenticate", std::string(kRealm));
+  // Issued before the latest password change, which ended that session and
+  // every refresh chain it started.
+  if (claims->generation != user->token_generation)
+    throw refresh_not_valid("Token is invalid or expired");
   // Rotation: the old refresh token is spent by the same statement that
   // checks it, so two concurrent refreshes cannot both succeed.
   try {
@@ -380,8 +390,8 @@ Response refresh(Shop& shop, Request& req) {
     throw refresh_not_valid("Token is invalid or expired");
   }
   object out;
-  out["access"] = issue_access_token(shop, user->id);
-  out["refresh"] = issue_refresh_token(shop, user->id);
+  out["access"] = issue_access_token(shop, user->id, claims->generation);
+  out["refresh"] = issue_refresh_token(shop, user->id, claims->generation);
   return Response::json(out);
 }
 
@@ -438,17 +448,24 @@ Response user_update(Shop& shop, Request& req) {
   if (!input) throw field_errors(input.error());
   const auto& update = input.value();
 
-  // Optional (the original never asked): when sent, it must be right.
-  if (const auto* sent = body.if_contains("current_password")) {
-    const bool right = sent->is_string() && [&] {
-      const auto v = verify_password(sent->as_string(), current->password_hash);
-      return v == ts::auth::VerifyResult::ok || v == ts::auth::VerifyResult::ok_needs_rehash;
-    }();
-    if (!right) {
-      domain::FieldErrors errors;
+  // A new password or another e-mail address (where a reset would go) takes
+  // the current password: a stolen token alone must not take the account
+  // over. Other changes check it only when sent (the original never asked).
+  const bool needs_current = update.new_password.has_value() || update.email != current->email;
+  if (needs_current || body.contains("current_password")) {
+    domain::FieldErrors errors;
+    auto given = domain::read_char_field(body, "current_password",
+                                         domain::CharFieldSpec{.trim = false}, errors);
+    if (!given) throw field_errors(errors);
+    // A guess at the password like a login's, limited by the same buckets.
+    if (auto d = shop.login_throttle.attempt(current->username, req.client_ip); !d.allowed)
+      throw throttled(d.retry_after);
+    const auto v = verify_password(*given, current->password_hash);
+    if (v != ts::auth::VerifyResult::ok && v != ts::auth::VerifyResult::ok_needs_rehash) {
       errors.add("current_password", "Incorrect password.");
       throw field_errors(errors);
     }
+    shop.login_throttle.succeeded(current->username, req.client_ip);
   }
 
   auto taken = [&]() {
@@ -476,6 +493,12 @@ Response user_update(Shop& shop, Request& req) {
   object out;
   out["details"] = "User Successfully Updated.";
   out["user"] = user_json(*updated);
+  if (update.new_password) {
+    // The change ended every session issued before it, the caller's too; the
+    // caller goes on with these (added keys: the original's clients ignore them).
+    out["refresh"] = issue_refresh_token(shop, updated->id, updated->token_generation);
+    out["access"] = issue_access_token(shop, updated->id, updated->token_generation);
+  }
   return Response::json(out);
 }
 

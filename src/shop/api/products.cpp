@@ -300,21 +300,35 @@ ProductInput read_input(const Request& req, std::size_t max_image_bytes) {
 
 // Verifies an uploaded file; returns its format or adds the field error.
 std::optional<media::ImageFormat> check_image_file(const ImageInput& image,
-                                                   std::size_t max_image_bytes,
+                                                   const Settings& settings,
                                                    domain::FieldErrors& errors) {
   if (image.bytes.empty()) {
     errors.add("image", std::string(msg::kEmptyFile));
     return std::nullopt;
   }
-  if (image.bytes.size() > max_image_bytes)
+  if (image.bytes.size() > settings.max_image_bytes)
     throw HttpError(413, "The image is larger than the limit of " +
-                             std::to_string(max_image_bytes) + " bytes.");
-  const auto info = media::verify_image(image.bytes);
-  if (!info) {
+                             std::to_string(settings.max_image_bytes) + " bytes.");
+  const auto header = media::read_header(image.bytes);
+  if (!header) {
     errors.add("image", std::string(msg::kInvalidImage));
     return std::nullopt;
   }
-  return info->format;
+  // From the header alone: decoding a few hundred kilobytes of a huge image
+  // would allocate width × height × channels bytes first.
+  const auto pixels = static_cast<std::int64_t>(header->width) * header->height;
+  if (pixels > settings.max_image_pixels) {
+    errors.add("image", "The image is " + std::to_string(header->width) + "x" +
+                            std::to_string(header->height) + " pixels; at most " +
+                            std::to_string(settings.max_image_pixels) +
+                            " pixels (width times height) are accepted.");
+    return std::nullopt;
+  }
+  if (!media::decodes(image.bytes, *header)) {
+    errors.add("image", std::string(msg::kInvalidImage));
+    return std::nullopt;
+  }
+  return header->format;
 }
 
 [[noreturn]] void throw_validation(const domain::FieldErrors& errors) {
@@ -545,7 +559,7 @@ void register_products(Shop& shop, ts::http::Router& router) {
             errors.add("image", std::string(domain::msg::kRequired));
             break;
           case ImageInput::file:
-            format = check_image_file(in.image, max_image, errors);
+            format = check_image_file(in.image, s->settings, errors);
             break;
           case ImageInput::empty_file:
             break;  // a file input left empty: a product without an image
@@ -592,7 +606,7 @@ void register_products(Shop& shop, ts::http::Router& router) {
             errors.add("image", std::string(domain::msg::kRequired));
             break;
           case ImageInput::file:
-            format = check_image_file(in.image, max_image, errors);
+            format = check_image_file(in.image, s->settings, errors);
             break;
           case ImageInput::empty_file:
             break;  // keep the current image

@@ -6,6 +6,8 @@
 #include "platform/auth/password.hpp"
 #include "platform/db/error.hpp"
 #include "shop/commands/commands.hpp"
+#include "shop/domain/field_errors.hpp"
+#include "shop/domain/validation.hpp"
 #include "shop/storage/users.hpp"
 
 namespace shop::commands {
@@ -29,8 +31,11 @@ int create_admin(ts::service::Context& ctx) {
   } else {
     std::getline(std::cin, password);
   }
-  if (password.size() < 8) {
-    std::cerr << "shop create-admin: the password must have at least 8 characters\n";
+  // The API's rules for every password (domain/validation.hpp).
+  const auto length = domain::utf8_length(password);
+  if (length < domain::kPasswordMinLength || length > domain::kPasswordMaxLength) {
+    std::cerr << "shop create-admin: the password must have " << domain::kPasswordMinLength
+              << " to " << domain::kPasswordMaxLength << " characters\n";
     return 2;
   }
   storage::UserRecord u;

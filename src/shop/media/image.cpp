@@ -70,42 +70,52 @@ std::optional<ImageFormat> sniff(std::string_view b) {
 
 namespace {
 
-bool pixels_ok(int w, int h) {
-  return w > 0 && h > 0 && w <= kMaxSide && h <= kMaxSide &&
-         static_cast<long long>(w) * h <= kMaxPixels;
+bool sides_ok(const ImageInfo& info) {
+  return info.width > 0 && info.height > 0 && info.width <= kMaxSide && info.height <= kMaxSide;
 }
 
-std::optional<ImageInfo> verify_stb(std::string_view bytes, ImageFormat f) {
-  if (bytes.size() > static_cast<std::size_t>(INT32_MAX)) return std::nullopt;
-  const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
-  const int len = static_cast<int>(bytes.size());
-  int w = 0, h = 0, channels = 0;
-  if (!stbi_info_from_memory(data, len, &w, &h, &channels) || !pixels_ok(w, h)) return std::nullopt;
-  stbi_uc* pixels = stbi_load_from_memory(data, len, &w, &h, &channels, 0);
-  if (!pixels) return std::nullopt;
-  stbi_image_free(pixels);
-  return ImageInfo{f, w, h};
+const stbi_uc* stb_data(std::string_view bytes) {
+  return reinterpret_cast<const stbi_uc*>(bytes.data());
 }
 
-std::optional<ImageInfo> verify_webp(std::string_view bytes) {
-  const auto* data = reinterpret_cast<const std::uint8_t*>(bytes.data());
-  int w = 0, h = 0;
-  if (!WebPGetInfo(data, bytes.size(), &w, &h) || !pixels_ok(w, h)) return std::nullopt;
-  std::uint8_t* pixels = WebPDecodeRGBA(data, bytes.size(), &w, &h);
-  if (!pixels) return std::nullopt;
-  WebPFree(pixels);
-  return ImageInfo{ImageFormat::webp, w, h};
+const std::uint8_t* webp_data(std::string_view bytes) {
+  return reinterpret_cast<const std::uint8_t*>(bytes.data());
 }
 
 }  // namespace
 
-std::optional<ImageInfo> verify_image(std::string_view bytes) {
-  // The magic number picks the decoder; the decoder decides. stb would also
-  // read BMP/PSD/TGA…, which the whitelist of decoders compiled in excludes.
+std::optional<ImageInfo> read_header(std::string_view bytes) {
+  // The magic number picks the decoder; only its header parser runs here.
+  // stb would also read BMP/PSD/TGA…, which the decoders compiled in exclude.
   const auto f = sniff(bytes);
-  if (!f) return std::nullopt;
-  if (*f == ImageFormat::webp) return verify_webp(bytes);
-  return verify_stb(bytes, *f);
+  if (!f || bytes.size() > static_cast<std::size_t>(INT32_MAX)) return std::nullopt;
+  int w = 0, h = 0;
+  if (*f == ImageFormat::webp) {
+    if (!WebPGetInfo(webp_data(bytes), bytes.size(), &w, &h)) return std::nullopt;
+  } else {
+    int channels = 0;
+    if (!stbi_info_from_memory(stb_data(bytes), static_cast<int>(bytes.size()), &w, &h, &channels))
+      return std::nullopt;
+  }
+  return ImageInfo{*f, w, h};
+}
+
+bool decodes(std::string_view bytes, const ImageInfo& header) {
+  if (!sides_ok(header) || bytes.size() > static_cast<std::size_t>(INT32_MAX)) return false;
+  int w = 0, h = 0;
+  if (header.format == ImageFormat::webp) {
+    std::uint8_t* pixels = WebPDecodeRGBA(webp_data(bytes), bytes.size(), &w, &h);
+    if (!pixels) return false;
+    WebPFree(pixels);
+  } else {
+    int channels = 0;
+    stbi_uc* pixels = stbi_load_from_memory(stb_data(bytes), static_cast<int>(bytes.size()), &w, &h,
+                                            &channels, 0);
+    if (!pixels) return false;
+    stbi_image_free(pixels);
+  }
+  // The decoder read the same header; anything else is a file that lies.
+  return w == header.width && h == header.height;
 }
 
 }  // namespace shop::media

@@ -22,14 +22,19 @@ struct ImageInfo {
   int height = 0;
 };
 
-// Images larger than this many pixels are refused before decoding: a small
-// compressed file can otherwise ask for gigabytes of memory.
-inline constexpr long long kMaxPixels = 40'000'000;
+// Neither side may exceed this (the decoders' own bound).
 inline constexpr int kMaxSide = 16'384;
 
-// Decodes the whole image (first frame of a GIF; a still WebP). nullopt when
-// the bytes are not a complete, decodable JPEG, PNG, GIF or WebP within the
-// pixel limits.
-std::optional<ImageInfo> verify_image(std::string_view bytes);
+// The format and the dimensions the header declares (PNG IHDR, JPEG SOF, GIF
+// logical screen, WebP VP8/VP8L/VP8X), read without decoding a pixel: what a
+// caller checks against its pixel limit before decode() may allocate
+// width × height × channels. nullopt when the bytes are none of the four
+// formats or the header is unreadable.
+std::optional<ImageInfo> read_header(std::string_view bytes);
+
+// Decodes the whole image (first frame of a GIF; a still WebP) whose header
+// read_header() returned: false when the bytes are not a complete, decodable
+// image of that format, or a side exceeds kMaxSide.
+bool decodes(std::string_view bytes, const ImageInfo& header);
 
 }  // namespace shop::media

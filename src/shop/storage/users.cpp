@@ -6,7 +6,7 @@ namespace shop::storage {
 namespace {
 constexpr const char* kSelect =
     "SELECT id, username, email, password_hash, is_staff, is_active, is_superuser, "
-    "password_reset_required "
+    "password_reset_required, token_generation "
     "FROM shop_users ";
 
 UserRecord from_row(const ts::db::Row& r) {
@@ -19,6 +19,7 @@ UserRecord from_row(const ts::db::Row& r) {
   u.is_active = r.get<bool>(5);
   u.is_superuser = r.get<bool>(6);
   u.password_reset_required = r.get<bool>(7);
+  u.token_generation = r.get<std::int64_t>(8);
   return u;
 }
 }  // namespace
@@ -27,6 +28,20 @@ std::optional<UserRecord> find_user(ts::db::Pool& db, std::int64_t id) {
   auto r = db.query(std::string(kSelect) + "WHERE id = $1", {id});
   if (r.empty()) return std::nullopt;
   return from_row(r[0]);
+}
+
+std::optional<SessionLookup> find_session(ts::db::Pool& db, std::int64_t id,
+                                          const std::string& jti) {
+  // One round trip per authenticated request: the revocation check rides
+  // along with the account row (column 9, after kSelect's columns).
+  auto r = db.query(
+      "SELECT id, username, email, password_hash, is_staff, is_active, is_superuser, "
+      "password_reset_required, token_generation, "
+      "EXISTS (SELECT 1 FROM shop_revoked_tokens WHERE jti = $2) "
+      "FROM shop_users WHERE id = $1",
+      {id, jti});
+  if (r.empty()) return std::nullopt;
+  return SessionLookup{from_row(r[0]), r[0].get<bool>(9)};
 }
 
 std::optional<UserRecord> find_user_by_username(ts::db::Pool& db, std::string_view username) {
@@ -74,7 +89,8 @@ bool update_user(ts::db::Pool& db, std::int64_t id, std::string_view username,
   if (password_hash) {
     return db.query(
                  "UPDATE shop_users SET username = $1, email = $2, password_hash = $3, "
-                 "password_reset_required = 0 WHERE id = $4",
+                 "password_reset_required = 0, token_generation = token_generation + 1 "
+                 "WHERE id = $4",
                  {username, email, *password_hash, id})
                .affected_rows() > 0;
   }
@@ -85,10 +101,6 @@ bool update_user(ts::db::Pool& db, std::int64_t id, std::string_view username,
 
 bool delete_user(ts::db::Pool& db, std::int64_t id) {
   return db.query("DELETE FROM shop_users WHERE id = $1", {id}).affected_rows() > 0;
-}
-
-bool is_token_revoked(ts::db::Pool& db, const std::string& jti) {
-  return !db.query("SELECT 1 FROM shop_revoked_tokens WHERE jti = $1", {jti}).empty();
 }
 
 bool revoke_token(ts::db::Pool& db, const std::string& jti, std::int64_t user_id,

@@ -582,8 +582,12 @@ TEST_P(Accounts, UserUpdateRules) {
   EXPECT_EQ(missing.status, 400);
   EXPECT_EQ(missing.body,
             R"({"email":["This field is required."],"password":["This field is required."]})");
-  auto dup =
-      srv.put(path, {{"username", "sue"}, {"email", "sue@example.com"}, {"password", ""}}, token);
+  auto dup = srv.put(path,
+                     {{"username", "sue"},
+                      {"email", "sue@example.com"},
+                      {"password", ""},
+                      {"current_password", "rexpass12"}},
+                     token);
   EXPECT_EQ(dup.status, 400);
   EXPECT_EQ(
       dup.body,
@@ -600,14 +604,202 @@ TEST_P(Accounts, UserUpdateRules) {
   EXPECT_EQ(wrong_current.status, 400);
   EXPECT_EQ(wrong_current.body, R"({"current_password":["Incorrect password."]})");
 
-  auto ok = srv.put(
-      path, {{"username", "rex2"}, {"email", "rex2@example.com"}, {"password", "newpass123"}},
-      token);
+  auto ok = srv.put(path,
+                    {{"username", "rex2"},
+                     {"email", "rex2@example.com"},
+                     {"password", "newpass123"},
+                     {"current_password", "rexpass12"}},
+                    token);
   ASSERT_EQ(ok.status, 200) << ok.body;
   EXPECT_EQ(json(ok).at("user").at("username"), "rex2");
   EXPECT_EQ(login("rex2", "rexpass12").status, 401);
   EXPECT_EQ(login("rex2", "newpass123").status, 200);
   EXPECT_EQ(stored_hash(id).rfind("$argon2id$", 0), 0u);
+}
+
+// Issue 12: a new password or another e-mail address takes the current
+// password, and a password change ends every session issued before it —
+// access tokens, refresh tokens, and tokens refreshed from those.
+TEST_P(Accounts, PasswordChangeNeedsTheCurrentPasswordAndEndsEverySession) {
+  const auto id = srv.register_user("uma", "umapass12", "uma@example.com").at("id").as_int64();
+  const auto path = "/account/user_update/" + std::to_string(id) + "/";
+  auto a = json(login("uma", "umapass12")).as_object();
+  auto b = json(login("uma", "umapass12")).as_object();
+  // Session b refreshed once before the change: its new pair is old too.
+  auto b2 = json(srv.post("/account/token/refresh/", {{"refresh", b.at("refresh")}})).as_object();
+  const std::string token(a.at("token").as_string());
+  EXPECT_EQ(claims(token).at("gen"), 0);
+  // A token from before generations existed (no "gen") counts as generation 0.
+  const auto legacy = forge("access", id, 15min);
+  EXPECT_EQ(get_user(id, legacy).status, 200);
+  const std::vector<std::string> old_access{std::string(a.at("access").as_string()), token,
+                                            std::string(b2.at("access").as_string()), legacy};
+
+  // No current password: refused, in DRF's field-error shape, and nothing changes.
+  const object change{{"username", ""}, {"email", ""}, {"password", "umanewpass1"}};
+  auto missing = srv.put(path, change, token);
+  EXPECT_EQ(missing.status, 400);
+  EXPECT_EQ(missing.body, R"({"current_password":["This field is required."]})");
+  auto blank = change;
+  blank["current_password"] = "";
+  EXPECT_EQ(srv.put(path, blank, token).body,
+            R"({"current_password":["This field may not be blank."]})");
+  auto wrong = change;
+  wrong["current_password"] = "not-my-password";
+  auto refused = srv.put(path, wrong, token);
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_EQ(refused.body, R"({"current_password":["Incorrect password."]})");
+  // Another e-mail address (where a password reset would go) needs it too.
+  auto email =
+      srv.put(path, {{"username", ""}, {"email", "thief@example.com"}, {"password", ""}}, token);
+  EXPECT_EQ(email.status, 400);
+  EXPECT_EQ(email.body, R"({"current_password":["This field is required."]})");
+  EXPECT_EQ(json(get_user(id, token)).at("email"), "uma@example.com");
+  EXPECT_EQ(login("uma", "umapass12").status, 200);
+  // A username alone does not (the original's clients never sent it).
+  auto rename = srv.put(path, {{"username", "uma2"}, {"email", ""}, {"password", ""}}, token);
+  ASSERT_EQ(rename.status, 200) << rename.body;
+  EXPECT_EQ(keys(json(rename).as_object()), (std::vector<std::string>{"details", "user"}));
+
+  // With it: changed; the answer carries the caller's new session.
+  auto right = change;
+  right["current_password"] = "umapass12";
+  auto ok = srv.put(path, right, token);
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  const auto body = json(ok).as_object();
+  EXPECT_EQ(keys(body), (std::vector<std::string>{"details", "user", "refresh", "access"}));
+  EXPECT_EQ(body.at("details"), "User Successfully Updated.");
+  const std::string access(body.at("access").as_string());
+  EXPECT_EQ(claims(access).at("gen"), 1);
+  EXPECT_EQ(get_user(id, access).status, 200);
+
+  // Every access token issued before is refused, the one that made the change too.
+  for (const auto& old : old_access) {
+    auto r = get_user(id, old);
+    EXPECT_EQ(r.status, 401);
+    EXPECT_EQ(r.body, kNotValidBody);
+  }
+  // And no refresh chain survives: neither unspent old refresh tokens nor
+  // the one a refresh before the change handed out.
+  for (const auto* old : {&a, &b2}) {
+    auto r = srv.post("/account/token/refresh/", {{"refresh", old->at("refresh")}});
+    EXPECT_EQ(r.status, 401);
+    EXPECT_EQ(r.body, R"({"detail":"Token is invalid or expired","code":"token_not_valid"})");
+  }
+  // The new refresh token works, and what it gives works.
+  auto renewed = srv.post("/account/token/refresh/", {{"refresh", body.at("refresh")}});
+  ASSERT_EQ(renewed.status, 200) << renewed.body;
+  EXPECT_EQ(get_user(id, std::string(json(renewed).at("access").as_string())).status, 200);
+
+  EXPECT_EQ(login("uma2", "umapass12").status, 401);
+  auto fresh = json(login("uma2", "umanewpass1")).as_object();
+  const std::string now(fresh.at("token").as_string());
+  EXPECT_EQ(get_user(id, now).status, 200);
+  // Another e-mail address with the current password: changed, sessions kept.
+  auto moved = srv.put(path,
+                       {{"username", ""},
+                        {"email", "uma2@example.com"},
+                        {"password", ""},
+                        {"current_password", "umanewpass1"}},
+                       now);
+  ASSERT_EQ(moved.status, 200) << moved.body;
+  EXPECT_EQ(json(moved).at("user").at("email"), "uma2@example.com");
+  EXPECT_EQ(get_user(id, now).status, 200);
+}
+
+// Issue 12 (ASVS 5.0 V6.2): passwords of 8 to 128 characters, at registration
+// and at a change, with DRF's field messages.
+TEST_P(Accounts, PasswordsHaveEightToOneHundredTwentyEightCharacters) {
+  const std::string longest(128, 'p');
+  const std::string too_long(129, 'p');
+  auto r = srv.post("/account/register/",
+                    {{"username", "vic"}, {"email", "vic@example.com"}, {"password", too_long}});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body, R"({"password":["Ensure this field has no more than 128 characters."]})");
+  // Characters, not bytes: 128 two-byte letters are fine.
+  std::string umlauts;
+  for (int i = 0; i < 128; ++i) umlauts += "\u00fc";
+  const auto vic = srv.register_user("vic", umlauts).at("id").as_int64();
+  EXPECT_EQ(login("vic", umlauts).status, 200);
+  srv.register_user("wes", longest);
+  const auto token = srv.login("vic", umlauts);
+  const auto path = "/account/user_update/" + std::to_string(vic) + "/";
+  auto change = srv.put(
+      path,
+      {{"username", ""}, {"email", ""}, {"password", too_long}, {"current_password", umlauts}},
+      token);
+  EXPECT_EQ(change.status, 400);
+  EXPECT_EQ(change.body, R"({"password":["Ensure this field has no more than 128 characters."]})");
+  auto short_one = srv.put(
+      path,
+      {{"username", ""}, {"email", ""}, {"password", "seven77"}, {"current_password", umlauts}},
+      token);
+  EXPECT_EQ(
+      short_one.body,
+      R"({"password":["This password is too short. It must contain at least 8 characters."]})");
+  EXPECT_EQ(login("vic", umlauts).status, 200);
+}
+
+// Issue 12: registration is limited per client address (a burst of 10 by
+// default); another address is not affected.
+TEST_P(Accounts, RegistrationIsRateLimitedPerClientAddress) {
+  int refused_at = -1;
+  HttpResponse refused;
+  for (int i = 0; i < 14 && refused_at < 0; ++i) {
+    const auto name = "reg" + std::to_string(i);
+    // Invalid bodies count as much as good ones: probing for taken names
+    // costs the same.
+    auto r = i % 2 == 0 ? srv.post("/account/register/", {{"username", name},
+                                                          {"email", name + "@example.com"},
+                                                          {"password", "regpass123"}})
+                        : srv.post("/account/register/", object{});
+    if (r.status == 429) {
+      refused_at = i;
+      refused = r;
+    } else {
+      EXPECT_EQ(r.status, i % 2 == 0 ? 200 : 400) << r.body;
+    }
+  }
+  EXPECT_GE(refused_at, 10);  // the burst (11 if a token came back meanwhile)
+  EXPECT_LE(refused_at, 11);
+  EXPECT_GE(std::stoi(refused.header("retry-after")), 1);
+  EXPECT_TRUE(
+      refused.body.starts_with(R"({"detail":"Request was throttled. Expected available in )"))
+      << refused.body;
+  // Nothing was created by the refused request.
+  EXPECT_EQ(login("reg" + std::to_string(refused_at), "regpass123").status, 401);
+  // Another client address registers.
+  auto other = srv.post_from(
+      "127.0.0.2", "/account/register/",
+      {{"username", "elsewhere"}, {"email", "elsewhere@example.com"}, {"password", "regpass123"}});
+  EXPECT_EQ(other.status, 200) << other.body;
+}
+
+// Issue 12: ten wrong passwords from one address slow that address down for
+// that account; the owner, from another address, still logs in.
+TEST_P(Accounts, WrongPasswordsFromOneAddressDoNotLockTheOwnerOut) {
+  srv.register_user("yan", "yanpass12");
+  const object wrong{{"username", "yan"}, {"password", "guess-guess"}};
+  int refused_at = -1;
+  for (int i = 0; i < 13 && refused_at < 0; ++i) {
+    auto r = srv.post_from("127.0.0.2", "/account/login/", wrong);
+    if (r.status == 429) {
+      refused_at = i;
+      EXPECT_GE(std::stoi(r.header("retry-after")), 1);
+    } else {
+      EXPECT_EQ(r.status, 401) << r.body;
+    }
+  }
+  EXPECT_GE(refused_at, 10);
+  EXPECT_LE(refused_at, 11);
+  // The guessing address waits, even with the right password ...
+  EXPECT_EQ(srv.post_from("127.0.0.2", "/account/login/",
+                          {{"username", "yan"}, {"password", "yanpass12"}})
+                .status,
+            429);
+  // ... the owner at another address does not.
+  auto owner = login("yan", "yanpass12");
+  EXPECT_EQ(owner.status, 200) << owner.body;
 }
 
 TEST_P(Accounts, UserUpdateAndDeleteAreForTheOwnerOnly) {

@@ -52,5 +52,10 @@ ts::test::HttpResponse send_form(ShopServer& srv, const std::string& method,
 std::string png_bytes(int w, int h, unsigned seed = 1);
 std::string jpeg_bytes(int w, int h);
 std::string gif_bytes();
+// A complete RGB PNG of w×h black pixels, small however large w×h is
+// (zlib-compressed runs of zeros): what a decompression bomb looks like.
+std::string black_png(int w, int h);
+// Only the signature, IHDR (w×h, RGB) and IEND: a header that no pixels follow.
+std::string png_header_only(int w, int h);
 
 }  // namespace prod_test

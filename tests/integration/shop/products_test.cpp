@@ -302,6 +302,86 @@ TEST_P(SmallUploads, OversizedImagesAre413) {
   EXPECT_EQ(r.status, 200) << r.body;
 }
 
+// ---- pixel limits (issue 12) ------------------------------------------------------------
+
+namespace {
+
+// The server's peak resident memory so far (VmHWM), in KiB.
+long peak_rss_kib(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+  ADD_FAILURE() << "no VmHWM for " << pid;
+  return 0;
+}
+
+std::string too_many_pixels(int w, int h, long limit) {
+  return R"({"detail":{"image":["The image is )" + std::to_string(w) + "x" + std::to_string(h) +
+         " pixels; at most " + std::to_string(limit) +
+         R"( pixels (width times height) are accepted."]}})";
+}
+
+}  // namespace
+
+// An image above SHOP_MAX_IMAGE_PIXELS (16 Mpx by default) is refused from
+// its header: a 40 Mpx PNG of under a megabyte used to be decoded, which took
+// about 240 MB.
+TEST_P(Products, ImagesAboveThePixelLimitAreRefusedBeforeDecoding) {
+  const auto bomb = black_png(8000, 5000);
+  ASSERT_LT(bomb.size(), 1u << 20);
+  auto r = send_form(srv, "POST", "/api/product-create/", product_form("bomb", bomb), admin.token);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body, too_many_pixels(8000, 5000, 16'000'000));
+  // The pixels were never allocated (one decoded copy alone is 120 MB).
+  EXPECT_LT(peak_rss_kib(srv.service().process().pid()), 100 * 1024);
+  // The header decides: one with no pixel data after it gets the same answer.
+  r = send_form(srv, "POST", "/api/product-create/",
+                product_form("header", png_header_only(4001, 4000)), admin.token);
+  EXPECT_EQ(r.body, too_many_pixels(4001, 4000, 16'000'000));
+  // An update is checked the same way.
+  const auto id = insert_product(*db, "lamp", "a lamp", 1000, true);
+  r = send_form(srv, "PUT", "/api/product-update/" + std::to_string(id) + "/",
+                product_form("lamp", bomb), admin.token);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body, too_many_pixels(8000, 5000, 16'000'000));
+  settle();
+  auto list = json(srv.get("/api/products/")).as_array();
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].at("image"), nullptr);
+}
+
+class FewPixels : public Products {
+ protected:
+  FewPixels() : Products({{"SHOP_MAX_IMAGE_PIXELS", "10000"}}) {}
+};
+
+TEST_P(FewPixels, TheLimitIsConfigurableAndAppliesToPngAndJpeg) {
+  for (const auto& [w, h] : {std::pair{100, 100}, std::pair{101, 100}}) {
+    SCOPED_TRACE(std::to_string(w) + "x" + std::to_string(h));
+    const bool fits = w * h <= 10000;
+    auto png = send_form(srv, "POST", "/api/product-create/", product_form("png", png_bytes(w, h)),
+                         admin.token);
+    EXPECT_EQ(png.status, fits ? 200 : 400) << png.body;
+    auto jpeg = send_form(srv, "POST", "/api/product-create/",
+                          product_form("jpeg", jpeg_bytes(h, w), "x.jpg"), admin.token);
+    EXPECT_EQ(jpeg.status, fits ? 200 : 400) << jpeg.body;
+    if (!fits) {
+      EXPECT_EQ(png.body, too_many_pixels(w, h, 10000));
+      EXPECT_EQ(jpeg.body, too_many_pixels(h, w, 10000));
+    }
+  }
+  // black_png() makes real images (the 40 Mpx one above would decode).
+  EXPECT_EQ(send_form(srv, "POST", "/api/product-create/",
+                      product_form("black", black_png(100, 100)), admin.token)
+                .status,
+            200);
+  // GIF too (the 1x1 one fits; the limit is per image, not per format).
+  EXPECT_EQ(
+      send_form(srv, "POST", "/api/product-create/", product_form("gif", gif_bytes()), admin.token)
+          .status,
+      200);
+}
+
 // ---- update and delete -----------------------------------------------------------------
 
 TEST_P(Products, UpdateReplacesTheImage) {
@@ -579,4 +659,6 @@ INSTANTIATE_TEST_SUITE_P(Engines, Products, ::testing::Values("sqlite", "postgre
 INSTANTIATE_TEST_SUITE_P(Engines, UncachedProducts, ::testing::Values("sqlite", "postgres"),
                          [](const auto& info) { return info.param; });
 INSTANTIATE_TEST_SUITE_P(Engines, SmallUploads, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });
+INSTANTIATE_TEST_SUITE_P(Engines, FewPixels, ::testing::Values("sqlite", "postgres"),
                          [](const auto& info) { return info.param; });

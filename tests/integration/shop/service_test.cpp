@@ -175,6 +175,44 @@ TEST_P(ShopService, MissingSecretKeyIsAnErrorOutsideDevelopmentMode) {
   EXPECT_NE(log.find("SHOP_SECRET_KEY: is required"), std::string::npos) << log;
 }
 
+// The sandbox takes every order as paid without charging anyone: serve
+// refuses it (set or left as the default) unless SHOP_ALLOW_SANDBOX=true or
+// SHOP_DEV_MODE=true says it is meant; other commands take no orders.
+TEST_P(ShopService, ServeRefusesTheSandboxGatewayUnlessAllowedExplicitly) {
+  auto e = env();
+  e.erase("SHOP_ALLOW_SANDBOX");
+  for (const bool explicit_setting : {false, true}) {
+    SCOPED_TRACE(explicit_setting ? "SHOP_PAYMENT_GATEWAY=sandbox" : "no gateway set");
+    auto refused = e;
+    if (explicit_setting) refused["SHOP_PAYMENT_GATEWAY"] = "sandbox";
+    auto [status, log] = shop_cmd({"serve"}, refused);
+    EXPECT_EQ(status, 2) << log;
+    for (const char* name : {"SHOP_PAYMENT_GATEWAY", "SHOP_ALLOW_SANDBOX=true",
+                             "SHOP_DEV_MODE=true", "SHOP_PAYMENT_GATEWAY=stripe"})
+      EXPECT_NE(log.find(name), std::string::npos) << name << " not named in: " << log;
+    EXPECT_EQ(log.find("migration applied"), std::string::npos) << log;
+  }
+  // "false" is not permission either.
+  auto no = e;
+  no["SHOP_ALLOW_SANDBOX"] = "false";
+  EXPECT_EQ(shop_cmd({"serve"}, no).first, 2);
+
+  // Commands other than serve are not refused.
+  auto [migrate_status, migrate_log] = shop_cmd({"migrate"}, e);
+  EXPECT_EQ(migrate_status, 0) << migrate_log;
+
+  // Allowed explicitly, or in development mode, it serves.
+  for (const auto& [name, value] : std::map<std::string, std::string>{
+           {"SHOP_ALLOW_SANDBOX", "true"}, {"SHOP_DEV_MODE", "true"}}) {
+    SCOPED_TRACE(name);
+    auto allowed = e;
+    allowed[name] = value;
+    allowed["SHOP_PAYMENT_GATEWAY"] = "sandbox";
+    Service svc(shop_bin(), "SHOP", {"serve"}, allowed);
+    EXPECT_EQ(http(svc.port(), "GET", "/api/products/").status, 200);
+  }
+}
+
 // A seeded user pays with their seeded saved card on the sandbox gateway
 // (the demo store `scripts/run` brings up). Seeding with the stripe gateway
 // leaves the sandbox tables empty; a later sandbox seed adds the missing

@@ -1,6 +1,14 @@
 #include "shop_fixture.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cctype>
 #include <chrono>
+#include <sstream>
+#include <stdexcept>
 
 namespace shop_test {
 
@@ -35,6 +43,66 @@ HttpResponse ShopServer::send(const std::string& method, const std::string& targ
   if (!token.empty()) headers["Authorization"] = "Bearer " + token;
   HttpClient c(port());
   return c.request(method, target, body, headers);
+}
+
+HttpResponse ShopServer::post_from(const std::string& source_address, const std::string& target,
+                                   const boost::json::value& body, const std::string& token) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) throw std::runtime_error("socket failed");
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  sockaddr_in local{};
+  local.sin_family = AF_INET;
+  if (::inet_pton(AF_INET, source_address.c_str(), &local.sin_addr) != 1)
+    throw std::runtime_error("bad source address " + source_address);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0)
+    throw std::runtime_error("cannot bind to " + source_address);
+  sockaddr_in server{};
+  server.sin_family = AF_INET;
+  server.sin_port = htons(port());
+  ::inet_pton(AF_INET, "127.0.0.1", &server.sin_addr);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&server), sizeof server) != 0)
+    throw std::runtime_error("cannot connect from " + source_address);
+
+  const auto text = boost::json::serialize(body);
+  std::string request = "POST " + target +
+                        " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                        "Connection: close\r\nContent-Length: " +
+                        std::to_string(text.size()) + "\r\n";
+  if (!token.empty()) request += "Authorization: Bearer " + token + "\r\n";
+  request += "\r\n" + text;
+  for (std::size_t sent = 0; sent < request.size();) {
+    const auto n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) throw std::runtime_error("send failed");
+    sent += static_cast<std::size_t>(n);
+  }
+  // Connection: close, so the answer ends where the stream does.
+  std::string answer;
+  char buf[16384];
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;)
+    answer.append(buf, static_cast<std::size_t>(n));
+  const auto head_end = answer.find("\r\n\r\n");
+  if (answer.size() < 12 || head_end == std::string::npos)
+    throw std::runtime_error("no HTTP answer: " + answer);
+  HttpResponse r;
+  r.status = std::stoi(answer.substr(9, 3));
+  std::istringstream head(answer.substr(0, head_end));
+  std::string line;
+  std::getline(head, line);  // the status line
+  while (std::getline(head, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string name = line.substr(0, colon);
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    auto value = line.substr(colon + 1);
+    while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+    r.headers[name] = value;
+  }
+  r.body = answer.substr(head_end + 4);
+  return r;
 }
 
 HttpResponse ShopServer::get(const std::string& target, const std::string& token) {

@@ -23,8 +23,13 @@ inline std::string shop_bin() {
   return bin_path("shop");
 }
 
+// The tests run the sandbox gateway (the default), which serve takes only
+// when told explicitly that it is meant.
 inline std::map<std::string, std::string> shop_env(const std::string& url) {
-  return {{"SHOP_DATABASE_URL", url}, {"SHOP_ACCESS_LOG", "false"}, {"SHOP_SECRET_KEY", kSecret}};
+  return {{"SHOP_DATABASE_URL", url},
+          {"SHOP_ACCESS_LOG", "false"},
+          {"SHOP_SECRET_KEY", kSecret},
+          {"SHOP_ALLOW_SANDBOX", "true"}};
 }
 
 // Runs `shop <args>` to completion with optional stdin text; returns {status, output}.
@@ -61,6 +66,10 @@ class ShopServer {
   HttpResponse del(const std::string& target, const std::string& token = "");
   HttpResponse send(const std::string& method, const std::string& target, const std::string& body,
                     std::map<std::string, std::string> headers, const std::string& token = "");
+  // A POST from another loopback address (the client socket bound to
+  // source_address, e.g. "127.0.0.2"): a second client as the server sees it.
+  HttpResponse post_from(const std::string& source_address, const std::string& target,
+                         const boost::json::value& body, const std::string& token = "");
 
   // POST /account/register/ → the JSON answer (fails the test on non-200).
   boost::json::object register_user(const std::string& username, const std::string& password,

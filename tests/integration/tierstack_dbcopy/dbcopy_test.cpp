@@ -62,7 +62,8 @@ std::map<std::string, std::string> shop_env(const std::string& url, const fs::pa
   return {{"SHOP_DATABASE_URL", url},
           {"SHOP_SECRET_KEY", kShopSecret},
           {"SHOP_ACCESS_LOG", "false"},
-          {"SHOP_MEDIA_DIR", media.string()}};
+          {"SHOP_MEDIA_DIR", media.string()},
+          {"SHOP_ALLOW_SANDBOX", "true"}};  // serve takes the sandbox gateway only when allowed
 }
 
 std::map<std::string, std::string> mb_env(const std::string& url, const fs::path& outbox) {

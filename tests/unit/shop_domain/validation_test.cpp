@@ -318,5 +318,30 @@ TEST(Login, RequiredAndBlank) {
   EXPECT_EQ(r->password, " pw ");
 }
 
+// ASVS 5.0 V6.2 (issue 12): 8 to 128 characters (code points, not bytes), at
+// registration and at a change.
+TEST(Passwords, EightToOneHundredTwentyEightCharacters) {
+  const Messages too_long{"Ensure this field has no more than 128 characters."};
+  auto body = obj(R"({"username":"pat","email":"pat@example.com"})");
+  body["password"] = std::string(128, 'p');
+  EXPECT_TRUE(validate_registration(body));
+  body["password"] = std::string(129, 'p');
+  auto r = validate_registration(body);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(messages(r.error().fields, "password"), too_long);
+  std::string wide;
+  for (int i = 0; i < 128; ++i) wide += "\u00fc";  // 256 bytes, 128 characters
+  body["password"] = wide;
+  EXPECT_TRUE(validate_registration(body));
+
+  auto update = obj(R"({"username":"","email":""})");
+  update["password"] = std::string(129, 'p');
+  auto u = validate_user_update(update, "pat", "pat@example.com");
+  ASSERT_FALSE(u);
+  EXPECT_EQ(messages(u.error(), "password"), too_long);
+  update["password"] = std::string(128, 'p');
+  EXPECT_TRUE(validate_user_update(update, "pat", "pat@example.com"));
+}
+
 }  // namespace
 }  // namespace shop::domain

@@ -5,6 +5,14 @@ import { ApiError, errorMessage, type FieldErrors } from '../api/errors';
 import { takeLoginMessage, useAuth } from '../auth';
 import { ErrorAlert, FieldError } from '../components/ui';
 
+/** The API's password rule (8 to 128 characters, counted as code points); null when it holds. */
+export function passwordProblem(password: string): string | null {
+  const length = [...password].length;
+  if (length < 8) return 'Use at least 8 characters.';
+  if (length > 128) return 'Use at most 128 characters.';
+  return null;
+}
+
 interface LocState {
   from?: string;
   message?: string;
@@ -83,7 +91,8 @@ export function Register() {
     const local: FieldErrors = {};
     if (!form.username.trim()) local.username = ['Enter a username.'];
     if (!/^\S+@\S+\.\S+$/.test(form.email)) local.email = ['Enter a valid email address.'];
-    if (form.password.length < 8) local.password = ['Use at least 8 characters.'];
+    const weak = passwordProblem(form.password);
+    if (weak) local.password = [weak];
     if (form.password !== form.confirm) local.confirm = ['Passwords do not match.'];
     if (Object.keys(local).length) {
       setFields(local);

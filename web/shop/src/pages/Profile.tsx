@@ -6,6 +6,7 @@ import type { User } from '../api/types';
 import { useAuth } from '../auth';
 import { ErrorAlert, FieldError, Spinner } from '../components/ui';
 import { useApi } from '../lib/useApi';
+import { passwordProblem } from './Auth';
 
 export function Profile() {
   const { user } = useAuth();
@@ -47,20 +48,24 @@ export function EditProfile() {
     e.preventDefault();
     setError(null);
     const local: FieldErrors = {};
-    if (form.password && form.password.length < 8) local.password = ['Use at least 8 characters.'];
+    const weak = form.password ? passwordProblem(form.password) : null;
+    if (weak) local.password = [weak];
     if (form.password !== form.confirm) local.confirm = ['Passwords do not match.'];
     if (!form.current_password) local.current_password = ['Enter your current password to confirm.'];
     setFields(local);
     if (Object.keys(local).length) return;
     setBusy(true);
     try {
-      const r = await api.put<{ details: string; user: User }>(`/account/user_update/${user.id}/`, {
+      const r = await api.put<{ details: string; user: User; access?: string; refresh?: string }>(`/account/user_update/${user.id}/`, {
         username: form.username.trim(),
         email: form.email.trim(),
         password: form.password,
         current_password: form.current_password,
       });
-      updateUser({ id: r.user.id, username: r.user.username, email: r.user.email, admin: r.user.admin });
+      const u = { id: r.user.id, username: r.user.username, email: r.user.email, admin: r.user.admin };
+      // A password change ends every session, this one too; the answer carries its successor.
+      if (r.access && r.refresh) api.session.set({ access: r.access, refresh: r.refresh, user: u });
+      else updateUser(u);
       navigate('/profile');
     } catch (err) {
       setError(errorMessage(err));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PRICE_PATTERN } from './AdminProduct';
+import { passwordProblem } from './Auth';
 import { validateAddress } from './Addresses';
 import { deliveredToday } from './Orders';
 
@@ -19,6 +20,13 @@ describe('form rules mirror the API', () => {
     expect(PRICE_PATTERN.test('400')).toBe(true);
     expect(PRICE_PATTERN.test('4.999')).toBe(false);
     expect(PRICE_PATTERN.test('abc')).toBe(false);
+  });
+  it('takes passwords of 8 to 128 characters, counted as the API counts them', () => {
+    expect(passwordProblem('1234567')).toBe('Use at least 8 characters.');
+    expect(passwordProblem('12345678')).toBeNull();
+    expect(passwordProblem('p'.repeat(128))).toBeNull();
+    expect(passwordProblem('p'.repeat(129))).toBe('Use at most 128 characters.');
+    expect(passwordProblem('\u{1F511}'.repeat(128))).toBeNull(); // 256 UTF-16 units, 128 characters
   });
   it('formats the delivery date as the original did', () => {
     expect(deliveredToday(new Date(2026, 1, 3))).toBe('3 February 2026');
