@@ -131,7 +131,7 @@ resource "aws_db_instance" "this" {
 
     precondition {
       condition     = var.restore == null || (var.identifier != null && local.identifier != var.name && local.identifier != try(var.restore.source_db_instance_identifier, null))
-      error_message = "A restore goes into a new instance: set identifier to a name other than the live instance's (var.name) and the restore source's, e.g. \"<name>-restore-1\"."
+      error_message = "A restore goes into a new instance: set identifier to a name other than the live instance's (var.name) and the restore source's, e.g. \"<name>-r1\"."
     }
 
     precondition {
