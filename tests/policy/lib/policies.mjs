@@ -5,6 +5,7 @@ import path from "node:path";
 import {
   allResources, allVariables, blocks, blocksWithDynamic, moduleSourceDir, refsTo, resolve, where, wholeVarRef,
 } from "./terraform.mjs";
+import { dbDurabilityPolicies } from "./db-durability.mjs";
 
 const WORLD = new Set(["0.0.0.0/0", "::/0"]);
 const LB_SG_NAMES = new Set(["lb", "alb", "elb", "load_balancer", "public_lb"]);
@@ -671,4 +672,7 @@ export const policies = [
       return bad;
     },
   },
+  // Backups, deletion protection, final snapshot, Multi-AZ, replicated
+  // backups and restores of the database (issue 13): lib/db-durability.mjs.
+  ...dbDurabilityPolicies,
 ];

@@ -141,17 +141,32 @@ module "loadbalancer" {
   access_logs_bucket       = module.logs.bucket_name
 }
 
+# The database's durability settings are all variables of the environment:
+# Multi-AZ, backup retention, deletion protection, cross-region copies of the
+# backups, and the restore (db_identifier + db_restore, the runbook in
+# docs/operations-aws.md). The app tier follows module.database.address, so a
+# restored instance is picked up by the same apply's instance refresh.
 module "database" {
   source = "../../modules/database"
 
-  name                = local.name
-  private_subnet_ids  = module.network.private_subnet_ids
-  security_group_id   = module.security.db_security_group_id
-  instance_class      = var.db_instance_class
-  allocated_storage   = var.db_allocated_storage
-  multi_az            = var.db_multi_az
-  deletion_protection = var.deletion_protection
-  app_roles           = keys(local.app_ports)
+  providers = {
+    aws                = aws
+    aws.backup_replica = aws.backup_replica
+  }
+
+  name                              = local.name
+  private_subnet_ids                = module.network.private_subnet_ids
+  security_group_id                 = module.security.db_security_group_id
+  instance_class                    = var.db_instance_class
+  allocated_storage                 = var.db_allocated_storage
+  multi_az                          = var.db_multi_az
+  deletion_protection               = var.deletion_protection
+  backup_retention_days             = var.db_backup_retention_days
+  backup_replication_enabled        = var.db_backup_replication_enabled
+  backup_replication_retention_days = var.db_backup_retention_days
+  identifier                        = var.db_identifier
+  restore                           = var.db_restore
+  app_roles                         = keys(local.app_ports)
 }
 
 # Per-app secrets (session signing keys); generated once, read at boot.

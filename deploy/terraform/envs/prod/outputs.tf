@@ -26,6 +26,21 @@ output "database_address" {
   value       = module.database.address
 }
 
+output "database_identifier" {
+  description = "RDS identifier of the serving database instance (changes after a restore)."
+  value       = module.database.instance_id
+}
+
+output "database_resource_id" {
+  description = "DbiResourceId of the serving database: the restore source (source_dbi_resource_id) of its retained backups if the instance is deleted. Note it down."
+  value       = module.database.resource_id
+}
+
+output "database_backup_replication_arn" {
+  description = "ARN of the database's automated backups replicated to db_backup_replica_region (null while replication is off)."
+  value       = module.database.backup_replication_arn
+}
+
 output "database_secret_arn" {
   description = "Secrets Manager secret with the database master credentials, for operators and the role bootstrap only (read it with the AWS CLI; the password is never an output). The apps use their own roles."
   value       = module.database.master_secret_arn

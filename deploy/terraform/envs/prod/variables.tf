@@ -129,9 +129,51 @@ variable "db_instance_class" {
 }
 
 variable "db_multi_az" {
-  description = "Keep a standby database in the other zone."
+  description = "Keep a synchronous standby database in the other zone (automatic failover, typically 60-120 s). Production keeps it on: tests/policy checks it."
   type        = bool
   default     = true
+}
+
+variable "db_backup_retention_days" {
+  description = "Days of automated database backups and point-in-time recovery (7 to 35), also for the replicated copies."
+  type        = number
+  default     = 7
+
+  validation {
+    condition     = var.db_backup_retention_days >= 7 && var.db_backup_retention_days <= 35
+    error_message = "Keep between 7 and 35 days of database backups."
+  }
+}
+
+variable "db_backup_replication_enabled" {
+  description = "Copy the database's automated backups to db_backup_replica_region (encrypted with a KMS key there), for a restore when this region is down."
+  type        = bool
+  default     = false
+}
+
+variable "db_backup_replica_region" {
+  description = "Region that holds the replicated database backups when db_backup_replication_enabled is set; must differ from region."
+  type        = string
+  default     = "us-west-2"
+}
+
+variable "db_identifier" {
+  description = "RDS identifier of the database; null keeps tierstack-<environment>. Set it with db_restore to restore into a new instance (docs/operations-aws.md, \"Restoring the database\"), and keep both set afterwards."
+  type        = string
+  default     = null
+}
+
+variable "db_restore" {
+  description = "Where the database is restored from (null: a new, empty database). snapshot_identifier, or a point in time: source_db_instance_identifier / source_dbi_resource_id / source_db_instance_automated_backups_arn with restore_time (UTC, RFC 3339) or use_latest_restorable_time. See docs/operations-aws.md."
+  type = object({
+    snapshot_identifier                      = optional(string)
+    source_db_instance_identifier            = optional(string)
+    source_dbi_resource_id                   = optional(string)
+    source_db_instance_automated_backups_arn = optional(string)
+    restore_time                             = optional(string)
+    use_latest_restorable_time               = optional(bool)
+  })
+  default = null
 }
 
 variable "db_allocated_storage" {

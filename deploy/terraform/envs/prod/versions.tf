@@ -36,3 +36,18 @@ provider "aws" {
     }
   }
 }
+
+# The second region that holds copies of the database's automated backups
+# when db_backup_replication_enabled is set (unused otherwise).
+provider "aws" {
+  alias  = "backup_replica"
+  region = var.db_backup_replica_region
+
+  default_tags {
+    tags = {
+      Project     = "tierstack"
+      Environment = var.environment
+      ManagedBy   = "terraform"
+    }
+  }
+}

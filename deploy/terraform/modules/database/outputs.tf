@@ -31,3 +31,13 @@ output "instance_id" {
   description = "Identifier of the RDS instance."
   value       = aws_db_instance.this.identifier
 }
+
+output "resource_id" {
+  description = "DbiResourceId of the RDS instance: what a point-in-time restore names (source_dbi_resource_id) once the instance itself is gone."
+  value       = aws_db_instance.this.resource_id
+}
+
+output "backup_replication_arn" {
+  description = "ARN of the automated backups replicated to the backup replica region (null while replication is off); a restore there names it as source_db_instance_automated_backups_arn."
+  value       = one(aws_db_instance_automated_backups_replication.this[*].id)
+}

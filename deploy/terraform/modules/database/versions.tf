@@ -5,6 +5,9 @@ terraform {
     aws = {
       source  = "hashicorp/aws"
       version = ">= 5.80, < 6.0"
+      # The region that holds the replicated automated backups; the caller
+      # passes it even while replication is off.
+      configuration_aliases = [aws.backup_replica]
     }
     random = {
       source  = "hashicorp/random"
