@@ -273,6 +273,9 @@ void register_api(Microblog& app, ts::http::Router& r) {
   // network, so they stay on the worker pool.
   ts::http::RouteOptions reads = opts;
   reads.blocking = app.db->dialect() != ts::db::Dialect::sqlite;
+  // Token required: checked on the header, before a body is read.
+  ts::http::RouteOptions signed_in = opts;
+  signed_in.access = ts::http::Access::user;
   r.post("/api/tokens", guarded([&app](Request& req) {
            auto user = basic_user(app, req);
            const auto now = domain::now_us();
@@ -291,7 +294,7 @@ void register_api(Microblog& app, ts::http::Router& r) {
           storage::revoke_token(*app.db, user.id, domain::now_us());
           return Response::empty(204);
         }),
-        opts);
+        signed_in);
   r.get("/api/users/{id:int}", guarded([&app](Request& req) {
           // The token check and the user in one query.
           const auto hash = bearer_hash(req);  // 401 before anything about the user
@@ -361,7 +364,7 @@ void register_api(Microblog& app, ts::http::Router& r) {
                                email.value_or(u->email), about ? about : u->about_me);
           return user_reply(app, *storage::user_by_id(*app.db, id));
         }),
-        opts);
+        signed_in);
 }
 
 }  // namespace microblog::api

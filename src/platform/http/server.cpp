@@ -255,7 +255,6 @@ struct Server::Impl {
       std::lock_guard lock(clients_mutex);
       auto& n = clients[peer];
       if (n >= opt.max_connections_per_client) {
-        if (n == 0) clients.erase(peer);
         open_sessions.fetch_sub(1);
         return false;
       }
