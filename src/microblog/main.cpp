@@ -8,6 +8,7 @@
 #include "microblog/app.hpp"
 #include "microblog/commands/commands.hpp"
 #include "microblog/jobs.hpp"
+#include "microblog/web/access.hpp"
 #include "microblog/web/page.hpp"
 #include "platform/core/log.hpp"
 #include "platform/service/service.hpp"
@@ -58,6 +59,9 @@ int main(int argc, char** argv) {
     microblog::web::register_static(*blog, ctx.router);
     microblog::api::register_api(*blog, ctx.router);
     microblog::web::register_not_found(*blog, ctx.router);
+    ctx.server->set_access_check([](ts::http::Request& req, ts::http::Access access) {
+      return microblog::web::check_access(*blog, req, access);
+    });
     if (blog->settings.run_worker) worker = std::make_unique<microblog::Worker>(*blog);
   };
   app.commands["worker"] = {"run background jobs (export) until SIGTERM", run_worker};

@@ -33,6 +33,16 @@ int main(int argc, char** argv) {
     shop::api::register_orders(*shop, ctx.router);
     shop::api::register_reports(*shop, ctx.router);
     ctx.server->set_authenticator([](ts::http::Request& req) { shop::authenticate(*shop, req); });
+    // RouteOptions::access, with the handlers' own refusals (401, 403), on
+    // the header: an anonymous upload is refused before its body is read.
+    ctx.server->set_access_check(
+        [](ts::http::Request& req, ts::http::Access access) -> std::optional<ts::http::Response> {
+          if (access == ts::http::Access::staff)
+            shop::require_admin(req);
+          else
+            shop::require_user(req);
+          return std::nullopt;
+        });
   };
   app.commands["seed"] = {"load the demo catalogue (when the store has no products)",
                           shop::commands::seed};

@@ -279,6 +279,9 @@ void register_api(Microblog& app, ts::http::Router& r) {
   // network, so they stay on the worker pool.
   ts::http::RouteOptions reads = opts;
   reads.blocking = app.db->dialect() != ts::db::Dialect::sqlite;
+  // Token required: checked on the header, before a body is read.
+  ts::http::RouteOptions signed_in = opts;
+  signed_in.access = ts::http::Access::user;
   r.post("/api/tokens", guarded([&app](Request& req) {
            auto user = basic_user(app, req);
            const auto now = domain::now_us();
@@ -297,7 +300,7 @@ void register_api(Microblog& app, ts::http::Router& r) {
           storage::revoke_token(*app.db, user.id, domain::now_us());
           return Response::empty(204);
         }),
-        opts);
+        signed_in);
   r.get("/api/users/{id:int}", guarded([&app](Request& req) {
           // The token check and the user in one query.
           const auto hash = bearer_hash(req);  // 401 before anything about the user
@@ -378,7 +381,7 @@ void register_api(Microblog& app, ts::http::Router& r) {
           if (email && *email != u->email) send_email_change(app, updated, *email, "en");
           return user_reply(app, updated);
         }),
-        opts);
+        signed_in);
 }
 
 }  // namespace microblog::api

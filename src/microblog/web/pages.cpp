@@ -177,15 +177,18 @@ Response follow_action(Page& p, bool follow) {
 void register_pages(Microblog& app, ts::http::Router& r) {
   for (const char* path : {"/", "/index"}) {
     r.get(path, page(app, true, [](Page& p) { return home(p, true); }), no_session_inline());
-    r.post(path, page(app, true, [](Page& p) { return home(p, true); }));
+    r.post(path, page(app, true, [](Page& p) { return home(p, true); }),
+           {.access = ts::http::Access::user});
   }
   r.get("/explore", page(app, true, [](Page& p) { return home(p, false); }), no_session_inline());
   r.get("/user/{username}", page(app, true, user_page), no_session_inline());
   r.get("/user/{username}/popup", page(app, true, popup), no_session_inline());
   r.get("/edit_profile", page(app, true, edit_profile), no_session_inline());
-  r.post("/edit_profile", page(app, true, edit_profile));
-  r.post("/follow/{username}", page(app, true, [](Page& p) { return follow_action(p, true); }));
-  r.post("/unfollow/{username}", page(app, true, [](Page& p) { return follow_action(p, false); }));
+  r.post("/edit_profile", page(app, true, edit_profile), {.access = ts::http::Access::user});
+  r.post("/follow/{username}", page(app, true, [](Page& p) { return follow_action(p, true); }),
+         {.access = ts::http::Access::user});
+  r.post("/unfollow/{username}", page(app, true, [](Page& p) { return follow_action(p, false); }),
+         {.access = ts::http::Access::user});
 }
 
 }  // namespace microblog::web

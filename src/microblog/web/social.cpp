@@ -146,12 +146,13 @@ Response translate_text(Page& p) {
 
 void register_social(Microblog& app, ts::http::Router& r) {
   r.get("/send_message/{recipient}", page(app, true, send_message), no_session_inline());
-  r.post("/send_message/{recipient}", page(app, true, send_message));
+  r.post("/send_message/{recipient}", page(app, true, send_message),
+         {.access = ts::http::Access::user});
   r.get("/messages", page(app, true, messages), no_session_inline());
   r.get("/notifications", page(app, true, notifications), no_session_inline());
   r.get("/search", page(app, true, search), no_session_inline());
-  r.post("/export_posts", page(app, true, export_posts));
-  r.post("/translate", page(app, true, translate_text));
+  r.post("/export_posts", page(app, true, export_posts), {.access = ts::http::Access::user});
+  r.post("/translate", page(app, true, translate_text), {.access = ts::http::Access::user});
 }
 
 }  // namespace microblog::web

@@ -34,6 +34,12 @@ struct RateRule {
   double burst = 20;       // bucket capacity
 };
 
+// Who may use a route. The server enforces it on the request's header,
+// before it reads a body, through the check the application registers
+// (Server::set_access_check): an anonymous client must not be able to make
+// the server receive and hold a multi-megabyte upload it will refuse anyway.
+enum class Access { anyone, user, staff };
+
 struct RouteOptions {
   std::size_t body_limit = 1 << 20;  // bytes; larger bodies get 413
   // Handlers that touch the database or hash passwords must not run on the
@@ -46,6 +52,10 @@ struct RouteOptions {
   std::optional<RateRule> rate_limit;
   // When false the application's authenticator is not called for this route.
   bool authenticate = true;
+  // Anything but `anyone`: the authenticator and the application's access
+  // check run before the body is read; a refusal is answered at once and the
+  // connection closed, the body never read.
+  Access access = Access::anyone;
 };
 
 struct Route {
@@ -78,6 +88,19 @@ class Router {
   }
   Route& del(std::string_view p, Handler h, RouteOptions o = {}) {
     return add(Method::del, p, std::move(h), o);
+  }
+  // Options first, for a handler written inline as the last argument.
+  Route& get(std::string_view p, RouteOptions o, Handler h) {
+    return add(Method::get, p, std::move(h), std::move(o));
+  }
+  Route& post(std::string_view p, RouteOptions o, Handler h) {
+    return add(Method::post, p, std::move(h), std::move(o));
+  }
+  Route& put(std::string_view p, RouteOptions o, Handler h) {
+    return add(Method::put, p, std::move(h), std::move(o));
+  }
+  Route& del(std::string_view p, RouteOptions o, Handler h) {
+    return add(Method::del, p, std::move(h), std::move(o));
   }
 
   // Answers requests for paths no route matches (instead of the JSON 404),

@@ -6,6 +6,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 
+#include <array>
 #include <atomic>
 #include <cstdio>
 #include <list>
@@ -13,7 +14,9 @@
 #include <mutex>
 #include <random>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include "platform/core/log.hpp"
 #include "platform/http/error.hpp"
@@ -74,6 +77,16 @@ Response json_error(int status, std::string_view detail) {
   return Response(status, detail_json(detail), "application/json");
 }
 
+// After refusing a request whose body is still on its way: how long, and how
+// much of it, the server reads and discards before closing. Closing a socket
+// with unread data sends a reset, which can destroy the refusal before the
+// client has read it; reading on for a moment (into a fixed buffer, nothing
+// kept) lets the client see the answer and stop sending.
+constexpr auto kLingerTime = std::chrono::milliseconds(1000);
+constexpr std::size_t kLingerBytes = std::size_t{1} << 20;
+// A connection beyond a cap gets its 503 within this, or is dropped.
+constexpr auto kRejectWriteTimeout = std::chrono::milliseconds(2000);
+
 }  // namespace
 
 struct Server::Impl {
@@ -93,6 +106,7 @@ struct Server::Impl {
   Router& router;
   metrics::Registry& registry;
   std::function<void(Request&)> authenticator;
+  AccessCheck access_check;
   std::function<bool()> readiness;
   std::function<std::optional<Response>(const std::exception&)> exception_mapper;
   std::vector<std::unique_ptr<Context>> contexts;
@@ -103,6 +117,13 @@ struct Server::Impl {
   std::atomic<bool> draining{false};
   std::atomic<bool> stopped{false};
   std::atomic<int> open_sessions{0};
+  // Open main-port connections per peer address (for the per-client cap).
+  std::mutex clients_mutex;
+  std::unordered_map<std::string, unsigned> clients;
+  std::atomic<std::uint64_t> rejected_connections{0};
+  // Bytes reserved by requests whose bodies are being received or held.
+  std::atomic<std::size_t> buffered_body_bytes{0};
+  std::atomic<std::uint64_t> rejected_bodies{0};
   std::map<std::string, std::unique_ptr<RateLimiter>> limiters;
   std::array<metrics::RouteStats*, kMethodCount> unmatched_stats{};
   metrics::RouteStats* healthz_stats = nullptr;
@@ -117,6 +138,28 @@ struct Server::Impl {
     if (opt.worker_threads == 0) opt.worker_threads = std::max(8u, 4 * cores);
     for (std::size_t i = 0; i < kMethodCount; ++i)
       unmatched_stats[i] = registry.route("unmatched", method_name(static_cast<Method>(i)));
+    registry.add_callback(
+        "http_connections_open", "Open connections on the main port.", "gauge", [this] {
+          return std::vector<metrics::Sample>{{"", static_cast<double>(open_sessions.load())}};
+        });
+    registry.add_callback(
+        "http_connections_rejected_total",
+        "Connections answered 503 and closed because a connection cap was reached.", "counter",
+        [this] {
+          return std::vector<metrics::Sample>{
+              {"", static_cast<double>(rejected_connections.load())}};
+        });
+    registry.add_callback("http_request_body_bytes_buffered",
+                          "Bytes reserved by request bodies being received or held.", "gauge",
+                          [this] {
+                            return std::vector<metrics::Sample>{
+                                {"", static_cast<double>(buffered_body_bytes.load())}};
+                          });
+    registry.add_callback(
+        "http_request_bodies_rejected_total",
+        "Requests answered 503 because the buffered-body budget was spent.", "counter", [this] {
+          return std::vector<metrics::Sample>{{"", static_cast<double>(rejected_bodies.load())}};
+        });
     healthz_stats = registry.route("/healthz", "GET");
     readyz_stats = registry.route("/readyz", "GET");
     metrics_stats = registry.route("/metrics", "GET");
@@ -184,7 +227,79 @@ struct Server::Impl {
         continue;
       }
       socket.set_option(tcp::no_delay(true), ec);
-      asio::co_spawn(ctx.ioc, session(ctx, std::move(socket), monitor), asio::detached);
+      std::string peer;
+      if (auto ep = socket.remote_endpoint(ec); !ec) peer = ep.address().to_string();
+      if (!monitor && !admit(peer)) {
+        rejected_connections.fetch_add(1, std::memory_order_relaxed);
+        asio::co_spawn(ctx.ioc, reject(std::move(socket)), asio::detached);
+        continue;
+      }
+      asio::co_spawn(ctx.ioc, session(ctx, std::move(socket), std::move(peer), monitor),
+                     asio::detached);
+    }
+  }
+
+  // ---- connection caps -------------------------------------------------
+
+  bool per_client_cap() const {
+    return opt.max_connections_per_client > 0 && opt.trusted_proxy_hops == 0;
+  }
+
+  // Counts a new main-port connection in, or refuses it (caps reached).
+  bool admit(const std::string& peer) {
+    if (open_sessions.fetch_add(1) >= static_cast<int>(opt.max_connections)) {
+      open_sessions.fetch_sub(1);
+      return false;
+    }
+    if (per_client_cap()) {
+      std::lock_guard lock(clients_mutex);
+      auto& n = clients[peer];
+      if (n >= opt.max_connections_per_client) {
+        open_sessions.fetch_sub(1);
+        return false;
+      }
+      ++n;
+    }
+    return true;
+  }
+
+  void release(const std::string& peer) {
+    if (per_client_cap()) {
+      std::lock_guard lock(clients_mutex);
+      if (auto it = clients.find(peer); it != clients.end() && --it->second == 0) clients.erase(it);
+    }
+    open_sessions.fetch_sub(1);
+  }
+
+  // A connection beyond a cap: a fixed 503, then closed. The request is not
+  // read; the open connections are not disturbed.
+  asio::awaitable<void> reject(tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    static constexpr std::string_view kBusy =
+        "HTTP/1.1 503 Service Unavailable\r\nServer: tierstack\r\n"
+        "Content-Type: application/json\r\nRetry-After: 1\r\nConnection: close\r\n"
+        "Content-Length: 57\r\n\r\n"
+        "{\"detail\":\"Too many connections; try again in a moment.\"}";
+    stream.expires_after(kRejectWriteTimeout);
+    auto [ec, n] = co_await asio::async_write(stream, asio::buffer(kBusy), kNoThrow);
+    // cppcheck-suppress missingReturn ; a coroutine returning awaitable<void>
+    if (!ec) co_await linger_close(stream);
+    boost::system::error_code ignored;
+    stream.socket().close(ignored);
+  }
+
+  // Ends our side of the connection, then reads and discards what the client
+  // still sends for a bounded time (see kLingerTime) before the close.
+  asio::awaitable<void> linger_close(beast::tcp_stream& stream) {
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    std::array<char, 4096> sink;
+    std::size_t total = 0;
+    stream.expires_after(kLingerTime);
+    while (total < kLingerBytes) {
+      auto [ec, n] = co_await stream.async_read_some(asio::buffer(sink), kNoThrow);
+      if (ec) break;
+      total += n;
     }
   }
 
@@ -235,15 +350,9 @@ struct Server::Impl {
     if (ec) throw beast::system_error(ec);
   }
 
-  asio::awaitable<void> session(Context& ctx, tcp::socket socket, bool monitor) {
+  // cppcheck-suppress passedByValue ; a coroutine must own its arguments (a reference would dangle)
+  asio::awaitable<void> session(Context& ctx, tcp::socket socket, std::string peer, bool monitor) {
     beast::tcp_stream stream(std::move(socket));
-    std::string peer;
-    {
-      boost::system::error_code ec;
-      auto ep = stream.socket().remote_endpoint(ec);
-      if (!ec) peer = ep.address().to_string();
-    }
-    if (!monitor) open_sessions.fetch_add(1);
     auto self = ctx.sessions.insert(ctx.sessions.end(), SessionRef{&stream, true});
     beast::flat_buffer buffer(opt.max_header_bytes + 64 * 1024);
     // Reads take as much as has arrived (Beast's default read size is small),
@@ -260,10 +369,20 @@ struct Server::Impl {
         pipelined = buffer.size() > 0 ? pipelined + 1 : 0;
         self->idle = buffer.size() == 0;
         if (self->idle && draining.load() && !monitor) break;
-        stream.expires_after(first || buffer.size() > 0 ? opt.header_timeout : opt.idle_timeout);
+        if (self->idle && !first) {
+          // Between requests: the idle deadline runs until the next
+          // request's first byte, and only until then.
+          stream.expires_after(opt.idle_timeout);
+          auto [ec, n] = co_await stream.async_read_some(buffer.prepare(16 * 1024), kNoThrow);
+          if (ec) break;  // closed, reset, idle deadline or drain: nothing to answer
+          buffer.commit(n);
+        }
+        self->idle = false;
+        // The header deadline, for every request on the connection: from the
+        // connection's start (first request) or the first byte of this one.
+        stream.expires_after(opt.header_timeout);
         first = false;
         auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kNoThrow);
-        self->idle = false;
         if (ec) {
           if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted ||
               ec == asio::error::connection_reset || ec == asio::error::eof)
@@ -271,11 +390,17 @@ struct Server::Impl {
           // A stalled header (slow client) or an idle keep-alive connection:
           // the stream has closed the socket on the deadline; nothing to answer.
           if (ec == beast::error::timeout) break;
-          if (ec == bhttp::error::header_limit) {
+          if (ec == bhttp::error::header_limit)
             co_await write_error(stream, 431, "Request header fields too large.");
-            break;
-          }
-          co_await write_error(stream, 400, "Malformed request: " + ec.message() + ".");
+          else
+            co_await write_error(stream, 400, "Malformed request: " + ec.message() + ".");
+          co_await linger_close(stream);
+          break;
+        }
+        if (auto bad = wire::check_framing(parser.get())) {
+          // The body's framing is unknown, so the connection cannot go on.
+          co_await write_error(stream, bad->status, bad->detail);
+          co_await linger_close(stream);
           break;
         }
         const auto start = Clock::now();
@@ -290,7 +415,7 @@ struct Server::Impl {
     stream.socket().close(ignored);
     ctx.sessions.erase(self);
     // cppcheck-suppress missingReturn ; a coroutine returning awaitable<void>
-    if (!monitor) open_sessions.fetch_sub(1);
+    if (!monitor) release(peer);
   }
 
   asio::awaitable<void> write_error(beast::tcp_stream& stream, int status,
@@ -313,7 +438,8 @@ struct Server::Impl {
     Request req;
     wire::set_request_line(req, header);
 
-    // Routing happens before the body is read: the route decides the body limit.
+    // Routing happens before the body is read: the route decides the body
+    // limit and whether the client must be authenticated first.
     Router::Match match;
     const bool builtin = is_builtin(req.path, monitor);
     if (!builtin && !monitor) {
@@ -322,8 +448,13 @@ struct Server::Impl {
       else
         match = router.match(req.method, req.path, req.query);
     }
+    const Route* route = match.kind == Router::Match::found ? match.route : nullptr;
     std::size_t body_limit = 1 << 20;
-    if (match.kind == Router::Match::found) body_limit = match.route->options.body_limit;
+    if (route) {
+      body_limit = route->options.body_limit;
+      req.params = match.params;
+      req.route = route->pattern;
+    }
 
     auto& counter = registry.in_flight();
     counter.fetch_add(1, std::memory_order_relaxed);
@@ -332,7 +463,26 @@ struct Server::Impl {
       ~Guard() { c.fetch_sub(1, std::memory_order_relaxed); }
     } guard{counter};
 
+    // Everything but the body is known from the header: the request id, the
+    // client address and the header fields are set before the body is read.
+    wire::set_fields(req, header);
+    req.client_ip = wire::client_address(peer, req.headers, opt.trusted_proxy_hops);
+    if (auto id = req.headers.get("X-Request-Id"); id && wire::valid_request_id(*id))
+      req.request_id = *id;
+    else
+      req.request_id = new_request_id();
+
+    // The bytes this request holds of the buffered-body budget, given back
+    // when the request is done (its body lives until then).
+    struct Reservation {
+      std::atomic<std::size_t>& total;
+      std::size_t bytes = 0;
+      void release() { total.fetch_sub(std::exchange(bytes, 0)); }
+      ~Reservation() { release(); }
+    } reservation{buffered_body_bytes};
+
     bool keep_alive = header.keep_alive();
+    bool checked = false;  // authenticator and access check already ran
     if (!parser.is_done()) {
       if (parser.content_length() && *parser.content_length() > body_limit) {
         co_await finish(stream, req,
@@ -341,6 +491,41 @@ struct Server::Impl {
                         match, start, false);
         co_return false;
       }
+      // Who may send a body is decided on the header: a refusal is answered
+      // now and the body never read.
+      if (route && route->options.access != Access::anyone) {
+        std::optional<Response> refused;
+        std::exception_ptr error;
+        try {
+          if (runs_blocking(*route, req))
+            refused = co_await offload(*pool, [this, &req, route] { return check(req, *route); });
+          else
+            refused = check(req, *route);
+        } catch (...) {
+          error = std::current_exception();
+        }
+        if (error) refused = response_for(error, req, match);
+        if (refused) {
+          decorate(req, *refused, match, builtin);
+          co_await finish(stream, req, std::move(*refused), match, start, false);
+          co_await linger_close(stream);
+          co_return false;
+        }
+        checked = true;
+      }
+      const std::size_t wanted =
+          parser.content_length() ? static_cast<std::size_t>(*parser.content_length()) : body_limit;
+      if (buffered_body_bytes.fetch_add(wanted) + wanted > opt.max_buffered_body_bytes) {
+        buffered_body_bytes.fetch_sub(wanted);
+        rejected_bodies.fetch_add(1, std::memory_order_relaxed);
+        Response busy = json_error(503, "The server is busy receiving other requests; try again.");
+        busy.headers.set("Retry-After", "1");
+        decorate(req, busy, match, builtin);
+        co_await finish(stream, req, std::move(busy), match, start, false);
+        co_await linger_close(stream);
+        co_return false;
+      }
+      reservation.bytes = wanted;
       parser.body_limit(body_limit);
       if (auto expect = header[bhttp::field::expect]; iequals(expect, "100-continue")) {
         bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, header.version()};
@@ -368,53 +553,84 @@ struct Server::Impl {
         co_return false;
       }
     }
-
-    wire::set_fields_and_body(req, parser.release());
-    req.client_ip = wire::client_address(peer, req.headers, opt.trusted_proxy_hops);
-
-    // -- request id
-    if (auto id = req.headers.get("X-Request-Id"); id && wire::valid_request_id(*id))
-      req.request_id = *id;
-    else
-      req.request_id = new_request_id();
+    // Only the body: header fields were taken from the header (fields in a
+    // chunked body's trailer are not merged into them).
+    req.body = std::move(parser.get().body());
 
     Response res;
     // -- catch-all: anything unexpected is a logged 500 with the request id.
+    std::exception_ptr error;
     try {
       if (builtin)
         res = co_await serve_builtin(req);
       else
-        res = co_await dispatch(req, match);
+        res = co_await dispatch(req, match, checked);
+    } catch (...) {
+      error = std::current_exception();
+    }
+    if (error) res = response_for(error, req, match);
+    decorate(req, res, match, builtin);
+    // The body is done with: freed and given back before the write (which a
+    // slow reader may stretch), and before the client can see the answer.
+    std::string().swap(req.body);
+    reservation.release();
+
+    if (draining.load() || res.close || pipelined >= opt.pipeline_limit) keep_alive = false;
+    co_await finish(stream, req, std::move(res), match, start, keep_alive);
+    co_return keep_alive;
+  }
+
+  // The answer for an exception from a handler, the authenticator or the
+  // access check: an HttpError's own response, a mapped one, or a 500.
+  Response response_for(std::exception_ptr error, const Request& req, const Router::Match& match) {
+    try {
+      std::rethrow_exception(error);
     } catch (const HttpError& e) {
-      res = e.to_response();
+      return e.to_response();
     } catch (const std::exception& e) {
       if (auto mapped = exception_mapper ? exception_mapper(e) : std::nullopt) {
         // A known, temporary condition (e.g. the database is away).
         log::warn(
             "request failed",
             {{"request_id", req.request_id}, {"status", mapped->status}, {"error", e.what()}});
-        res = std::move(*mapped);
-      } else {
-        log::error("unhandled exception",
-                   {{"request_id", req.request_id},
-                    {"route", match.route ? match.route->pattern : "unmatched"},
-                    {"method", req.method_text},
-                    {"error", e.what()}});
-        res = Response::json(boost::json::object{{"detail", "Internal server error."},
-                                                 {"request_id", req.request_id}},
-                             500);
+        return std::move(*mapped);
       }
+      log::error("unhandled exception",
+                 {{"request_id", req.request_id},
+                  {"route", match.route ? match.route->pattern : "unmatched"},
+                  {"method", req.method_text},
+                  {"error", e.what()}});
+    } catch (...) {
+      log::error("unhandled exception",
+                 {{"request_id", req.request_id},
+                  {"route", match.route ? match.route->pattern : "unmatched"},
+                  {"method", req.method_text}});
     }
+    return Response::json(
+        boost::json::object{{"detail", "Internal server error."}, {"request_id", req.request_id}},
+        500);
+  }
+
+  // CORS, security headers and the request id, on every answer.
+  void decorate(const Request& req, Response& res, const Router::Match& match, bool builtin) {
     if (!builtin) {
       apply_cors(req, res, match);
       for (const auto& [k, v] : opt.security_headers)
         if (!res.headers.contains(k)) res.headers.set(k, v);
     }
     res.headers.set("X-Request-Id", req.request_id);
+  }
 
-    if (draining.load() || res.close || pipelined >= opt.pipeline_limit) keep_alive = false;
-    co_await finish(stream, req, std::move(res), match, start, keep_alive);
-    co_return keep_alive;
+  bool runs_blocking(const Route& route, const Request& req) const {
+    return route.options.blocking && !(route.options.inline_when && route.options.inline_when(req));
+  }
+
+  // Authentication, then the route's access rule; a response when refused.
+  std::optional<Response> check(Request& req, const Route& route) {
+    if (route.options.authenticate && authenticator) authenticator(req);
+    if (route.options.access != Access::anyone && access_check)
+      return access_check(req, route.options.access);
+    return std::nullopt;
   }
 
   asio::awaitable<void> finish(beast::tcp_stream& stream, Request& req, Response res,
@@ -483,7 +699,7 @@ struct Server::Impl {
     co_return json_error(404, "Not found.");
   }
 
-  asio::awaitable<Response> dispatch(Request& req, const Router::Match& match) {
+  asio::awaitable<Response> dispatch(Request& req, const Router::Match& match, bool checked) {
     // CORS preflight for any existing path.
     if (req.method == Method::options && match.kind != Router::Match::not_found &&
         match.kind != Router::Match::bad_path) {
@@ -520,8 +736,6 @@ struct Server::Impl {
         co_return json_error(404, "Not found.");
     }
     const Route& route = *match.route;
-    req.params = match.params;
-    req.route = route.pattern;
 
     // -- rate limit (per client address)
     if (route.options.rate_limit) {
@@ -535,13 +749,13 @@ struct Server::Impl {
       }
     }
 
-    // -- authentication, then the handler
-    auto run = [this, &req, &route]() -> Response {
-      if (route.options.authenticate && authenticator) authenticator(req);
+    // -- authentication and access (unless done before the body), then the handler
+    auto run = [this, &req, &route, checked]() -> Response {
+      if (!checked)
+        if (auto refused = check(req, route)) return std::move(*refused);
       return route.handler(req);
     };
-    if (route.options.blocking && !(route.options.inline_when && route.options.inline_when(req)))
-      co_return co_await offload(*pool, run);
+    if (runs_blocking(route, req)) co_return co_await offload(*pool, run);
     co_return run();
   }
 
@@ -662,6 +876,9 @@ Server::~Server() = default;
 void Server::set_authenticator(std::function<void(Request&)> fn) {
   impl_->authenticator = std::move(fn);
 }
+void Server::set_access_check(AccessCheck fn) {
+  impl_->access_check = std::move(fn);
+}
 void Server::set_exception_mapper(
     std::function<std::optional<Response>(const std::exception&)> fn) {
   impl_->exception_mapper = std::move(fn);
@@ -703,6 +920,13 @@ ServerOptions server_options_from(Config& cfg, std::string_view default_listen) 
       cfg.millis("IDLE_TIMEOUT_MS", o.idle_timeout, milliseconds(100), milliseconds(3'600'000));
   o.drain_timeout =
       cfg.millis("DRAIN_TIMEOUT_MS", o.drain_timeout, milliseconds(0), milliseconds(600'000));
+  o.max_connections =
+      static_cast<unsigned>(cfg.integer("MAX_CONNECTIONS", o.max_connections, 1, 1'000'000));
+  o.max_connections_per_client = static_cast<unsigned>(
+      cfg.integer("MAX_CONNECTIONS_PER_CLIENT", o.max_connections_per_client, 0, 1'000'000));
+  o.max_buffered_body_bytes = static_cast<std::size_t>(
+      cfg.integer("MAX_BUFFERED_BODY_BYTES", static_cast<std::int64_t>(o.max_buffered_body_bytes),
+                  1024, std::int64_t{1} << 40));
   o.cors.allow_origins = cfg.list("CORS_ORIGINS", "");
   o.trusted_proxy_hops = static_cast<unsigned>(cfg.integer("TRUST_PROXY_HOPS", 0, 0, 8));
   o.access_log = cfg.boolean("ACCESS_LOG", true);

@@ -7,7 +7,10 @@
 // pool, so database calls and password hashing never stall the network
 // threads. Per request, in this fixed order: metrics → request id →
 // catch-all → CORS → security headers → rate limit → authentication →
-// handler. See docs/architecture.md.
+// access check → handler; except that for a route with an access rule
+// (RouteOptions::access) and a request with a body, authentication and the
+// access check run on the header, before the body is read (and before the
+// rate limit). See docs/architecture.md.
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -42,12 +45,30 @@ struct ServerOptions {
   std::optional<Endpoint> monitor;
   unsigned io_threads = 0;      // 0: one per core
   unsigned worker_threads = 0;  // blocking-handler pool; 0: 4 per core, at least 8
-  std::chrono::milliseconds header_timeout{10'000};  // first byte to end of header
-  std::chrono::milliseconds body_timeout{30'000};    // end of header to end of body
-  std::chrono::milliseconds idle_timeout{60'000};    // keep-alive wait for the next request
+  // From the connection's start (first request) or the first byte of a later
+  // request on a kept-alive connection, to the end of its header.
+  std::chrono::milliseconds header_timeout{10'000};
+  std::chrono::milliseconds body_timeout{30'000};  // end of header to end of body
+  // Between requests on a kept-alive connection: from the end of a response
+  // to the first byte of the next request (then header_timeout applies).
+  std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds write_timeout{30'000};
   std::chrono::milliseconds drain_timeout{20'000};  // SIGTERM: in-flight requests get this long
+  // Request line and all header lines together, however they arrive; 431 beyond.
   std::size_t max_header_bytes = 16 * 1024;
+  // Open connections on the main port (the monitor port is not counted, so
+  // /metrics stays reachable); a connection beyond the cap is answered 503
+  // and closed, the open ones keep working.
+  unsigned max_connections = 4096;
+  // Open connections from one peer address; 0: no per-address cap. Not
+  // applied with trusted_proxy_hops > 0, where every peer is a proxy that
+  // carries many clients (the proxies cap their clients themselves).
+  unsigned max_connections_per_client = 256;
+  // Request bodies being received and held across the whole process: a
+  // request whose body would pass this (by its Content-Length, or the
+  // route's body limit when chunked) is answered 503 and the connection
+  // closed before any of the body is read.
+  std::size_t max_buffered_body_bytes = std::size_t{256} << 20;
   // Requests a client may queue behind one another (HTTP pipelining) before
   // the server answers the last with Connection: close.
   unsigned pipeline_limit = 32;
@@ -68,8 +89,9 @@ struct ServerOptions {
 
 // Reads the common server settings <PREFIX>_LISTEN, _MONITOR_LISTEN,
 // _IO_THREADS, _WORKER_THREADS, _HEADER_TIMEOUT_MS, _BODY_TIMEOUT_MS,
-// _IDLE_TIMEOUT_MS, _DRAIN_TIMEOUT_MS, _CORS_ORIGINS, _TRUST_PROXY_HOPS,
-// _ACCESS_LOG, _PORT_FILE (documented in README).
+// _IDLE_TIMEOUT_MS, _DRAIN_TIMEOUT_MS, _MAX_CONNECTIONS,
+// _MAX_CONNECTIONS_PER_CLIENT, _MAX_BUFFERED_BODY_BYTES, _CORS_ORIGINS,
+// _TRUST_PROXY_HOPS, _ACCESS_LOG, _PORT_FILE (documented in README).
 ServerOptions server_options_from(Config& cfg, std::string_view default_listen);
 
 class Server {
@@ -82,6 +104,14 @@ class Server {
   // Called (on a worker thread) before each handler of a route with
   // authenticate = true; may set req.user or throw HttpError (e.g. 401).
   void set_authenticator(std::function<void(Request&)> fn);
+  // Enforces RouteOptions::access: called after the authenticator for every
+  // request to a route whose access is not `anyone` (on a worker thread for
+  // a blocking route) — for a request with a body, before the body is read.
+  // Throws the application's HttpError (401, 403) or returns a response to
+  // answer instead (e.g. a redirect to a login page) to refuse; nullopt lets
+  // the request through. A refusal before the body closes the connection.
+  using AccessCheck = std::function<std::optional<Response>(Request&, Access)>;
+  void set_access_check(AccessCheck fn);
   // Extra readiness condition for /readyz, e.g. "the database answers";
   // called on a worker thread.
   void set_readiness_check(std::function<bool()> fn);

@@ -28,6 +28,38 @@ void set_fields_and_body(Request& req, bhttp::request<bhttp::string_body>&& msg)
   req.body = std::move(msg.body());
 }
 
+void set_fields(Request& req, const bhttp::request_header<>& header) {
+  req.headers.reserve(16);
+  for (const auto& f : header) req.headers.add(f.name_string(), f.value());
+}
+
+namespace {
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+}  // namespace
+
+std::optional<FramingError> check_framing(const bhttp::request_header<>& header) {
+  const bool http11 = header.version() >= 11;
+  if (http11) {
+    const auto hosts = header.count(bhttp::field::host);
+    if (hosts == 0) return FramingError{400, "Missing Host header."};
+    if (hosts > 1) return FramingError{400, "More than one Host header."};
+  }
+  const auto codings = header.count(bhttp::field::transfer_encoding);
+  if (codings == 0) return std::nullopt;
+  // RFC 9112 6.1: an HTTP/1.0 message with Transfer-Encoding has faulty
+  // framing, and one with both it and Content-Length may be a smuggling attempt.
+  if (!http11) return FramingError{400, "Transfer-Encoding is not allowed in HTTP/1.0."};
+  if (header.count(bhttp::field::content_length) > 0)
+    return FramingError{400, "Transfer-Encoding and Content-Length together."};
+  if (codings > 1 || !iequals(trim(header[bhttp::field::transfer_encoding]), "chunked"))
+    return FramingError{501, "Transfer-Encoding other than chunked is not implemented."};
+  return std::nullopt;
+}
+
 bool valid_request_id(std::string_view id) {
   if (id.empty() || id.size() > 128) return false;
   for (char c : id) {
@@ -56,11 +88,12 @@ std::string client_address(const std::string& peer, const Headers& headers, unsi
       rest.remove_prefix(comma + 1);
     }
   }
-  if (parts.empty()) return peer;
   // Each trusted proxy appended the address it received the request from;
-  // the entry `hops` from the right is the one the outermost proxy saw.
-  const std::size_t idx = parts.size() >= hops ? parts.size() - hops : 0;
-  return std::string(parts[idx]);
+  // the entry `hops` from the right is the one the outermost proxy saw. With
+  // fewer entries the request skipped a trusted proxy, and the leftmost entry
+  // may be one the client wrote itself: the peer is all we know.
+  if (parts.size() < hops) return peer;
+  return std::string(parts[parts.size() - hops]);
 }
 
 std::optional<Parsed> parse_and_route(std::string_view bytes, const Router& router) {
@@ -75,6 +108,7 @@ std::optional<Parsed> parse_and_route(std::string_view bytes, const Router& rout
     if (ec || n == 0) return std::nullopt;
     used += n;
   }
+  if (check_framing(parser.get())) return std::nullopt;
   Parsed out;
   set_request_line(out.request, parser.get());
   if (out.request.path.empty() || out.request.path.front() != '/') {

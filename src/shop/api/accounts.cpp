@@ -534,10 +534,17 @@ void register_accounts(Shop& shop, ts::http::Router& router) {
       "/account/login/", [s](Request& req) { return login(*s, req); }, token_view);
   router.post(
       "/account/token/refresh/", [s](Request& req) { return refresh(*s, req); }, token_view);
-  router.post("/account/logout/", [s](Request& req) { return logout(*s, req); });
-  router.get("/account/user/{pk:int}/", [s](Request& req) { return user_detail(*s, req); });
-  router.put("/account/user_update/{pk:int}/", [s](Request& req) { return user_update(*s, req); });
-  router.post("/account/user_delete/{pk:int}/", [s](Request& req) { return user_delete(*s, req); });
+  const ts::http::RouteOptions signed_in{.access = ts::http::Access::user};
+  router.post(
+      "/account/logout/", [s](Request& req) { return logout(*s, req); }, signed_in);
+  router.get(
+      "/account/user/{pk:int}/", [s](Request& req) { return user_detail(*s, req); }, signed_in);
+  router.put(
+      "/account/user_update/{pk:int}/", [s](Request& req) { return user_update(*s, req); },
+      signed_in);
+  router.post(
+      "/account/user_delete/{pk:int}/", [s](Request& req) { return user_delete(*s, req); },
+      signed_in);
 }
 
 }  // namespace shop::api

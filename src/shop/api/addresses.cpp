@@ -112,9 +112,10 @@ boost::json::object read_body_object(const ts::http::Request& req) {
 
 void register_addresses(Shop& shop, ts::http::Router& router) {
   auto db = shop.db;
+  const ts::http::RouteOptions signed_in{.access = ts::http::Access::user};
 
   // The original had no permission class here and crashed (500) for anonymous callers.
-  router.get("/account/all-address-details/", [db](ts::http::Request& req) {
+  router.get("/account/all-address-details/", signed_in, [db](ts::http::Request& req) {
     const auto& user = require_user(req);
     boost::json::array out;
     for (const auto& a : storage::list_addresses(*db, user.id)) out.push_back(address_json(a));
@@ -123,14 +124,14 @@ void register_addresses(Shop& shop, ts::http::Router& router) {
 
   // The original served any address to anyone (IDOR); here the owner or an
   // admin, and 404 for everyone else so ids do not reveal anything.
-  router.get("/account/address-details/{pk:int}/", [db](ts::http::Request& req) {
+  router.get("/account/address-details/{pk:int}/", signed_in, [db](ts::http::Request& req) {
     const auto& user = require_user(req);
     auto a = storage::find_address(*db, path_id(req));
     if (!a || (a->user_id != user.id && !user.is_staff)) throw HttpError::not_found();
     return ts::http::Response::json(address_json(*a));
   });
 
-  router.post("/account/create-address/", [db](ts::http::Request& req) {
+  router.post("/account/create-address/", signed_in, [db](ts::http::Request& req) {
     const auto& user = require_user(req);
     auto fields = domain::validate_address(read_body_object(req));
     if (!fields) throw HttpError(400, boost::json::value(fields.error().to_json()));
@@ -139,7 +140,7 @@ void register_addresses(Shop& shop, ts::http::Router& router) {
     return ts::http::Response::json(address_json(a));  // 200, as the original
   });
 
-  router.put("/account/update-address/{pk:int}/", [db](ts::http::Request& req) {
+  router.put("/account/update-address/{pk:int}/", signed_in, [db](ts::http::Request& req) {
     const auto& user = require_user(req);
     auto a = storage::find_address(*db, path_id(req));
     if (!a) throw details(404, "Not found.");
@@ -153,7 +154,7 @@ void register_addresses(Shop& shop, ts::http::Router& router) {
 
   // The original answered anonymous callers 403 (no permission class); 401
   // here like every other endpoint that needs a login.
-  router.del("/account/delete-address/{pk:int}/", [db](ts::http::Request& req) {
+  router.del("/account/delete-address/{pk:int}/", signed_in, [db](ts::http::Request& req) {
     const auto& user = require_user(req);
     auto a = storage::find_address(*db, path_id(req));
     if (!a) throw details(404, "Not found.");

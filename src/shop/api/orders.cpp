@@ -81,8 +81,10 @@ ts::http::Response raw_json(std::string body, int status = 200) {
 
 void register_orders(Shop& shop, ts::http::Router& router) {
   auto db = shop.db;
+  const ts::http::RouteOptions signed_in{.access = ts::http::Access::user};
+  const ts::http::RouteOptions staff{.access = ts::http::Access::staff};
 
-  router.get("/account/all-orders-list/", [db](ts::http::Request& req) {
+  router.get("/account/all-orders-list/", signed_in, [db](ts::http::Request& req) {
     const auto& user = require_user(req);
     const std::optional<std::int64_t> owner =
         user.is_staff ? std::nullopt : std::optional<std::int64_t>(user.id);
@@ -127,7 +129,7 @@ void register_orders(Shop& shop, ts::http::Router& router) {
     return raw_json(std::move(out));
   });
 
-  router.put("/account/change-order-status/{pk:int}/", [db](ts::http::Request& req) {
+  router.put("/account/change-order-status/{pk:int}/", staff, [db](ts::http::Request& req) {
     require_admin(req);
     const auto id = req.param_int("pk");
     auto update = domain::parse_delivery_update(read_body_object(req));

@@ -466,22 +466,24 @@ Response charge_and_record(
 
 void register_payments(Shop& shop, ts::http::Router& router) {
   Shop* s = &shop;
+  const ts::http::RouteOptions signed_in{.access = ts::http::Access::user};
+  const ts::http::RouteOptions staff{.access = ts::http::Access::staff};
 
-  router.get("/account/stripe-cards/", [s](ts::http::Request& req) {
+  router.get("/account/stripe-cards/", signed_in, [s](ts::http::Request& req) {
     const auto& user = require_user(req);
     boost::json::array out;
     for (const auto& c : storage::list_cards(*s->db, user.id)) out.push_back(saved_card_json(c));
     return Response::json(out);
   });
 
-  router.get("/payments/check-token/", [](ts::http::Request& req) {
+  router.get("/payments/check-token/", signed_in, [](ts::http::Request& req) {
     require_user(req);
     return Response::json(boost::json::value("Token is Valid"));
   });
 
   // The original let anyone create real Stripe PaymentIntents here. Retired:
   // admins get 410, everyone else the usual 401/403.
-  router.post("/payments/test-payment/", [](ts::http::Request& req) {
+  router.post("/payments/test-payment/", staff, [](ts::http::Request& req) {
     require_admin(req);
     return Response::json(
         boost::json::object{{"detail",
@@ -490,7 +492,7 @@ void register_payments(Shop& shop, ts::http::Router& router) {
         410);
   });
 
-  router.post("/payments/create-card/", [s](ts::http::Request& req) {
+  router.post("/payments/create-card/", signed_in, [s](ts::http::Request& req) {
     const auto& user = require_user(req);
     const auto body = read_body_object(req);
     domain::FieldErrors errors;
@@ -541,7 +543,7 @@ void register_payments(Shop& shop, ts::http::Router& router) {
         {"customer_id", card.customer_id}, {"email", email}, {"card_data", card_json(card)}});
   });
 
-  router.post("/payments/charge-customer/", [s](ts::http::Request& req) {
+  router.post("/payments/charge-customer/", signed_in, [s](ts::http::Request& req) {
     const auto& user = require_user(req);
     const auto body = read_body_object(req);
     domain::FieldErrors errors;
@@ -631,7 +633,7 @@ void register_payments(Shop& shop, ts::http::Router& router) {
     return run(std::nullopt, std::nullopt);
   });
 
-  router.post("/api/checkout/", [s](ts::http::Request& req) {
+  router.post("/api/checkout/", signed_in, [s](ts::http::Request& req) {
     const auto& user = require_user(req);
     const auto key = idempotency_header(req);
     if (!key)
@@ -728,7 +730,7 @@ void register_payments(Shop& shop, ts::http::Router& router) {
         });
   });
 
-  router.get("/payments/card-details/", [s](ts::http::Request& req) {
+  router.get("/payments/card-details/", signed_in, [s](ts::http::Request& req) {
     const auto& user = require_user(req);
     const auto customer = req.header("Customer-Id");
     const auto card_id = req.header("Card-Id");
@@ -741,7 +743,7 @@ void register_payments(Shop& shop, ts::http::Router& router) {
     return Response::json(card_json(card.value()));
   });
 
-  router.post("/payments/update-card/", [s](ts::http::Request& req) {
+  router.post("/payments/update-card/", signed_in, [s](ts::http::Request& req) {
     const auto& user = require_user(req);
     const auto body = read_body_object(req);
     static constexpr std::array<const char*, 10> kKeys = {
@@ -798,7 +800,7 @@ void register_payments(Shop& shop, ts::http::Router& router) {
         {"data", boost::json::object{{"Updated Card", card_json(card.value())}}}});
   });
 
-  router.post("/payments/delete-card/", [s](ts::http::Request& req) {
+  router.post("/payments/delete-card/", signed_in, [s](ts::http::Request& req) {
     const auto& user = require_user(req);
     const auto body = read_body_object(req);
     std::optional<storage::SavedCard> saved;

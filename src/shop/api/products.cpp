@@ -494,6 +494,10 @@ void register_products(Shop& shop, ts::http::Router& router) {
   const std::size_t max_image = shop.settings.max_image_bytes;
   ts::http::RouteOptions upload;
   upload.body_limit = max_image + (64 << 10);
+  // Staff only: checked on the header, so an anonymous upload is refused
+  // before any of its megabytes are read.
+  upload.access = ts::http::Access::staff;
+  const ts::http::RouteOptions staff{.access = ts::http::Access::staff};
 
   const auto interval = shop.settings.catalogue_cache;
   std::shared_ptr<Catalogue> catalogue;
@@ -639,7 +643,7 @@ void register_products(Shop& shop, ts::http::Router& router) {
       },
       upload);
 
-  router.del("/api/product-delete/{pk}/", [s, changed](Request& req) {
+  router.del("/api/product-delete/{pk}/", staff, [s, changed](Request& req) {
     require_admin(req);
     const auto id = product_id(req);
     auto current = storage::find_product(*s->db, id);

@@ -47,23 +47,24 @@ bool paid_only_param(const ts::http::Request& req) {
 
 void register_reports(Shop& shop, ts::http::Router& router) {
   auto db = shop.db;
-  router.get("/api/reports/counts/", [db](ts::http::Request& req) {
+  const ts::http::RouteOptions staff{.access = ts::http::Access::staff};
+  router.get("/api/reports/counts/", staff, [db](ts::http::Request& req) {
     require_admin(req);
     return ts::http::Response::json(storage::to_json(storage::report_counts(*db)));
   });
-  router.get("/api/reports/states/", [db](ts::http::Request& req) {
+  router.get("/api/reports/states/", staff, [db](ts::http::Request& req) {
     require_admin(req);
     const auto top = top_param(req, 5);
     const bool paid = paid_only_param(req);
     return ts::http::Response::json(storage::to_json(storage::report_states(*db, top, paid)));
   });
-  router.get("/api/reports/products/", [db](ts::http::Request& req) {
+  router.get("/api/reports/products/", staff, [db](ts::http::Request& req) {
     require_admin(req);
     const auto top = top_param(req, 3);
     const bool paid = paid_only_param(req);
     return ts::http::Response::json(storage::to_json(storage::report_products(*db, top, paid)));
   });
-  router.get("/api/reports/revenue/", [db](ts::http::Request& req) {
+  router.get("/api/reports/revenue/", staff, [db](ts::http::Request& req) {
     require_admin(req);
     const bool paid = paid_only_param(req);
     return ts::http::Response::json(storage::to_json(storage::report_revenue(*db, paid)));

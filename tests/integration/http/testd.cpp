@@ -86,6 +86,30 @@ int main() {
   router.get("/private", [](Request& r) {
     return Response::json(boost::json::object{{"user", std::any_cast<std::string>(r.user)}});
   });
+  // An upload only a signed-in user (or staff) may send: the access rule is
+  // checked on the header, before the body is read.
+  router.post("/upload",
+              [](Request& r) {
+                return Response::json(boost::json::object{{"size", r.body.size()}});
+              },
+              {.body_limit = 8 << 20, .access = Access::user});
+  router.post("/staff-upload",
+              [](Request& r) {
+                return Response::json(boost::json::object{{"size", r.body.size()}});
+              },
+              {.body_limit = 8 << 20, .access = Access::staff});
+  // The same rule on a route handled on the network thread.
+  router.post("/upload-inline",
+              [](Request& r) {
+                return Response::json(boost::json::object{{"size", r.body.size()}});
+              },
+              {.body_limit = 8 << 20, .blocking = false, .access = Access::user});
+  // A large body limit and no access rule, for the buffered-body budget.
+  router.post("/big",
+              [](Request& r) {
+                return Response::json(boost::json::object{{"size", r.body.size()}});
+              },
+              {.body_limit = 8 << 20});
   router.get("/client-ip",
              [](Request& r) {
                return Response::json(boost::json::object{{"ip", r.client_ip}});
@@ -94,13 +118,31 @@ int main() {
 
   metrics::Registry registry;
   Server server(options, router, registry);
+  static std::atomic<int> authentications{0};
   server.set_authenticator([](Request& r) {
-    if (r.route != "/private") return;
-    if (r.header("Authorization") != "Bearer letmein")
+    ++authentications;
+    const auto auth = r.header("Authorization");
+    if (auth == "Bearer letmein") r.user = std::string("alice");
+    if (auth == "Bearer boss") r.user = std::string("boss");
+    if (r.route == "/private" && !r.user.has_value())
       throw HttpError(401, "Authentication credentials were not provided.")
           .with_header("WWW-Authenticate", "Bearer realm=\"api\"");
-    r.user = std::string("alice");
   });
+  // The application's own refusals: 401 for anonymous, 403 for a user who
+  // is not staff.
+  server.set_access_check([](Request& r, Access access) -> std::optional<Response> {
+    if (!r.user.has_value())
+      throw HttpError(401, "Authentication credentials were not provided.")
+          .with_header("WWW-Authenticate", "Bearer realm=\"api\"");
+    if (access == Access::staff && std::any_cast<std::string>(r.user) != "boss")
+      throw HttpError(403, "You do not have permission to perform this action.");
+    return std::nullopt;
+  });
+  router.get("/authentications",
+             [](Request&) {
+               return Response::json(boost::json::object{{"count", authentications.load()}});
+             },
+             {.blocking = false, .authenticate = false});
   server.set_readiness_check([ready] { return ready; });
   try {
     server.start();

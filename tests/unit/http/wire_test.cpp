@@ -94,29 +94,31 @@ TEST_F(Wire, ChunkedBodyIsReassembled) {
 
 TEST_F(Wire, BodyAtTheRouteLimitIsAccepted) {
   const std::string body(16, 'x');
-  const auto p =
-      parse_and_route("POST /api/products/ HTTP/1.1\r\nContent-Length: 16\r\n\r\n" + body, router_);
+  const auto p = parse_and_route(
+      "POST /api/products/ HTTP/1.1\r\nHost: x\r\nContent-Length: 16\r\n\r\n" + body, router_);
   ASSERT_TRUE(p);
   EXPECT_EQ(p->request.body, body);
 }
 
 TEST_F(Wire, BodyOverTheRouteLimitIsRefused) {
-  EXPECT_FALSE(parse_and_route(
-      "POST /api/products/ HTTP/1.1\r\nContent-Length: 17\r\n\r\n" + std::string(17, 'x'),
-      router_));
-  // Declared too large, even before the bytes arrive.
   EXPECT_FALSE(
-      parse_and_route("POST /api/products/ HTTP/1.1\r\nContent-Length: 100000\r\n\r\n", router_));
-  // Chunked: the limit (11) applies to the reassembled body.
-  EXPECT_FALSE(
-      parse_and_route("POST /blog/x/comments/ HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
-                      "6\r\nhello \r\n6\r\nworld!\r\n0\r\n\r\n",
+      parse_and_route("POST /api/products/ HTTP/1.1\r\nHost: x\r\nContent-Length: 17\r\n\r\n" +
+                          std::string(17, 'x'),
                       router_));
+  // Declared too large, even before the bytes arrive.
+  EXPECT_FALSE(parse_and_route(
+      "POST /api/products/ HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n", router_));
+  // Chunked: the limit (11) applies to the reassembled body.
+  EXPECT_FALSE(parse_and_route(
+      "POST /blog/x/comments/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "6\r\nhello \r\n6\r\nworld!\r\n0\r\n\r\n",
+      router_));
 }
 
 TEST_F(Wire, UnroutedRequestsGetTheDefaultLimit) {
   const auto p = parse_and_route(
-      "POST /nowhere/ HTTP/1.1\r\nContent-Length: 20\r\n\r\n" + std::string(20, 'y'), router_);
+      "POST /nowhere/ HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n\r\n" + std::string(20, 'y'),
+      router_);
   ASSERT_TRUE(p);
   EXPECT_EQ(p->match.kind, Kind::not_found);
   EXPECT_EQ(p->request.body.size(), 20u);
@@ -127,14 +129,15 @@ TEST_F(Wire, MalformedOrIncompleteInputIsNullopt) {
   const char* cases[] = {
       "",
       "GARBAGE\r\n\r\n",
-      "GET / HTTP/1.1\r\nHost: x\r\n",                                  // header not finished
-      "GET / HTTP/1.x\r\n\r\n",                                         // bad version
-      "GET / HTTP/1.1\r\nBad Header\r\n\r\n",                           // no colon
-      "POST /api/products/ HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc",  // body cut short
-      "POST /api/products/ HTTP/1.1\r\nContent-Length: x\r\n\r\n",      // bad length
-      "POST /blog/x/comments/ HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r",  // half chunk
-      "POST /blog/x/comments/ HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel",
-      "POST /blog/x/comments/ HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n\r\n",
+      "GET / HTTP/1.1\r\nHost: x\r\n",                    // header not finished
+      "GET / HTTP/1.x\r\n\r\n",                           // bad version
+      "GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n",  // no colon
+      "POST /api/products/ HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc",  // body cut short
+      "POST /api/products/ HTTP/1.1\r\nHost: x\r\nContent-Length: x\r\n\r\n",      // bad length
+      "POST /blog/x/comments/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r",  // half
+                                                                                              // chunk
+      "POST /blog/x/comments/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel",
+      "POST /blog/x/comments/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n\r\n",
   };
   for (const char* c : cases) {
     SCOPED_TRACE(c);
@@ -143,28 +146,29 @@ TEST_F(Wire, MalformedOrIncompleteInputIsNullopt) {
 }
 
 TEST_F(Wire, TargetsThatAreNotPathsAreBadPath) {
-  auto p = parse_and_route("GET http://example.com/api/products/ HTTP/1.1\r\n\r\n", router_);
+  auto p =
+      parse_and_route("GET http://example.com/api/products/ HTTP/1.1\r\nHost: x\r\n\r\n", router_);
   ASSERT_TRUE(p);
   EXPECT_EQ(p->match.kind, Kind::bad_path);
-  p = parse_and_route("OPTIONS * HTTP/1.1\r\n\r\n", router_);
+  p = parse_and_route("OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n", router_);
   ASSERT_TRUE(p);
   EXPECT_EQ(p->match.kind, Kind::bad_path);
-  p = parse_and_route("GET /api/product/%zz/ HTTP/1.1\r\n\r\n", router_);
+  p = parse_and_route("GET /api/product/%zz/ HTTP/1.1\r\nHost: x\r\n\r\n", router_);
   ASSERT_TRUE(p);
   EXPECT_EQ(p->match.kind, Kind::bad_path);
 }
 
 TEST_F(Wire, RoutingOutcomesSurvive) {
-  auto p = parse_and_route("GET /api/products HTTP/1.1\r\n\r\n", router_);
+  auto p = parse_and_route("GET /api/products HTTP/1.1\r\nHost: x\r\n\r\n", router_);
   ASSERT_TRUE(p);
   EXPECT_EQ(p->match.kind, Kind::not_found);  // only POST exists at /api/products/
 
-  p = parse_and_route("GET /api/product/7?x=1 HTTP/1.1\r\n\r\n", router_);
+  p = parse_and_route("GET /api/product/7?x=1 HTTP/1.1\r\nHost: x\r\n\r\n", router_);
   ASSERT_TRUE(p);
   ASSERT_EQ(p->match.kind, Kind::redirect);
   EXPECT_EQ(p->match.location, "/api/product/7/?x=1");
 
-  p = parse_and_route("BREW /api/products/ HTTP/1.1\r\n\r\n", router_);
+  p = parse_and_route("BREW /api/products/ HTTP/1.1\r\nHost: x\r\n\r\n", router_);
   ASSERT_TRUE(p);
   EXPECT_EQ(p->request.method, Method::other);
   EXPECT_EQ(p->request.method_text, "BREW");
@@ -200,8 +204,10 @@ TEST(ClientAddress, TwoHopsTakesTheSecondFromTheRight) {
   // Client → load balancer (adds client) → web tier (adds load balancer) → app.
   EXPECT_EQ(client_address("10.0.1.7", xff({"203.0.113.9, 10.0.0.3"}), 2), "203.0.113.9");
   EXPECT_EQ(client_address("10.0.1.7", xff({"6.6.6.6, 203.0.113.9, 10.0.0.3"}), 2), "203.0.113.9");
-  // Fewer entries than hops: the leftmost is the best there is.
-  EXPECT_EQ(client_address("10.0.1.7", xff({"203.0.113.9"}), 2), "203.0.113.9");
+  // Fewer entries than hops: the request skipped a trusted proxy and its
+  // entries may be the client's own words, so the peer is used.
+  EXPECT_EQ(client_address("10.0.1.7", xff({"6.6.6.6"}), 2), "10.0.1.7");
+  EXPECT_EQ(client_address("10.0.1.7", xff({"6.6.6.6", "7.7.7.7"}), 3), "10.0.1.7");
 }
 
 TEST(ClientAddress, SeveralHeaderFieldsFormOneList) {
@@ -214,6 +220,52 @@ TEST(ClientAddress, SeveralHeaderFieldsFormOneList) {
   mixed.add("Via", "1.1 lb");
   mixed.add("X-Forwarded-For", "203.0.113.9, 10.0.0.3");
   EXPECT_EQ(client_address("10.0.1.7", mixed, 2), "203.0.113.9");
+}
+
+TEST_F(Wire, FramingThatRfc9112RefusesIsNullopt) {
+  const char* cases[] = {
+      "GET /api/product/1/ HTTP/1.1\r\n\r\n",                        // no Host
+      "GET /api/product/1/ HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",  // two
+      "POST /api/products/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\nabc",
+      "POST /api/products/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n"
+      "Content-Length: 3\r\n\r\nabc",
+      "POST /api/products/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+      "3\r\nabc\r\n0\r\n\r\n",
+      "POST /api/products/ HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+  };
+  for (const char* c : cases) {
+    SCOPED_TRACE(c);
+    EXPECT_FALSE(parse_and_route(c, router_));
+  }
+}
+
+TEST(Framing, CheckFramingNamesTheStatus) {
+  namespace bhttp = boost::beast::http;
+  auto header = [](unsigned version, std::vector<std::pair<bhttp::field, const char*>> fields) {
+    bhttp::request_header<> h;
+    h.version(version);
+    for (const auto& [f, v] : fields) h.insert(f, v);
+    return h;
+  };
+  using ts::http::wire::check_framing;
+  EXPECT_FALSE(check_framing(header(11, {{bhttp::field::host, "x"}})));
+  EXPECT_FALSE(check_framing(header(10, {})));
+  EXPECT_EQ(check_framing(header(11, {}))->status, 400);
+  EXPECT_EQ(
+      check_framing(header(11, {{bhttp::field::host, "a"}, {bhttp::field::host, "b"}}))->status,
+      400);
+  EXPECT_FALSE(check_framing(
+      header(11, {{bhttp::field::host, "x"}, {bhttp::field::transfer_encoding, " CHUNKED "}})));
+  EXPECT_EQ(check_framing(
+                header(11, {{bhttp::field::host, "x"}, {bhttp::field::transfer_encoding, "gzip"}}))
+                ->status,
+            501);
+  EXPECT_EQ(check_framing(header(11, {{bhttp::field::host, "x"},
+                                      {bhttp::field::transfer_encoding, "chunked"},
+                                      {bhttp::field::content_length, "3"}}))
+                ->status,
+            400);
+  EXPECT_EQ(check_framing(header(10, {{bhttp::field::transfer_encoding, "chunked"}}))->status, 400);
 }
 
 TEST(RequestId, Validation) {
