@@ -187,7 +187,9 @@ describe("metric names", () => {
   test("deploy/metrics-catalogue.txt lists exactly the app metrics", () => {
     assert.deepEqual(catalogue, [
       "http_requests_total", "http_request_duration_seconds_bucket", "http_request_duration_seconds_sum",
-      "http_request_duration_seconds_count", "http_requests_in_flight", "db_pool_connections",
+      "http_request_duration_seconds_count", "http_requests_in_flight", "http_connections_open",
+      "http_connections_rejected_total", "http_request_body_bytes_buffered", "http_request_bodies_rejected_total",
+      "db_pool_connections",
       "db_pool_max_connections", "db_pool_waiting", "process_resident_memory_bytes", "process_cpu_seconds_total",
       "process_open_fds", "process_start_time_seconds", "up",
     ]);
