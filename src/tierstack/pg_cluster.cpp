@@ -550,8 +550,10 @@ int Supervisor::op_kill_db_primary(const std::map<std::string, std::string>& arg
   }
   Component* pri = db_primary();
   Component* sb = find(ha_->standby_name());
+  int failovers_before = 0;
   {
     std::lock_guard lk(mu_);
+    failovers_before = ha_->failovers;
     if (ha_->in_failover || ha_->failover_requested || !ha_->sync || pri->pid <= 0 ||
         sb->pid <= 0 || !sb->ready) {
       out("drill: no synchronous standby is streaming now (see tierstack status); not killing "
@@ -559,7 +561,6 @@ int Supervisor::op_kill_db_primary(const std::map<std::string, std::string>& arg
       return 1;
     }
   }
-  const int failovers_before = ha_->failovers;
   const auto tag = std::to_string(std::time(nullptr)) + "_" + std::to_string(getpid());
   CheckoutLoad load(lb->host, lb->app_ports.at("shop"), customers, tag);
   if (const auto why = load.prepare(); !why.empty()) {
