@@ -35,9 +35,18 @@ namespace {
 // again. The supervisor restarts a crashed standby well within it.
 constexpr auto kStandbyGrace = std::chrono::seconds(5);
 
+// Trailing blanks off; libpq's multi-line messages on one line.
 std::string trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r')) s.pop_back();
-  return s;
+  std::string out;
+  for (char c : s) {
+    if (c == '\n' || c == '\t') {
+      if (!out.empty() && out.back() != ' ') out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return out;
 }
 
 std::string fmt(double s, const char* f = "%.2f s") {
@@ -131,8 +140,14 @@ void strip_auto_conf(const fs::path& data, const std::set<std::string>& keys,
 std::string replication_state(const Component& primary, const std::string& name) {
   try {
     Pg pg(primary);
+    // A standby that stopped answering (frozen, its machine unreachable)
+    // keeps its connection, and its "streaming" state, until
+    // wal_sender_timeout; its replies stop at once (it sends one every
+    // second, wal_receiver_status_interval below), so it counts as stalled.
     auto rows = pg.query(
-        "SELECT state, sync_state FROM pg_stat_replication WHERE application_name = $1", {name});
+        "SELECT CASE WHEN reply_time < now() - interval '3 seconds' THEN 'stalled' ELSE state "
+        "END, sync_state FROM pg_stat_replication WHERE application_name = $1",
+        {name});
     if (rows.empty()) return "";
     return rows[0][0] + "/" + rows[0][1];
   } catch (const std::exception&) {
@@ -232,10 +247,10 @@ void Supervisor::add_db_standby(std::uint16_t port) {
   // Either node may be the primary: both run with the same settings
   // (wal_log_hints keeps pg_rewind possible for an operator).
   for (auto* n : {primary, c.get()})
-    n->spawn.argv.insert(
-        n->spawn.argv.end(),
-        {"-c", "wal_level=replica", "-c", "hot_standby=on", "-c", "max_wal_senders=10", "-c",
-         "max_replication_slots=10", "-c", "wal_log_hints=on"});
+    n->spawn.argv.insert(n->spawn.argv.end(),
+                         {"-c", "wal_level=replica", "-c", "hot_standby=on", "-c",
+                          "max_wal_senders=10", "-c", "max_replication_slots=10", "-c",
+                          "wal_log_hints=on", "-c", "wal_receiver_status_interval=1s"});
   ha_ = std::make_unique<PgHa>();
   // Which one was the primary when the last run ended (a failover changes it).
   if (trim(read_file(state_ / "postgres" / "primary")) == PgHa::kNodes[1]) ha_->primary = 1;
@@ -427,11 +442,21 @@ void Supervisor::db_check_sync() {
     std::lock_guard lk(mu_);
     if (pri->pid <= 0 || !pri->ready || pri->hold) return;  // restarting, or an operation has it
   }
+  // The primary's own setting, not what tierstack last did: a restarted
+  // primary comes back with whatever its postgresql.auto.conf says.
+  std::string setting;
+  try {
+    Pg pg(*pri);
+    setting = pg.value("SELECT current_setting('synchronous_standby_names')");
+  } catch (const std::exception&) {
+    return;  // not answering: the supervisor's readiness checks deal with that
+  }
+  const bool sync = !setting.empty();
   const bool streaming = replication_state(*pri, sb->name).rfind("streaming", 0) == 0;
-  bool sync, away_long = false;
+  bool away_long = false;
   {
     std::lock_guard lk(mu_);
-    sync = ha_->sync;
+    ha_->sync = sync;
     if (streaming) {
       ha_->standby_away_since = {};
     } else {
@@ -442,7 +467,7 @@ void Supervisor::db_check_sync() {
   try {
     if (streaming && !sync) {
       set_sync(*pri, sb->name);
-      std::cerr << now_text() << " " << sb->name << " streams again: synchronous replication on\n";
+      std::cerr << now_text() << " " << sb->name << " streams: synchronous replication on\n";
     } else if (!streaming && sync && away_long) {
       set_sync(*pri, "");
       std::cerr << now_text() << " " << sb->name << " (standby) not streaming for "
@@ -580,7 +605,12 @@ int Supervisor::op_kill_db_primary(const std::map<std::string, std::string>& arg
   }
   const int acked_before = load.acknowledged_count();
   const auto t_kill = Clock::now();
-  killpg(pid, SIGKILL);  // the whole "host": postmaster and backends
+  // The whole "host": the postmaster and every process it started (its
+  // backends, WAL sender, checkpointer each run in a session of their own,
+  // so its process group is not enough).
+  const auto children = children_of(pid);
+  killpg(pid, SIGKILL);
+  for (pid_t k : children) kill(k, SIGKILL);
   out("drill: " + pri->name + " (primary, pid " + std::to_string(pid) + ") killed with SIGKILL; " +
       std::to_string(acked_before) + " orders acknowledged so far");
 
