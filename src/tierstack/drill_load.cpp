@@ -13,7 +13,6 @@
 namespace tierstack {
 
 using Clock = std::chrono::steady_clock;
-using namespace std::chrono_literals;
 
 HttpReply http_request(const std::string& host, std::uint16_t port, const std::string& method,
                        const std::string& target, const std::string& body,
@@ -101,7 +100,8 @@ CheckoutLoad::~CheckoutLoad() {
 }
 
 std::string CheckoutLoad::prepare() {
-  auto products = http_request(host_, port_, "GET", "/api/products/", "", {}, 10s);
+  auto products =
+      http_request(host_, port_, "GET", "/api/products/", "", {}, std::chrono::seconds(10));
   if (products.status != 200)
     return "GET /api/products/ answered " + std::to_string(products.status);
   try {
@@ -122,7 +122,7 @@ std::string CheckoutLoad::prepare() {
                                 {"username", name},
                                 {"email", name + "@example.com"},
                                 {"password", "drill-customer-" + tag_ + std::to_string(i)}}),
-                            {}, 10s);
+                            {}, std::chrono::seconds(10));
     if (reg.status != 200)
       return "registering a drill customer answered " + std::to_string(reg.status) + ": " +
              reg.body.substr(0, 200);
@@ -140,7 +140,7 @@ std::string CheckoutLoad::prepare() {
                                                                   {"landmark", "the data centre"},
                                                                   {"city", "Springfield"},
                                                                   {"state", "Oregon"}}),
-                       {{"Authorization", "Bearer " + c.token}}, 10s);
+                       {{"Authorization", "Bearer " + c.token}}, std::chrono::seconds(10));
       if (addr.status != 200)
         return "saving a drill customer's address answered " + std::to_string(addr.status);
       c.address_id = boost::json::parse(addr.body).at("id").to_number<std::int64_t>();
@@ -182,7 +182,8 @@ void CheckoutLoad::run(int index) {
     std::optional<Clock::time_point> first_409;
     for (;;) {
       const auto sent = Clock::now();
-      const auto r = http_request(host_, port_, "POST", "/api/checkout/", body, headers, 15s);
+      const auto r = http_request(host_, port_, "POST", "/api/checkout/", body, headers,
+                                  std::chrono::seconds(15));
       if (r.status == 201) {
         std::int64_t id = 0;
         try {
@@ -201,7 +202,7 @@ void CheckoutLoad::run(int index) {
       // order was never acknowledged, so it cannot count as lost.
       if (r.status == 409) {
         if (!first_409) first_409 = Clock::now();
-        if (Clock::now() - *first_409 > 1s) {
+        if (Clock::now() - *first_409 > std::chrono::seconds(1)) {
           ++abandoned_;
           break;
         }
@@ -210,12 +211,12 @@ void CheckoutLoad::run(int index) {
         break;
       }
       // No answer or a 5xx says nothing about the order: retry with the same key.
-      if (stop_ || Clock::now() - first > 30s) {
+      if (stop_ || Clock::now() - first > std::chrono::seconds(30)) {
         ++abandoned_;
         break;
       }
       ++retries_;
-      std::this_thread::sleep_for(100ms);
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   }
 }

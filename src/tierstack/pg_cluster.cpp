@@ -24,7 +24,6 @@
 namespace tierstack {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-using namespace std::chrono_literals;
 
 namespace {
 
@@ -280,9 +279,9 @@ bool Supervisor::db_wait(const std::function<bool()>& pred, std::chrono::millise
     if (Clock::now() > deadline || stopping_) return false;
     // During start-up this is the supervisor loop itself: keep it turning.
     if (std::this_thread::get_id() == ha_->main_thread)
-      tick(50ms);
+      tick(std::chrono::milliseconds(50));
     else
-      std::this_thread::sleep_for(50ms);
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
 }
 
@@ -300,10 +299,11 @@ void Supervisor::start_db_standby() {
     std::lock_guard lk(mu_);
     start(*sb);
   }
-  if (!db_wait([&] { return sb->ready; }, 60s))
+  if (!db_wait([&] { return sb->ready; }, std::chrono::seconds(60)))
     throw std::runtime_error(sb->name + " (standby) did not start; see " +
                              sb->spawn.log_file.string());
-  if (!db_wait([&] { return replication_state(*pri, sb->name).rfind("streaming", 0) == 0; }, 30s))
+  if (!db_wait([&] { return replication_state(*pri, sb->name).rfind("streaming", 0) == 0; },
+               std::chrono::seconds(30)))
     throw std::runtime_error(sb->name + " does not stream from " + pri->name + "; see " +
                              sb->spawn.log_file.string());
   set_sync(*pri, sb->name);
@@ -410,7 +410,8 @@ void Supervisor::db_failover() {
     start(*old);
     ++old->restarts;
   }
-  if (!db_wait([&] { return replication_state(*nw, old->name).rfind("streaming", 0) == 0; }, 60s)) {
+  if (!db_wait([&] { return replication_state(*nw, old->name).rfind("streaming", 0) == 0; },
+               std::chrono::seconds(60))) {
     rep.note = old->name + " (new standby) does not stream; see " + old->spawn.log_file.string();
     log(rep.note);
     finish();
@@ -499,9 +500,9 @@ void Supervisor::db_monitor_loop() {
     }
     if (Clock::now() >= next) {
       db_check_sync();
-      next = Clock::now() + 1s;
+      next = Clock::now() + std::chrono::seconds(1);
     }
-    std::this_thread::sleep_for(50ms);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
 }
 
@@ -521,12 +522,17 @@ std::string Supervisor::db_roles() {
   }
   std::ostringstream s;
   char line[200];
-  std::snprintf(line, sizeof line, "%-14s %-8s %-6s %-10s %-6s %s\n", "DATABASE", "ROLE", "PORT",
-                "STATE", "SYNC", "LAG");
+  std::snprintf(line, sizeof line,
+                "%-std::chrono::seconds(14) %-std::chrono::seconds(8) %-std::chrono::seconds(6) "
+                "%-std::chrono::seconds(10) %-std::chrono::seconds(6) %s\n",
+                "DATABASE", "ROLE", "PORT", "STATE", "SYNC", "LAG");
   s << line;
   std::lock_guard lk(mu_);
-  std::snprintf(line, sizeof line, "%-14s %-8s %-6d %-10s %-6s %s\n", pri->name.c_str(), "primary",
-                pri->port, pri->pid > 0 ? (pri->ready ? "up" : "starting") : "down",
+  std::snprintf(line, sizeof line,
+                "%-std::chrono::seconds(14) %-std::chrono::seconds(8) %-6d "
+                "%-std::chrono::seconds(10) %-std::chrono::seconds(6) %s\n",
+                pri->name.c_str(), "primary", pri->port,
+                pri->pid > 0 ? (pri->ready ? "up" : "starting") : "down",
                 ha_->in_failover ? "-" : (ha_->sync ? "on" : "off"), "-");
   s << line;
   std::string state = sb->pid > 0 ? (sb->ready ? "connecting" : "starting") : "down", sync = "-",
@@ -536,8 +542,10 @@ std::string Supervisor::db_roles() {
     sync = it->second[2];
     lag = it->second[3] + " B, " + fmt(std::atof(it->second[4].c_str()), "%.3f s");
   }
-  std::snprintf(line, sizeof line, "%-14s %-8s %-6d %-10s %-6s %s\n", sb->name.c_str(), "standby",
-                sb->port, state.c_str(), sync.c_str(), lag.c_str());
+  std::snprintf(line, sizeof line,
+                "%-std::chrono::seconds(14) %-std::chrono::seconds(8) %-6d "
+                "%-std::chrono::seconds(10) %-std::chrono::seconds(6) %s\n",
+                sb->name.c_str(), "standby", sb->port, state.c_str(), sync.c_str(), lag.c_str());
   s << line;
   if (ha_->in_failover) s << "failover in progress\n";
   if (ha_->failovers > 0) {
@@ -594,9 +602,9 @@ int Supervisor::op_kill_db_primary(const std::map<std::string, std::string>& arg
   }
   load.start();
   out("drill: " + std::to_string(customers) + " customers checking out through the load balancer");
-  const auto warm = Clock::now() + 20s;
+  const auto warm = Clock::now() + std::chrono::seconds(20);
   while (load.acknowledged_count() < 4 * customers && Clock::now() < warm)
-    std::this_thread::sleep_for(20ms);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
 
   pid_t pid;
   {
@@ -615,14 +623,15 @@ int Supervisor::op_kill_db_primary(const std::map<std::string, std::string>& arg
       std::to_string(acked_before) + " orders acknowledged so far");
 
   const bool done =
-      wait_until([&] { return ha_->failovers > failovers_before && !ha_->in_failover; }, 120s);
+      wait_until([&] { return ha_->failovers > failovers_before && !ha_->in_failover; },
+                 std::chrono::seconds(120));
   FailoverReport rep;
   {
     std::lock_guard lk(mu_);
     rep = ha_->last;
   }
   // Orders keep coming for a moment with the new standby in place.
-  std::this_thread::sleep_for(2s);
+  std::this_thread::sleep_for(std::chrono::seconds(2));
   load.stop();
   if (!done)
     out("drill: no failover within 120 s");
