@@ -272,10 +272,7 @@ Component* Supervisor::db_primary() {
 bool Supervisor::db_wait(const std::function<bool()>& pred, std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   for (;;) {
-    {
-      std::lock_guard lk(mu_);
-      if (pred()) return true;
-    }
+    if (pred()) return true;  // without mu_: it may query PostgreSQL
     if (Clock::now() > deadline || stopping_) return false;
     // During start-up this is the supervisor loop itself: keep it turning.
     if (std::this_thread::get_id() == ha_->main_thread)
@@ -299,7 +296,12 @@ void Supervisor::start_db_standby() {
     std::lock_guard lk(mu_);
     start(*sb);
   }
-  if (!db_wait([&] { return sb->ready; }, std::chrono::seconds(60)))
+  if (!db_wait(
+          [&] {
+            std::lock_guard lk(mu_);
+            return sb->ready;
+          },
+          std::chrono::seconds(60)))
     throw std::runtime_error(sb->name + " (standby) did not start; see " +
                              sb->spawn.log_file.string());
   if (!db_wait([&] { return replication_state(*pri, sb->name).rfind("streaming", 0) == 0; },
@@ -362,7 +364,11 @@ void Supervisor::db_failover() {
   std::string err;
   try {
     Pg pg(*nw);
-    if (pg.value("SELECT pg_promote(true, 30)") != "t") err = "pg_promote returned false";
+    // false: not promoted within 30 s. It may still finish; ask once more
+    // rather than restart the old primary beside a second one.
+    if (pg.value("SELECT pg_promote(true, 30)") != "t" &&
+        pg.value("SELECT pg_is_in_recovery()") != "f")
+      err = "pg_promote returned false";
   } catch (const std::exception& e) {
     err = e.what();
   }
@@ -522,17 +528,12 @@ std::string Supervisor::db_roles() {
   }
   std::ostringstream s;
   char line[200];
-  std::snprintf(line, sizeof line,
-                "%-std::chrono::seconds(14) %-std::chrono::seconds(8) %-std::chrono::seconds(6) "
-                "%-std::chrono::seconds(10) %-std::chrono::seconds(6) %s\n",
-                "DATABASE", "ROLE", "PORT", "STATE", "SYNC", "LAG");
+  std::snprintf(line, sizeof line, "%-14s %-8s %-6s %-10s %-6s %s\n", "DATABASE", "ROLE", "PORT",
+                "STATE", "SYNC", "LAG");
   s << line;
   std::lock_guard lk(mu_);
-  std::snprintf(line, sizeof line,
-                "%-std::chrono::seconds(14) %-std::chrono::seconds(8) %-6d "
-                "%-std::chrono::seconds(10) %-std::chrono::seconds(6) %s\n",
-                pri->name.c_str(), "primary", pri->port,
-                pri->pid > 0 ? (pri->ready ? "up" : "starting") : "down",
+  std::snprintf(line, sizeof line, "%-14s %-8s %-6d %-10s %-6s %s\n", pri->name.c_str(), "primary",
+                pri->port, pri->pid > 0 ? (pri->ready ? "up" : "starting") : "down",
                 ha_->in_failover ? "-" : (ha_->sync ? "on" : "off"), "-");
   s << line;
   std::string state = sb->pid > 0 ? (sb->ready ? "connecting" : "starting") : "down", sync = "-",
@@ -542,10 +543,8 @@ std::string Supervisor::db_roles() {
     sync = it->second[2];
     lag = it->second[3] + " B, " + fmt(std::atof(it->second[4].c_str()), "%.3f s");
   }
-  std::snprintf(line, sizeof line,
-                "%-std::chrono::seconds(14) %-std::chrono::seconds(8) %-6d "
-                "%-std::chrono::seconds(10) %-std::chrono::seconds(6) %s\n",
-                sb->name.c_str(), "standby", sb->port, state.c_str(), sync.c_str(), lag.c_str());
+  std::snprintf(line, sizeof line, "%-14s %-8s %-6d %-10s %-6s %s\n", sb->name.c_str(), "standby",
+                sb->port, state.c_str(), sync.c_str(), lag.c_str());
   s << line;
   if (ha_->in_failover) s << "failover in progress\n";
   if (ha_->failovers > 0) {
