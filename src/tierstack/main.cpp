@@ -4,6 +4,7 @@
 //   tierstack down | status | logs [INSTANCE]
 //   tierstack deploy [--app NAME] [--bin-dir DIR] [--env KEY=VALUE]… [--ready-timeout S]
 //   tierstack drill kill-instance NAME | kill-zone ZONE | restart-db
+//   tierstack drill kill-db-primary [--customers N]
 //   tierstack db copy --from URL --to URL [--replace] [--bin-dir DIR]
 #include <fcntl.h>
 #include <signal.h>
@@ -190,6 +191,12 @@ int main(int argc, char** argv) {
   kill_zone_cmd->add_option("zone", kill_zone)->required();
   drill->add_subcommand("restart-db",
                         "stop PostgreSQL, watch the apps turn not ready, start it again");
+  auto* kill_db_primary = drill->add_subcommand(
+      "kill-db-primary",
+      "under checkout load, SIGKILL the PostgreSQL primary; count the orders after the failover");
+  int drill_customers = 4;
+  kill_db_primary->add_option("--customers", drill_customers, "checkout threads (1-64)")
+      ->check(CLI::Range(1, 64));
   auto* db_cmd = add_db_command(cli);
 
   CLI11_PARSE(cli, argc, argv);
@@ -229,6 +236,9 @@ int main(int argc, char** argv) {
       return control(state, {{"cmd", "kill-instance"}, {"args", {{"name", kill_name}}}});
     if (kill_zone_cmd->parsed())
       return control(state, {{"cmd", "kill-zone"}, {"args", {{"zone", kill_zone}}}});
+    if (kill_db_primary->parsed())
+      return control(state, {{"cmd", "kill-db-primary"},
+                             {"args", {{"customers", std::to_string(drill_customers)}}}});
     return control(state, {{"cmd", "restart-db"}});
   }
 

@@ -1,5 +1,7 @@
 #include "tierstack/supervisor.hpp"
 
+#include "tierstack/pg_cluster.hpp"
+
 #include <fcntl.h>
 #include <libpq-fe.h>
 #include <poll.h>
@@ -196,7 +198,7 @@ void Supervisor::build_components() {
   const std::size_t zones = topo_.zones.size();
   for (auto* a : apps)
     n += 2 * zones * static_cast<std::size_t>(a->per_zone) + zones * topo_.web_per_zone + 1;
-  n += 3;
+  n += 4;  // the load balancer's main port, node exporter, Prometheus, the database standby
   auto pool = free_ports(n);
   std::size_t next = 0;
   auto pick = [&](std::uint16_t fixed, int offset) -> std::uint16_t {
@@ -223,10 +225,11 @@ void Supervisor::build_components() {
     place(*c, "data");
     const auto bindir = postgres_bindir();
     const auto dir = state_ / "postgres";
-    c->spawn.argv = {bindir + "/postgres",          "-D", (dir / "data").string(), "-p",
-                     std::to_string(c->port),       "-k", (dir / "run").string(),  "-c",
-                     "listen_addresses=" + c->host, "-c", "max_connections=200",   "-c",
-                     "synchronous_commit=off"};
+    c->spawn.argv = {bindir + "/postgres", "-D", (dir / "data").string(), "-p",
+                     std::to_string(c->port), "-k", (dir / "run").string(), "-c",
+                     "listen_addresses=" + c->host, "-c", "max_connections=200", "-c",
+                     // A commit is acknowledged once it is on the standby too (pg_cluster.cpp).
+                     "synchronous_commit=on"};
     if (pg_user) {
       c->spawn.uid = pg_user->first;
       c->spawn.gid = pg_user->second;
@@ -241,6 +244,7 @@ void Supervisor::build_components() {
           "postgresql://tierstack@" + c->host + ":" + std::to_string(c->port) + "/" + a->name;
     start_order_.push_back(c->name);
     comps_.push_back(std::move(c));
+    add_db_standby(pick(topo_.database_port, 1));  // pg_cluster.cpp
   } else {
     for (auto* a : apps)
       db_urls_[a->name] = "sqlite://" + (state_ / "db" / (a->name + ".db")).string();
@@ -331,7 +335,7 @@ void Supervisor::build_components() {
     }
   }
   lb->stop_signal = SIGQUIT;
-  lb->stop_timeout = std::chrono::seconds(15);
+  lb->stop_timeout = std::chrono::seconds(15);  // cppcheck: see the top
   start_order_.push_back(lb->name);
   comps_.push_back(std::move(lb));
   for (auto& c : comps_) {
@@ -556,6 +560,7 @@ void Supervisor::reap() {
     c->ready = false;
     changed = true;
     if (!c->hold && !stopping_) {
+      if (c->kind == Kind::postgres && db_primary_lost_locked(*c)) continue;  // a failover
       ++c->failures_in_row;
       const auto backoff = std::min<std::chrono::milliseconds>(
           200ms * (1 << std::min(c->failures_in_row - 1, 6)), 10s);
@@ -850,10 +855,12 @@ bool Supervisor::run_migrations(const std::string& app, const std::string& binar
 }
 
 void Supervisor::start_database() {
-  Component* pg = find("postgres");
+  Component* pg = db_primary();  // the one a failover left as primary
   if (!pg) return;
   const auto dir = state_ / "postgres";
+  const auto node = state_ / pg->name;
   fs::create_directories(dir / "run");
+  fs::create_directories(node / "run");
   if (net_) {
     // initdb's own pg_hba.conf trusts loopback only; with --isolated the apps
     // connect from their private subnets (the firewall admits nobody else),
@@ -861,6 +868,9 @@ void Supervisor::start_database() {
     std::string hba =
         "# Written by tierstack up --isolated.\nlocal all all trust\n"
         "host all all 127.0.0.1/32 trust\nhost all all " +
+        net_->subnet("data").cidr + " trust\n" +
+        // The standby streams from the primary in the same subnet (pg_cluster.cpp).
+        "host replication replicator 127.0.0.1/32 trust\nhost replication replicator " +
         net_->subnet("data").cidr + " trust\n";
     for (const auto& z : topo_.zones)
       hba += "host all all " + net_->subnet("priv-" + z).cidr + " trust\n";
@@ -868,11 +878,12 @@ void Supervisor::start_database() {
   }
   const auto pg_user = system_user("postgres");
   if (pg_user) chown_tree(dir, pg_user->first, pg_user->second);
-  if (!fs::exists(dir / "data" / "PG_VERSION")) {
+  if (pg_user) chown_tree(node, pg_user->first, pg_user->second);
+  if (!fs::exists(node / "data" / "PG_VERSION")) {
     SpawnOptions o;
     o.argv = {fs::path(pg->spawn.argv[0]).parent_path().string() + "/initdb",
               "-D",
-              (dir / "data").string(),
+              (node / "data").string(),
               "-U",
               "tierstack",
               "--auth=trust",
@@ -889,7 +900,7 @@ void Supervisor::start_database() {
     std::lock_guard lk(mu_);
     start(*pg);
   }
-  if (!wait_ready({"postgres"}, 60s))
+  if (!wait_ready({pg->name}, 60s))
     throw std::runtime_error("PostgreSQL did not start:\n" + tail_lines(pg->spawn.log_file, 10));
   const auto conninfo =
       "host=" + pg->host + " port=" + std::to_string(pg->port) + " user=tierstack dbname=postgres";
@@ -1020,6 +1031,7 @@ int Supervisor::run(const std::function<void(const std::string&, bool)>& on_read
     out("state directory " + state_.string() + "; database " + topo_.database +
         (net_ ? "; isolated subnets" : ""));
     start_database();
+    start_db_standby();  // pg_cluster.cpp
     for (auto& [app, url] : db_urls_) {
       std::string binary;
       for (auto& c : comps_)
@@ -1086,9 +1098,11 @@ int Supervisor::run(const std::function<void(const std::string&, bool)>& on_read
   on_ready(report, true);
 
   std::thread control([this] { control_loop(); });
+  std::thread db_monitor([this] { db_monitor_loop(); });  // pg_cluster.cpp
   while (tick(100ms)) {
   }
   control.join();
+  db_monitor.join();
   stop_all();
   if (net_) {
     const auto removed = net_->teardown();
@@ -1149,6 +1163,7 @@ int Supervisor::handle(const std::string& request, const Out& out) {
     for (auto& [k, x] : e->as_object()) env[std::string(k)] = std::string(x.as_string());
   if (cmd == "status") {
     out(status_table(true));
+    if (ha_) out(db_roles());
     return 0;
   }
   if (cmd == "urls") {
@@ -1174,6 +1189,7 @@ int Supervisor::handle(const std::string& request, const Out& out) {
     return op_kill(names, "zone " + args["zone"], out);
   }
   if (cmd == "restart-db") return op_restart_db(out);
+  if (cmd == "kill-db-primary") return op_kill_db_primary(args, out);
   out("unknown command " + cmd);
   return 2;
 }
@@ -1413,7 +1429,7 @@ int Supervisor::op_kill(const std::vector<std::string>& names, const std::string
 }
 
 int Supervisor::op_restart_db(const Out& out) {
-  Component* pg = find("postgres");
+  Component* pg = db_primary();
   if (!pg) {
     out("the database is SQLite (a file): there is no database server to restart; use tierstack up "
         "--db postgres");

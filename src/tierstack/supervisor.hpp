@@ -61,6 +61,8 @@ struct UpOptions {
 
 using Out = std::function<void(const std::string&)>;
 
+struct PgHa;  // pg_cluster.hpp
+
 class Supervisor {
  public:
   Supervisor(Topology topo, UpOptions opts);
@@ -108,6 +110,19 @@ class Supervisor {
   bool stop_one(Component& c, const Out& out);
   bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout);
 
+  // PostgreSQL as a primary and a streaming hot standby with synchronous
+  // replication, failover and the kill-db-primary drill (pg_cluster.cpp).
+  void add_db_standby(std::uint16_t port);
+  Component* db_primary();
+  void start_db_standby();
+  bool db_primary_lost_locked(Component& c);  // from reap(): true when a failover takes over
+  void db_monitor_loop();
+  void db_failover();
+  void db_check_sync();
+  bool db_wait(const std::function<bool()>& pred, std::chrono::milliseconds timeout);
+  std::string db_roles();
+  int op_kill_db_primary(const std::map<std::string, std::string>& args, const Out& out);
+
   Topology topo_;
   UpOptions opts_;
   std::filesystem::path state_, logs_, run_dir_;
@@ -123,6 +138,7 @@ class Supervisor {
   int control_fd_ = -1;
   int lock_fd_ = -1;
   std::chrono::steady_clock::time_point next_poll_{};
+  std::unique_ptr<PgHa> ha_;  // with --db postgres
 };
 
 }  // namespace tierstack

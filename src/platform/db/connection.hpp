@@ -4,6 +4,9 @@
 //
 // URLs:  sqlite:///absolute/path.db   sqlite://:memory:
 //        postgresql://user:pass@host:port/db?sslmode=...   (postgres:// too; handed to libpq)
+//        postgresql://user@h1:p1,h2:p2/db?target_session_attrs=read-write   (a primary and its
+//          standby: libpq connects to whichever is the primary now; a pooled connection whose
+//          server turned read-only is reported as ConnectionLost and replaced)
 // SQL uses $1, $2, ... placeholders in both dialects; values are always bound,
 // never formatted into the text. Statements are prepared once per connection
 // and cached by their SQL text.

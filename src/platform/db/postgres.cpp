@@ -43,7 +43,9 @@ void notice_processor(void*, const char* message) {
 class PgConnection final : public Connection {
  public:
   PgConnection(PGconn* conn, const ConnectOptions& options)
-      : conn_(conn), cache_cap_(options.statement_cache_size ? options.statement_cache_size : 1) {
+      : conn_(conn),
+        cache_cap_(options.statement_cache_size ? options.statement_cache_size : 1),
+        wants_primary_(asks_for_primary(conn)) {
     PQsetNoticeProcessor(conn_, notice_processor, nullptr);
   }
   ~PgConnection() override { PQfinish(conn_); }
@@ -94,6 +96,7 @@ class PgConnection final : public Connection {
       while (PGnotify* note = PQnotifies(conn_)) PQfreemem(note);
       if (PQstatus(conn_) != CONNECTION_OK) return mark_broken();
     }
+    if (wants_primary_ && server_read_only()) return mark_broken();
     return PQstatus(conn_) == CONNECTION_OK;
   }
 
@@ -103,6 +106,31 @@ class PgConnection final : public Connection {
     int nparams;
     std::uint64_t last_use;
   };
+
+  // A multi-host URL with target_session_attrs=read-write (or primary) names
+  // the cluster's primary, wherever it is now. libpq checks that when it
+  // connects; a server that turns read-only later (a hot standby, or
+  // default_transaction_read_only switched on) reports it through
+  // ParameterStatus, and such a connection must not stay in the pool: a new
+  // one finds the current primary.
+  static bool asks_for_primary(PGconn* conn) {
+    bool yes = false;
+    if (PQconninfoOption* opts = PQconninfo(conn)) {
+      for (auto* o = opts; o->keyword; ++o)
+        if (std::string_view(o->keyword) == "target_session_attrs" && o->val)
+          yes = std::string_view(o->val) == "read-write" || std::string_view(o->val) == "primary";
+      PQconninfoFree(opts);
+    }
+    return yes;
+  }
+
+  bool server_read_only() const noexcept {
+    auto on = [this](const char* name) {
+      const char* v = PQparameterStatus(conn_, name);
+      return v && std::string_view(v) == "on";
+    };
+    return on("in_hot_standby") || on("default_transaction_read_only");
+  }
 
   bool mark_broken() noexcept {
     broken_ = true;
@@ -191,7 +219,10 @@ class PgConnection final : public Connection {
     // The primary message never contains DETAIL, where PostgreSQL echoes key values.
     std::string text = trim(primary ? primary : PQerrorMessage(conn_));
     text = scrub_params(std::move(text), params);
-    if (PQstatus(conn_) == CONNECTION_BAD || connection_sqlstate(state)) {
+    // 25006 (read-only transaction) on a connection meant for the primary: the
+    // server is no longer the primary; the pool replaces the connection.
+    const bool demoted = state == "25006" && wants_primary_ && server_read_only();
+    if (PQstatus(conn_) == CONNECTION_BAD || connection_sqlstate(state) || demoted) {
       mark_broken();
       throw ConnectionLost(
           "postgres: connection lost: " + text + (state.empty() ? "" : " (SQLSTATE " + state + ")"),
@@ -269,6 +300,7 @@ class PgConnection final : public Connection {
   std::uint64_t tick_ = 0;
   std::uint64_t next_id_ = 0;
   bool broken_ = false;
+  bool wants_primary_ = false;
 };
 
 }  // namespace

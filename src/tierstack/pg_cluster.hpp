@@ -1,0 +1,44 @@
+#pragma once
+// `tierstack up --db postgres` runs two PostgreSQL clusters: a primary and a
+// hot standby streaming from it through a replication slot, with synchronous
+// replication, so that a commit the shop acknowledged is on both. The apps
+// get a multi-host URL (target_session_attrs=read-write) and follow a
+// promotion by themselves. When the primary's process exits, the supervisor
+// promotes the standby, turns synchronous replication off (there is nobody
+// to wait for), makes a new standby where the old primary was (pg_basebackup
+// from the new primary) and turns it back on once that one streams. See
+// docs/operations.md, "Database failover".
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <thread>
+
+namespace tierstack {
+
+// What the last failover did, for the drill's and status's report.
+struct FailoverReport {
+  std::string from, to;      // the old primary, the promoted standby
+  double promoted = -1;      // seconds from the primary's exit to the promotion
+  double standby_back = -1;  // … to a new standby streaming synchronously again
+  bool ok = false;
+  std::string note;
+};
+
+// Guarded by Supervisor::mu_ except where noted.
+struct PgHa {
+  static constexpr const char* kNodes[2] = {"postgres", "postgres-2"};
+  std::atomic<int> primary{0};  // index into kNodes; changes only in a failover
+  const char* primary_name() const { return kNodes[primary.load()]; }
+  const char* standby_name() const { return kNodes[1 - primary.load()]; }
+
+  bool sync = false;  // the primary waits for the standby at commit
+  bool failover_requested = false;
+  bool in_failover = false;
+  int failovers = 0;
+  std::chrono::steady_clock::time_point lost_at{};
+  std::chrono::steady_clock::time_point standby_away_since{};  // not streaming since
+  FailoverReport last;
+  std::thread::id main_thread;  // the supervisor loop's (it may tick while waiting)
+};
+
+}  // namespace tierstack
