@@ -101,9 +101,9 @@ export function ColumnChart({ title, bars, testId, empty = 'No data yet.', axisT
   const plotH = 200;
   const top = 28;
   const bottom = 30;
-  // Columns share the width; below 28 px each the chart scrolls inside its card.
+  // Columns share the whole width; below 28 px each the chart scrolls inside its card.
   const available = Math.max(260, width) - left - 8;
-  const colW = Math.max(28, Math.min(160, available / bars.length));
+  const colW = Math.max(28, available / bars.length);
   const barW = Math.min(72, colW * 0.7);
   const W = colW * bars.length > available ? left + colW * bars.length + 8 : Math.max(260, width);
   const H = top + plotH + bottom;

@@ -124,7 +124,7 @@ function ProductForm({ product }: { product: Product | null }) {
           <label className="form-label" htmlFor="pf-image">Image (JPEG, PNG, GIF or WebP){product ? ' — leave empty to keep the current one' : ''}</label>
           <input id="pf-image" className={cls('image')} type="file" accept="image/jpeg,image/png,image/gif,image/webp" onChange={(e) => pick(e.target.files?.[0] ?? null)} />
           <FieldError errors={fields} name="image" />
-          {preview && <img src={preview} alt="Preview" className="img-thumbnail mt-2" style={{ maxHeight: 200 }} data-testid="image-preview" />}
+          {preview && !fields.image && <img src={preview} alt="Preview" className="img-thumbnail mt-2" style={{ maxHeight: 200 }} data-testid="image-preview" />}
         </div>
         <button className="btn btn-primary" disabled={busy}>
           {busy ? 'Saving…' : product ? 'Save changes' : 'Create product'}
