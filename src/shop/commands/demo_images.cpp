@@ -35,10 +35,10 @@ constexpr int kSize = 400;  // pixels; shapes are drawn in a unit square
 struct Rgb {
   double r, g, b;
 };
-Rgb mix(Rgb a, Rgb b, double t) {
+Rgb mix(const Rgb& a, const Rgb& b, double t) {
   return {a.r + (b.r - a.r) * t, a.g + (b.g - a.g) * t, a.b + (b.b - a.b) * t};
 }
-Rgb shade(Rgb c, double k) {  // k < 1 darker, k > 1 towards white
+Rgb shade(const Rgb& c, double k) {  // k < 1 darker, k > 1 towards white
   if (k <= 1) return {c.r * k, c.g * k, c.b * k};
   return mix(c, {1, 1, 1}, k - 1);
 }
@@ -127,13 +127,13 @@ class Canvas {
   Canvas() : px_(static_cast<std::size_t>(kSize) * kSize) {}
 
   // Vertical gradient from top to bottom over the whole picture.
-  void background(Rgb top, Rgb bottom) {
+  void background(const Rgb& top, const Rgb& bottom) {
     for (int y = 0; y < kSize; ++y)
       for (int x = 0; x < kSize; ++x) px_[idx(x, y)] = mix(top, bottom, y / double(kSize - 1));
   }
   // Fills a shape with a colour that runs from `top` at y0 to `bottom` at y1;
   // `soft` widens the edge (in pixels) for shadows and glows.
-  void fill(const Sdf& s, Rgb top, Rgb bottom, double y0, double y1, double alpha = 1,
+  void fill(const Sdf& s, const Rgb& top, const Rgb& bottom, double y0, double y1, double alpha = 1,
             double soft = 1) {
     for (int y = 0; y < kSize; ++y) {
       const double v = (y + 0.5) / kSize;
@@ -147,9 +147,9 @@ class Canvas {
       }
     }
   }
-  void fill(const Sdf& s, Rgb c, double alpha = 1) { fill(s, c, c, 0, 1, alpha); }
+  void fill(const Sdf& s, const Rgb& c, double alpha = 1) { fill(s, c, c, 0, 1, alpha); }
   // Lighter at the top, darker at the bottom between y0 and y1: a hint of light.
-  void lit(const Sdf& s, Rgb c, double y0, double y1) {
+  void lit(const Sdf& s, const Rgb& c, double y0, double y1) {
     fill(s, shade(c, 1.12), shade(c, 0.86), y0, y1);
   }
   void shadow(double cx, double cy, double rx, double ry) {
@@ -193,13 +193,13 @@ void lens(Canvas& c, double x, double y, double r) {
 }
 
 // A screen with a soft wallpaper in the accent colour.
-void display(Canvas& c, const Sdf& area, double y0, double y1, Rgb accent) {
+void display(Canvas& c, const Sdf& area, double y0, double y1, const Rgb& accent) {
   c.fill(area, shade(accent, 1.35), shade(accent, 0.55), y0, y1);
   c.fill(inter(area, circle(0.62, y0 + (y1 - y0) * 0.3, (y1 - y0) * 0.55)), shade(accent, 1.6),
          0.35);
 }
 
-void laptop(Canvas& c, Rgb a) {
+void laptop(Canvas& c, const Rgb& a) {
   c.shadow(0.5, 0.72, 0.42, 0.03);
   c.fill(box(0.5, 0.40, 0.30, 0.21, 0.02), kDark);
   display(c, box(0.5, 0.40, 0.275, 0.185, 0.006), 0.22, 0.58, a);
@@ -208,7 +208,7 @@ void laptop(Canvas& c, Rgb a) {
   c.fill(box(0.5, 0.625, 0.06, 0.006, 0.004), shade(kSilver, 0.75));
 }
 
-void console(Canvas& c, Rgb a, bool tower) {
+void console(Canvas& c, const Rgb& a, bool tower) {
   c.shadow(0.5, 0.82, 0.26, 0.03);
   if (tower) {  // a black block with a vented top
     c.lit(box(0.5, 0.49, 0.16, 0.32, 0.02), kBlack, 0.17, 0.81);
@@ -228,7 +228,7 @@ void console(Canvas& c, Rgb a, bool tower) {
   c.fill(seg(0.545, 0.20, 0.545, 0.77, 0.004), a);
 }
 
-void headphones(Canvas& c, Rgb a) {
+void headphones(Canvas& c, const Rgb& a) {
   c.shadow(0.5, 0.80, 0.30, 0.03);
   c.fill(inter(ring(circle(0.5, 0.48, 0.26), 0.022), above(0.50)), kDark);
   c.fill(inter(ring(circle(0.5, 0.48, 0.25), 0.018), above(0.34)), a);
@@ -240,7 +240,7 @@ void headphones(Canvas& c, Rgb a) {
   }
 }
 
-void chair(Canvas& c, Rgb a) {
+void chair(Canvas& c, const Rgb& a) {
   c.shadow(0.5, 0.86, 0.27, 0.03);
   for (double x : {0.26, 0.74}) c.fill(seg(0.5, 0.79, x, 0.835, 0.014), kDark);
   c.fill(seg(0.5, 0.79, 0.5, 0.85, 0.014), kDark);
@@ -255,7 +255,7 @@ void chair(Canvas& c, Rgb a) {
   c.lit(box(0.5, 0.59, 0.20, 0.05, 0.045), a, 0.54, 0.64);
 }
 
-void watch(Canvas& c, Rgb a, bool band) {
+void watch(Canvas& c, const Rgb& a, bool band) {
   c.shadow(0.5, 0.92, 0.16, 0.02);
   const double hw = band ? 0.09 : 0.15, hh = band ? 0.16 : 0.18;
   c.fill(box(0.5, 0.5, band ? 0.07 : 0.095, 0.42, 0.04), a);
@@ -278,7 +278,7 @@ void watch(Canvas& c, Rgb a, bool band) {
   c.fill(box(0.66, 0.45, 0.012, 0.03, 0.008), kSilver);
 }
 
-void game_box(Canvas& c, Rgb a) {
+void game_box(Canvas& c, const Rgb& a) {
   c.shadow(0.5, 0.84, 0.25, 0.025);
   c.lit(box(0.5, 0.5, 0.23, 0.31, 0.012), {0.08, 0.25, 0.65}, 0.19, 0.81);
   c.fill(box(0.5, 0.225, 0.21, 0.025, 0.004), kWhite);
@@ -293,7 +293,7 @@ void game_box(Canvas& c, Rgb a) {
 }
 
 enum class Slate { phone, tablet, reader, handheld };
-void slate(Canvas& c, Rgb a, Slate kind) {
+void slate(Canvas& c, const Rgb& a, Slate kind) {
   switch (kind) {
     case Slate::phone:
       c.shadow(0.5, 0.84, 0.16, 0.02);
@@ -345,7 +345,7 @@ void slate(Canvas& c, Rgb a, Slate kind) {
   }
 }
 
-void dslr(Canvas& c, Rgb a) {
+void dslr(Canvas& c, const Rgb& a) {
   c.shadow(0.5, 0.76, 0.33, 0.03);
   c.lit(poly({{0.40, 0.31}, {0.60, 0.31}, {0.65, 0.40}, {0.35, 0.40}}), kDark, 0.3, 0.4);
   c.lit(box(0.5, 0.55, 0.31, 0.17, 0.04), kDark, 0.38, 0.72);
@@ -356,7 +356,7 @@ void dslr(Canvas& c, Rgb a) {
   c.fill(box(0.5, 0.345, 0.05, 0.014, 0.004), a);
 }
 
-void action_cam(Canvas& c, Rgb a) {
+void action_cam(Canvas& c, const Rgb& a) {
   c.shadow(0.5, 0.72, 0.24, 0.025);
   c.lit(box(0.5, 0.52, 0.21, 0.16, 0.035), kBlack, 0.36, 0.68);
   c.fill(box(0.39, 0.52, 0.085, 0.085, 0.02), kDark);
@@ -366,7 +366,7 @@ void action_cam(Canvas& c, Rgb a) {
   c.fill(box(0.62, 0.355, 0.04, 0.008, 0.004), a);
 }
 
-void monitor(Canvas& c, Rgb a) {
+void monitor(Canvas& c, const Rgb& a) {
   c.shadow(0.5, 0.82, 0.2, 0.02);
   c.fill(box(0.5, 0.80, 0.13, 0.014, 0.012), kSilver);
   c.lit(box(0.5, 0.70, 0.03, 0.10, 0.006), kSilver, 0.6, 0.8);
@@ -375,7 +375,7 @@ void monitor(Canvas& c, Rgb a) {
   c.fill(box(0.5, 0.615, 0.38, 0.015, 0.006), kDark);
 }
 
-void keyboard(Canvas& c, Rgb a) {
+void keyboard(Canvas& c, const Rgb& a) {
   c.shadow(0.5, 0.70, 0.42, 0.03);
   c.lit(box(0.5, 0.55, 0.41, 0.15, 0.02), kDark, 0.4, 0.7);
   const double kw = 0.75 / 14;
@@ -392,7 +392,7 @@ void keyboard(Canvas& c, Rgb a) {
   }
 }
 
-void smart_speaker(Canvas& c, Rgb a) {
+void smart_speaker(Canvas& c, const Rgb& a) {
   c.shadow(0.5, 0.70, 0.30, 0.03);
   c.fill(box(0.5, 0.56, 0.25, 0.07, 0.0), shade(kDark, 1.2), kBlack, 0.5, 0.66);
   c.fill(ellipse(0.5, 0.63, 0.25, 0.07), kBlack);
@@ -405,7 +405,7 @@ void smart_speaker(Canvas& c, Rgb a) {
            kBlack);
 }
 
-void tube_speaker(Canvas& c, Rgb a) {
+void tube_speaker(Canvas& c, const Rgb& a) {
   c.shadow(0.5, 0.72, 0.34, 0.03);
   const auto body = seg(0.25, 0.53, 0.75, 0.53, 0.14);
   c.lit(body, a, 0.39, 0.67);
@@ -417,7 +417,7 @@ void tube_speaker(Canvas& c, Rgb a) {
   c.fill(box(0.5, 0.53, 0.055, 0.016, 0.006), {0.95, 0.4, 0.1});
 }
 
-void drive(Canvas& c, Rgb a) {
+void drive(Canvas& c, const Rgb& a) {
   c.shadow(0.5, 0.82, 0.22, 0.025);
   c.lit(box(0.5, 0.5, 0.2, 0.29, 0.03), kDark, 0.21, 0.79);
   c.fill(box(0.5, 0.5, 0.19, 0.28, 0.024), gray(0.25), gray(0.16), 0.21, 0.79);
@@ -426,7 +426,7 @@ void drive(Canvas& c, Rgb a) {
   c.fill(seg(0.5, 0.79, 0.5, 0.9, 0.01), kBlack);
 }
 
-void usb_stick(Canvas& c, Rgb a) {
+void usb_stick(Canvas& c, const Rgb& a) {
   c.shadow(0.5, 0.80, 0.12, 0.02);
   c.lit(box(0.5, 0.24, 0.05, 0.07, 0.004), kSilver, 0.17, 0.31);
   c.fill(box(0.48, 0.21, 0.012, 0.012), kDark);
@@ -435,7 +435,7 @@ void usb_stick(Canvas& c, Rgb a) {
   c.fill(box(0.5, 0.46, 0.05, 0.09, 0.01), kBlack, 0.85);
 }
 
-void mouse(Canvas& c, Rgb a) {
+void mouse(Canvas& c, const Rgb& a) {
   c.shadow(0.5, 0.80, 0.18, 0.025);
   c.lit(box(0.5, 0.52, 0.15, 0.25, 0.15), kBlack, 0.27, 0.77);
   c.fill(seg(0.5, 0.27, 0.5, 0.45, 0.003), gray(0.35));
@@ -443,7 +443,7 @@ void mouse(Canvas& c, Rgb a) {
   c.fill(inter(box(0.5, 0.52, 0.15, 0.25, 0.15), box(0.5, 0.63, 0.2, 0.006)), a);
 }
 
-void power_bank(Canvas& c, Rgb a) {
+void power_bank(Canvas& c, const Rgb& a) {
   c.shadow(0.5, 0.82, 0.2, 0.025);
   c.lit(box(0.5, 0.5, 0.17, 0.30, 0.045), kDark, 0.2, 0.8);
   for (int i = 0; i < 4; ++i) c.fill(circle(0.44 + i * 0.04, 0.72, 0.009), i < 3 ? a : gray(0.4));
@@ -452,7 +452,7 @@ void power_bank(Canvas& c, Rgb a) {
   c.fill(box(0.5, 0.45, 0.08, 0.012, 0.006), gray(0.38));
 }
 
-void router(Canvas& c, Rgb a) {
+void router(Canvas& c, const Rgb& a) {
   c.shadow(0.5, 0.72, 0.36, 0.03);
   for (const auto& ant : std::array<std::array<double, 4>, 4>{{{0.22, 0.60, 0.16, 0.24},
                                                                {0.38, 0.58, 0.36, 0.20},
@@ -464,7 +464,7 @@ void router(Canvas& c, Rgb a) {
   for (int i = 0; i < 6; ++i) c.fill(circle(0.33 + i * 0.068, 0.665, 0.008), {0.3, 0.95, 0.4});
 }
 
-void bulb(Canvas& c, double x, double s, Rgb glow) {
+void bulb(Canvas& c, double x, double s, const Rgb& glow) {
   c.fill(circle(x, 0.42, 0.24 * s), glow, glow, 0, 1, 0.35, 40 * s);
   c.fill(circle(x, 0.40, 0.17 * s), shade(glow, 1.7), shade(glow, 1.1), 0.40 - 0.17 * s,
          0.40 + 0.17 * s);
@@ -479,7 +479,7 @@ void bulb(Canvas& c, double x, double s, Rgb glow) {
   c.fill(box(x, 0.61 + 0.125 * s, 0.03 * s, 0.016 * s, 0.012 * s), kBlack);
 }
 
-void bulbs(Canvas& c, Rgb a, bool kit) {
+void bulbs(Canvas& c, const Rgb& a, bool kit) {
   if (!kit) {
     c.shadow(0.5, 0.82, 0.1, 0.015);
     bulb(c, 0.5, 1.0, a);
@@ -491,7 +491,7 @@ void bulbs(Canvas& c, Rgb a, bool kit) {
   bulb(c, 0.75, 0.7, {0.25, 0.75, 1.0});
 }
 
-void desk(Canvas& c, Rgb a) {
+void desk(Canvas& c, const Rgb& a) {
   c.shadow(0.5, 0.82, 0.40, 0.025);
   for (double x : {0.22, 0.78}) {
     c.lit(box(x, 0.62, 0.022, 0.18, 0.006), kDark, 0.44, 0.8);
@@ -509,7 +509,7 @@ void desk(Canvas& c, Rgb a) {
     c.fill(circle(l[0], l[1], l[2]), {0.25, 0.6, 0.3});
 }
 
-void webcam(Canvas& c, Rgb a) {
+void webcam(Canvas& c, const Rgb& a) {
   c.shadow(0.5, 0.68, 0.18, 0.02);
   c.fill(poly({{0.45, 0.48}, {0.55, 0.48}, {0.59, 0.66}, {0.41, 0.66}}), kDark);
   c.lit(seg(0.33, 0.42, 0.67, 0.42, 0.10), kBlack, 0.32, 0.52);
@@ -541,7 +541,7 @@ void led_strip(Canvas& c, Rgb) {
   }
 }
 
-void ssd(Canvas& c, Rgb a) {
+void ssd(Canvas& c, const Rgb& a) {
   c.shadow(0.5, 0.64, 0.40, 0.02);
   c.fill(cut(box(0.5, 0.5, 0.39, 0.09, 0.01), circle(0.89, 0.5, 0.02)), gray(0.1));
   for (int i = 0; i < 18; ++i) {
@@ -553,7 +553,7 @@ void ssd(Canvas& c, Rgb a) {
   c.fill(box(0.45, 0.45, 0.06, 0.01, 0.002), kWhite, 0.8);
 }
 
-void projector(Canvas& c, Rgb a) {
+void projector(Canvas& c, const Rgb& a) {
   c.fill(poly({{0.35, 0.55}, {0.02, 0.10}, {0.30, 0.02}, {0.41, 0.55}}), shade(a, 1.5), 0.25);
   c.shadow(0.5, 0.72, 0.3, 0.025);
   c.lit(box(0.5, 0.56, 0.28, 0.13, 0.045), kWhite, 0.43, 0.69);
@@ -564,7 +564,7 @@ void projector(Canvas& c, Rgb a) {
   c.fill(box(0.74, 0.70, 0.02, 0.01, 0.004), kDark);
 }
 
-void kettle(Canvas& c, Rgb a) {
+void kettle(Canvas& c, const Rgb& a) {
   c.shadow(0.48, 0.83, 0.24, 0.025);
   c.fill(box(0.48, 0.80, 0.21, 0.025, 0.02), kBlack);
   c.fill(cut(box(0.70, 0.53, 0.085, 0.16, 0.07), box(0.70, 0.53, 0.045, 0.12, 0.04)), kBlack);
@@ -576,7 +576,7 @@ void kettle(Canvas& c, Rgb a) {
   c.fill(box(0.48, 0.34, 0.035, 0.012, 0.01), kBlack);
 }
 
-void earbuds(Canvas& c, Rgb a) {
+void earbuds(Canvas& c, const Rgb& a) {
   c.shadow(0.5, 0.76, 0.22, 0.02);
   c.lit(box(0.5, 0.63, 0.18, 0.12, 0.11), kWhite, 0.51, 0.75);
   c.fill(seg(0.33, 0.59, 0.67, 0.59, 0.002), gray(0.7));
@@ -634,7 +634,7 @@ constexpr std::array<Kind, 33> kKinds = {
     Kind::desk,      Kind::webcam,         Kind::led_strip,    Kind::ssd,          Kind::projector,
     Kind::kettle,    Kind::bulb,           Kind::earbuds};
 
-void draw(Canvas& c, Kind k, Rgb a) {
+void draw(Canvas& c, Kind k, const Rgb& a) {
   switch (k) {
     case Kind::laptop:
       return laptop(c, a);
