@@ -13,20 +13,6 @@
 #include "platform/db/connection.hpp"
 #include "shop/domain/timestamps.hpp"
 
-#define STB_IMAGE_WRITE_IMPLEMENTATION
-#define STB_IMAGE_WRITE_STATIC
-#define STBI_WRITE_NO_STDIO
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-function"
-#pragma GCC diagnostic ignored "-Wsign-compare"
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#endif
-#include <stb/stb_image_write.h>
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
-
 namespace shop::commands {
 namespace {
 
@@ -425,6 +411,9 @@ const std::vector<DemoProduct>& demo_catalogue() {
     std::int64_t cents;
     bool stock;
   };
+  // Nearly everything is in stock, as in a shop people buy from: two of the
+  // first two grid pages' 24 products are sold out (the consoles), and one
+  // product further on.
   static const Item items[] = {
       {"MacBook Pro", "Apple laptop with a 14-inch Liquid Retina XDR display, M1 Pro chip.",
        12499999, true},
@@ -432,35 +421,35 @@ const std::vector<DemoProduct>& demo_catalogue() {
       {"Bolt Headphones", "Wireless over-ear headphones with 30 hours of battery.", 120099, true},
       {"Computer Chairs", "Ergonomic office chair with lumbar support.", 599999, true},
       {"Apple Watch Series 7", "Always-on Retina display, blood oxygen sensor.", 3999999, true},
-      {"Ghost Recon Wildlands", "Open-world tactical shooter for PS4.", 122499, false},
+      {"Ghost Recon Wildlands", "Open-world tactical shooter for PS4.", 122499, true},
       {"Sony WH-1000XM4", "Noise cancelling wireless headphones.", 2499000, true},
-      {"Kindle Paperwhite", "Waterproof e-reader with a 6.8-inch display.", 1399900, false},
-      {"Samsung Galaxy S21", "5G smartphone, 8 GB RAM, 128 GB storage.", 6999900, false},
+      {"Kindle Paperwhite", "Waterproof e-reader with a 6.8-inch display.", 1399900, true},
+      {"Samsung Galaxy S21", "5G smartphone, 8 GB RAM, 128 GB storage.", 6999900, true},
       {"iPad Air", "10.9-inch tablet with the A14 Bionic chip.", 5490000, true},
-      {"Nintendo Switch", "Hybrid console for the home and on the go.", 2999900, false},
+      {"Nintendo Switch", "Hybrid console for the home and on the go.", 2999900, true},
       {"Xbox Series X", "Microsoft's fastest console, 1 TB SSD.", 4999000, false},
-      {"Canon EOS 1500D", "24.1 MP DSLR camera with an 18-55 mm lens.", 3499900, false},
+      {"Canon EOS 1500D", "24.1 MP DSLR camera with an 18-55 mm lens.", 3499900, true},
       {"GoPro HERO9", "5K action camera, waterproof to 10 m.", 3749000, true},
-      {"Dell UltraSharp 27 Monitor", "27-inch 4K USB-C monitor.", 4299900, false},
+      {"Dell UltraSharp 27 Monitor", "27-inch 4K USB-C monitor.", 4299900, true},
       {"Mechanical Keyboard", "Tenkeyless keyboard with brown switches.", 749900, true},
-      {"Amazon Echo Dot", "Smart speaker with Alexa.", 349900, false},
-      {"Fitbit Charge 5", "Fitness tracker with stress management tools.", 1499900, false},
+      {"Amazon Echo Dot", "Smart speaker with Alexa.", 349900, true},
+      {"Fitbit Charge 5", "Fitness tracker with stress management tools.", 1499900, true},
       {"JBL Flip 5", "Portable waterproof Bluetooth speaker.", 899900, true},
-      {"Seagate 2TB External Hard Drive", "Portable USB 3.0 drive.", 549900, false},
-      {"SanDisk 128GB USB Flash Drive", "USB 3.1 flash drive, up to 150 MB/s.", 129900, false},
+      {"Seagate 2TB External Hard Drive", "Portable USB 3.0 drive.", 549900, true},
+      {"SanDisk 128GB USB Flash Drive", "USB 3.1 flash drive, up to 150 MB/s.", 129900, true},
       {"Logitech G305 Lightspeed Wireless Gaming Mouse (Various Colors)",
        "HERO sensor, 12,000 DPI, 250 hours on one AA battery.", 416335, true},
-      {"Anker PowerCore 20000", "High-capacity power bank.", 399900, false},
-      {"TP-Link Archer AX50", "Wi-Fi 6 dual-band router.", 899900, false},
-      {"Philips Hue Starter Kit", "Three colour bulbs and a bridge.", 1299900, false},
+      {"Anker PowerCore 20000", "High-capacity power bank.", 399900, true},
+      {"TP-Link Archer AX50", "Wi-Fi 6 dual-band router.", 899900, true},
+      {"Philips Hue Starter Kit", "Three colour bulbs and a bridge.", 1299900, true},
       {"Standing Desk", "Electric height-adjustable desk, 140 x 70 cm.", 2499900, true},
-      {"Logitech C920 Webcam", "Full HD 1080p webcam with stereo audio.", 699500, false},
+      {"Logitech C920 Webcam", "Full HD 1080p webcam with stereo audio.", 699500, true},
       {"Govee Bluetooth RGB LED Light Strips: 66.5' $14, 100'",
        "App-controlled colour-changing LED strips.", 208168, true},
-      {"Samsung 980 PRO 1TB SSD", "PCIe 4.0 NVMe internal SSD.", 1199900, false},
+      {"Samsung 980 PRO 1TB SSD", "PCIe 4.0 NVMe internal SSD.", 1199900, true},
       {"Portable Projector", "1080p mini projector with HDMI.", 1599900, false},
       {"Electric Kettle", "1.7 litre stainless steel kettle.", 189900, true},
-      {"Smart LED Bulb", "Wi-Fi bulb, 16 million colours.", 79900, false},
+      {"Smart LED Bulb", "Wi-Fi bulb, 16 million colours.", 79900, true},
       {"Noise Cancelling Earbuds", "True wireless earbuds with ANC.", 999900, true},
   };
   static const std::vector<DemoProduct> catalogue = [] {
@@ -470,61 +459,6 @@ const std::vector<DemoProduct>& demo_catalogue() {
     return out;
   }();
   return catalogue;
-}
-
-std::string demo_image_png(std::size_t index) {
-  constexpr int kSize = 256;
-  std::vector<unsigned char> px(kSize * kSize * 3);
-  // Two colours from the index (golden-angle hues), a vertical gradient
-  // between them, and one of four shapes in a lighter tint.
-  auto hue = [](double h, double& r, double& g, double& b) {
-    h = std::fmod(h, 1.0) * 6.0;
-    const double x = 1.0 - std::fabs(std::fmod(h, 2.0) - 1.0);
-    const int i = static_cast<int>(h);
-    const double v[6][3] = {{1, x, 0}, {x, 1, 0}, {0, 1, x}, {0, x, 1}, {x, 0, 1}, {1, 0, x}};
-    r = v[i][0], g = v[i][1], b = v[i][2];
-  };
-  double r1, g1, b1, r2, g2, b2;
-  hue(index * 0.61803398875, r1, g1, b1);
-  hue(index * 0.61803398875 + 0.15, r2, g2, b2);
-  const int shape = static_cast<int>(index % 4);
-  for (int y = 0; y < kSize; ++y) {
-    for (int x = 0; x < kSize; ++x) {
-      const double t = y / double(kSize - 1);
-      double r = (r1 * (1 - t) + r2 * t) * 0.55 + 0.2;
-      double g = (g1 * (1 - t) + g2 * t) * 0.55 + 0.2;
-      double b = (b1 * (1 - t) + b2 * t) * 0.55 + 0.2;
-      const int dx = x - kSize / 2, dy = y - kSize / 2;
-      bool inside = false;
-      switch (shape) {
-        case 0:
-          inside = dx * dx + dy * dy < 70 * 70;
-          break;  // circle
-        case 1:
-          inside = std::abs(dx) < 64 && std::abs(dy) < 64;
-          break;  // square
-        case 2:
-          inside = std::abs(dx) + std::abs(dy) < 84;
-          break;  // diamond
-        case 3:
-          inside = dy > -70 && dy < 60 && std::abs(dx) * 2 < dy + 70;
-          break;  // triangle
-      }
-      if (inside) r = r * 0.3 + 0.7, g = g * 0.3 + 0.7, b = b * 0.3 + 0.7;
-      auto* p = &px[(y * kSize + x) * 3];
-      p[0] = static_cast<unsigned char>(std::lround(r * 255));
-      p[1] = static_cast<unsigned char>(std::lround(g * 255));
-      p[2] = static_cast<unsigned char>(std::lround(b * 255));
-    }
-  }
-  std::string out;
-  auto sink = [](void* ctx, void* data, int size) {
-    static_cast<std::string*>(ctx)->append(static_cast<const char*>(data),
-                                           static_cast<std::size_t>(size));
-  };
-  if (!stbi_write_png_to_func(sink, &out, kSize, kSize, 3, px.data(), kSize * 3))
-    throw std::runtime_error("PNG encoding failed");
-  return out;
 }
 
 LargeSetResult generate_large_set(ts::db::Pool& db, const LargeSetOptions& options,

@@ -23,8 +23,9 @@ struct DemoProduct {
 // 33 products, MacBook Pro first; the prices the spec names are the original's.
 const std::vector<DemoProduct>& demo_catalogue();
 
-// A 256×256 PNG for the index-th product: a colour gradient and a simple
-// shape, the same bytes on every run (stb_image_write).
+// A 400×400 PNG for the index-th product: a flat illustration of what it is
+// (laptop, console, headphones, chair …) on a tinted background, drawn in
+// code (demo_images.cpp), the same bytes on every run (stb_image_write).
 std::string demo_image_png(std::size_t index);
 
 struct LargeSetOptions {

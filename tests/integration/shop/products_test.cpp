@@ -579,17 +579,23 @@ TEST_P(Products, SeedLoadsTheDemoCatalogueWithPictures) {
   ASSERT_EQ(list.size(), 33u);
   EXPECT_EQ(list[0].at("name"), "MacBook Pro");
   EXPECT_EQ(list[0].at("price"), "124999.99");
-  int in_stock = 0;
+  int in_stock = 0, in_stock_first_24 = 0;
   std::set<std::string> names;
-  for (const auto& p : list) {
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const auto& p = list[i];
     in_stock += p.at("stock").as_bool();
+    if (i < 24) in_stock_first_24 += p.at("stock").as_bool();
     names.insert(std::string(p.at("name").as_string()));
     const auto img = srv.get(std::string(p.at("image").as_string().c_str()));
     ASSERT_EQ(img.status, 200) << p.at("image");
     EXPECT_EQ(img.header("content-type"), "image/png");
     EXPECT_EQ(img.body.substr(1, 3), "PNG");
+    // IHDR: width and height, big-endian, at bytes 16 and 20 (400 = 0x190).
+    EXPECT_EQ(img.body.substr(16, 8), std::string("\0\0\x01\x90\0\0\x01\x90", 8)) << p.at("image");
   }
-  EXPECT_EQ(in_stock, 14);
+  // A store people buy from: nearly everything in stock (issue 17).
+  EXPECT_EQ(in_stock, 30);
+  EXPECT_EQ(in_stock_first_24, 22);
   EXPECT_EQ(names.size(), 33u);
   for (const char* n : {"Playstation 5", "Bolt Headphones", "Computer Chairs",
                         "Logitech G305 Lightspeed Wireless Gaming Mouse (Various Colors)"})

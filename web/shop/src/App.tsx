@@ -1,8 +1,8 @@
 import { lazy, Suspense } from 'react';
-import { Link, Route, Routes } from 'react-router';
+import { Route, Routes } from 'react-router';
 import { AuthProvider } from './auth';
 import { Layout } from './components/Layout';
-import { RequireAuth, Spinner } from './components/ui';
+import { NotFound, RequireAuth, Spinner } from './components/ui';
 import { Products } from './pages/Products';
 
 // The product grid is the first page; everything else loads on demand.
@@ -16,6 +16,7 @@ const Cards = lazy(() => import('./pages/Cards').then((m) => ({ default: m.Cards
 const Checkout = lazy(() => import('./pages/Checkout').then((m) => ({ default: m.Checkout })));
 const PaymentResult = lazy(() => import('./pages/Checkout').then((m) => ({ default: m.PaymentResult })));
 const Orders = lazy(() => import('./pages/Orders').then((m) => ({ default: m.Orders })));
+const OrderDetail = lazy(() => import('./pages/OrderDetail').then((m) => ({ default: m.OrderDetail })));
 const ProductDetail = lazy(() => import('./pages/ProductDetail').then((m) => ({ default: m.ProductDetail })));
 const DeleteAccount = lazy(() => import('./pages/Profile').then((m) => ({ default: m.DeleteAccount })));
 const EditProfile = lazy(() => import('./pages/Profile').then((m) => ({ default: m.EditProfile })));
@@ -44,18 +45,11 @@ export function App() {
           <Route path="addresses/:id/edit" element={auth(<EditAddress />)} />
           <Route path="cards" element={auth(<Cards />)} />
           <Route path="orders" element={auth(<Orders />)} />
+          <Route path="order/:id" element={auth(<OrderDetail />)} />
           <Route path="admin/products/new" element={auth(<NewProduct />, true)} />
           <Route path="admin/products/:id/edit" element={auth(<EditProduct />, true)} />
           <Route path="admin/reports" element={auth(<Reports />)} />
-          <Route
-            path="*"
-            element={
-              <>
-                <h1 className="h3">Page not found</h1>
-                <Link to="/">Back to the products</Link>
-              </>
-            }
-          />
+          <Route path="*" element={<NotFound />} />
         </Route>
       </Routes>
       </Suspense>

@@ -1,6 +1,9 @@
 // Small inline-SVG charts (no chart library). Each chart is an image with a
 // label and a <title> per bar, plus a visually hidden table of the same data.
-import { useId } from 'react';
+// Charts are laid out in CSS pixels for the width their card gives them (not
+// scaled from a fixed viewBox), so they fill the card and their text stays
+// 12 px on any screen.
+import { useId, useLayoutEffect, useState } from 'react';
 import { fraction, niceMax, type Bar } from '../lib/reports';
 
 interface ChartProps {
@@ -26,6 +29,25 @@ function DataTable({ title, bars }: { title: string; bars: Bar[] }) {
   );
 }
 
+/** The element's content width, kept up to date; `fallback` until it is known. */
+function useWidth(fallback: number): [(el: HTMLElement | null) => void, number] {
+  const [el, setEl] = useState<HTMLElement | null>(null);
+  const [width, setWidth] = useState(fallback);
+  useLayoutEffect(() => {
+    if (!el) return;
+    setWidth(el.clientWidth || fallback);
+    const ro = new ResizeObserver((entries) => {
+      const w = Math.floor(entries[0]?.contentRect.width ?? 0);
+      if (w > 0) setWidth(w);
+    });
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [el, fallback]);
+  return [setEl, width];
+}
+
+const CHAR_PX = 7; // a 12 px label character, roughly
+
 function truncate(s: string, n: number): string {
   return s.length > n ? `${s.slice(0, n - 1)}…` : s;
 }
@@ -33,17 +55,18 @@ function truncate(s: string, n: number): string {
 /** Horizontal bars: a label on the left, the value's text after the bar. */
 export function BarChart({ title, bars, testId, empty = 'No data yet.' }: ChartProps) {
   const id = useId();
+  const [ref, width] = useWidth(600);
   if (!bars.length) return <p className="text-secondary small empty-state" data-testid={testId}>{empty}</p>;
-  const W = 600;
-  const labelW = 170;
-  const valueW = 120;
+  const W = Math.max(260, width);
+  const valueW = Math.min(120, Math.max(...bars.map((b) => b.display.length)) * CHAR_PX + 12);
+  const labelW = Math.round(Math.min(190, W * 0.38));
   const rowH = 28;
   const barMax = W - labelW - valueW;
   const max = niceMax(bars.map((b) => b.value));
   const H = bars.length * rowH + 4;
   return (
-    <figure className="chart mb-0" data-testid={testId}>
-      <svg viewBox={`0 0 ${W} ${H}`} width="100%" role="img" aria-labelledby={`${id}-t`} preserveAspectRatio="xMinYMin meet">
+    <figure className="chart mb-0" data-testid={testId} ref={ref}>
+      <svg viewBox={`0 0 ${W} ${H}`} width={W} height={H} role="img" aria-labelledby={`${id}-t`}>
         <title id={`${id}-t`}>{`${title}: ${bars.map((b) => `${b.label} ${b.display}`).join(', ')}`}</title>
         {bars.map((b, i) => {
           const y = i * rowH + 2;
@@ -52,7 +75,7 @@ export function BarChart({ title, bars, testId, empty = 'No data yet.' }: ChartP
             <g key={b.key} className="chart-bar" data-label={b.label} data-value={b.value}>
               <title>{`${b.label}: ${b.display}`}</title>
               <text x={labelW - 8} y={y + rowH / 2} textAnchor="end" dominantBaseline="middle" className="chart-label">
-                {truncate(b.label, 22)}
+                {truncate(b.label, Math.floor((labelW - 12) / CHAR_PX))}
               </text>
               <rect x={labelW} y={y + 4} width={w} height={rowH - 8} rx={3} className="chart-fill" />
               <text x={labelW + w + 6} y={y + rowH / 2} dominantBaseline="middle" className="chart-value">
@@ -70,23 +93,34 @@ export function BarChart({ title, bars, testId, empty = 'No data yet.' }: ChartP
 /** Vertical columns, oldest first (months), with the axis maximum shown. */
 export function ColumnChart({ title, bars, testId, empty = 'No data yet.', axisText }: ChartProps & { axisText?: (v: number) => string }) {
   const id = useId();
+  const [ref, width] = useWidth(600);
   if (!bars.length) return <p className="text-secondary small empty-state" data-testid={testId}>{empty}</p>;
-  const colW = 56;
-  const left = 96;
-  const plotH = 180;
-  const top = 24;
-  const bottom = 30;
-  const W = Math.max(360, left + bars.length * colW + 8);
-  const H = top + plotH + bottom;
   const max = niceMax(bars.map((b) => b.value));
   const fmt = axisText ?? ((v: number) => String(v));
+  const left = Math.max(fmt(max).length, fmt(0).length) * CHAR_PX + 10;
+  const plotH = 200;
+  const top = 28;
+  const bottom = 30;
+  // Columns share the whole width; below 28 px each the chart scrolls inside its card.
+  const available = Math.max(260, width) - left - 8;
+  const colW = Math.max(28, available / bars.length);
+  const barW = Math.min(72, colW * 0.7);
+  const W = colW * bars.length > available ? left + colW * bars.length + 8 : Math.max(260, width);
+  const H = top + plotH + bottom;
+  const labelW = Math.max(...bars.map((b) => b.label.length)) * CHAR_PX;
+  const labelEvery = Math.max(1, Math.ceil((labelW + 8) / colW)); // so month labels never overlap
+  const valueFits = Math.max(...bars.map((b) => b.display.length)) * 6.5 + 6 <= colW;
   return (
     <figure className="chart mb-0" data-testid={testId}>
-      <div className="chart-scroll">
-        <svg viewBox={`0 0 ${W} ${H}`} width={W} style={{ maxWidth: '100%', minWidth: Math.min(W, 320) }} role="img" aria-labelledby={`${id}-t`}>
+      <div className="chart-scroll" ref={ref}>
+        <svg viewBox={`0 0 ${W} ${H}`} width={W} height={H} role="img" aria-labelledby={`${id}-t`}>
           <title id={`${id}-t`}>{`${title}: ${bars.map((b) => `${b.label} ${b.display}`).join(', ')}`}</title>
           <line x1={left} x2={W - 4} y1={top + plotH} y2={top + plotH} className="chart-axis" />
           <line x1={left} x2={W - 4} y1={top} y2={top} className="chart-grid" />
+          <line x1={left} x2={W - 4} y1={top + plotH / 2} y2={top + plotH / 2} className="chart-grid" />
+          <text x={left - 6} y={top + plotH / 2} textAnchor="end" dominantBaseline="middle" className="chart-value">
+            {fmt(max / 2)}
+          </text>
           <text x={left - 6} y={top} textAnchor="end" dominantBaseline="middle" className="chart-value">
             {fmt(max)}
           </text>
@@ -95,14 +129,21 @@ export function ColumnChart({ title, bars, testId, empty = 'No data yet.', axisT
           </text>
           {bars.map((b, i) => {
             const h = Math.max(b.value > 0 ? 2 : 0, fraction(b.value, max) * plotH);
-            const x = left + i * colW + 8;
+            const cx = left + i * colW + colW / 2;
             return (
               <g key={b.key} className="chart-bar" data-label={b.label} data-value={b.value}>
                 <title>{`${b.label}: ${b.display}`}</title>
-                <rect x={x} y={top + plotH - h} width={colW - 16} height={h} rx={3} className="chart-fill" />
-                <text x={x + (colW - 16) / 2} y={top + plotH + 16} textAnchor="middle" className="chart-label">
-                  {b.label}
-                </text>
+                <rect x={cx - barW / 2} y={top + plotH - h} width={barW} height={h} rx={3} className="chart-fill" />
+                {valueFits && (
+                  <text x={cx} y={top + plotH - h - 6} textAnchor="middle" className="chart-value">
+                    {b.display}
+                  </text>
+                )}
+                {(bars.length - 1 - i) % labelEvery === 0 && (
+                  <text x={cx} y={top + plotH + 18} textAnchor="middle" className="chart-label">
+                    {b.label}
+                  </text>
+                )}
               </g>
             );
           })}

@@ -19,8 +19,9 @@ export function Layout() {
 
   return (
     <>
-      <nav className="navbar navbar-expand-md navbar-dark bg-dark">
-        <div className="container">
+      <nav className="navbar navbar-expand-lg navbar-dark bg-dark d-print-none">
+        {/* Expanded from 992 px; one line up from there (an admin's nine items included). */}
+        <div className="container-xxl">
           <Link className="navbar-brand" to="/" onClick={close}>
             tierstack shop
           </Link>
@@ -56,7 +57,7 @@ export function Layout() {
                 </li>
               )}
             </ul>
-            <form className="d-flex my-2 my-md-0 me-md-3" role="search" onSubmit={search}>
+            <form className="d-flex my-2 my-lg-0 me-lg-3 navbar-search" role="search" onSubmit={search}>
               <input className="form-control me-2" type="search" placeholder="Search products" aria-label="Search products" value={q} onChange={(e) => setQ(e.target.value)} />
               <button className="btn btn-outline-light" type="submit">
                 Search
@@ -110,7 +111,7 @@ export function Layout() {
           </div>
         </div>
       </nav>
-      <main className="container py-3">
+      <main className="container-xxl py-3">
         <Outlet />
       </main>
     </>

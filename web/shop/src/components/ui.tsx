@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
-import { Navigate, useLocation } from 'react-router';
+import { Link, Navigate, useLocation } from 'react-router';
 import { useAuth } from '../auth';
+import { useTitle } from '../lib/title';
 
 export function Spinner({ label = 'Loading…' }: { label?: string }) {
   return (
@@ -53,5 +54,22 @@ export function Pager({ page, count, pageSize, onPage }: { page: number; count: 
         Next ›
       </button>
     </nav>
+  );
+}
+
+/** A page for something that does not exist, with a way back to the products. */
+export function NotFound({ what = 'page' }: { what?: 'page' | 'product' }) {
+  const title = what === 'product' ? 'Product not found' : 'Page not found';
+  useTitle(title);
+  return (
+    <div className="text-center py-5" data-testid="not-found">
+      <h1 className="h3">{title}</h1>
+      <p className="text-secondary">
+        {what === 'product' ? 'This product does not exist or is no longer sold.' : 'There is nothing at this address.'}
+      </p>
+      <Link className="btn btn-primary" to="/">
+        Back to the products
+      </Link>
+    </div>
   );
 }

@@ -1,11 +1,13 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api } from '../api/client';
-import { errorMessage } from '../api/errors';
+import { ApiError, errorMessage } from '../api/errors';
 
 export interface ApiState<T> {
   data: T | null;
   error: string | null;
   loading: boolean;
+  /** The HTTP status of the last failure (404: the thing does not exist), else null. */
+  status: number | null;
   reload(): void;
 }
 
@@ -14,6 +16,7 @@ export function useApi<T>(path: string | null): ApiState<T> {
   const [data, setData] = useState<T | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(path !== null);
+  const [status, setStatus] = useState<number | null>(null);
   const [tick, setTick] = useState(0);
   const reload = useCallback(() => setTick((t) => t + 1), []);
 
@@ -22,6 +25,7 @@ export function useApi<T>(path: string | null): ApiState<T> {
     const ctl = new AbortController();
     setLoading(true);
     setError(null);
+    setStatus(null);
     api
       .get<T>(path, ctl.signal)
       .then((d) => {
@@ -31,10 +35,11 @@ export function useApi<T>(path: string | null): ApiState<T> {
       .catch((e) => {
         if ((e as Error)?.name === 'AbortError') return;
         setError(errorMessage(e));
+        setStatus(e instanceof ApiError ? e.status : null);
         setLoading(false);
       });
     return () => ctl.abort();
   }, [path, tick]);
 
-  return { data, error, loading, reload };
+  return { data, error, loading, status, reload };
 }

@@ -5,6 +5,7 @@ import { ApiError, errorMessage, type FieldErrors } from '../api/errors';
 import type { Address, AddressInput } from '../api/types';
 import { Empty, ErrorAlert, FieldError, Spinner } from '../components/ui';
 import { useApi } from '../lib/useApi';
+import { useTitle } from '../lib/title';
 
 const FIELDS: { key: keyof AddressInput; label: string; max: number; type?: string; auto?: string }[] = [
   { key: 'name', label: 'Full name', max: 200, auto: 'name' },
@@ -15,6 +16,12 @@ const FIELDS: { key: keyof AddressInput; label: string; max: number; type?: stri
   { key: 'state', label: 'State', max: 120, auto: 'address-level1' },
   { key: 'pin_code', label: 'PIN code', max: 6, auto: 'postal-code' },
 ];
+
+// The API's rule is a 10-character limit plus the pattern +?1?\d{9,15}; together
+// they allow 9 or 10 digits, or + and 9 digits. The message says exactly that
+// (the original's "Up to 15 digits allowed." could never be true in a field of 10).
+export const PHONE_PATTERN = /^(\d{9,10}|\+\d{9})$/;
+export const PHONE_MESSAGE = 'Phone number must be entered as 9 or 10 digits, or + and 9 digits (e.g. 9876543210).';
 
 const EMPTY: AddressInput = { name: '', phone_number: '', pin_code: '', house_no: '', landmark: '', city: '', state: '' };
 
@@ -27,7 +34,7 @@ export function validateAddress(a: AddressInput, partial = false): FieldErrors {
     else if (v.length > f.max) e[f.key] = [`Ensure this field has no more than ${f.max} characters.`];
   }
   const phone = a.phone_number.trim();
-  if (phone && !/^\+?1?\d{9,15}$/.test(phone)) e.phone_number = ["Phone number must be entered in the format: '+999999999'. Up to 15 digits allowed."];
+  if (phone && !PHONE_PATTERN.test(phone)) e.phone_number = [PHONE_MESSAGE];
   return e;
 }
 
@@ -105,6 +112,7 @@ export function AddressForm({ initial, submitLabel, onSaved, onCancel, partial =
 export const createAddress = (a: AddressInput) => api.post<Address>('/account/create-address/', a);
 
 export function Addresses() {
+  useTitle('My addresses');
   const { data, error, loading, reload } = useApi<Address[]>('/account/all-address-details/');
   const [adding, setAdding] = useState(false);
   const [opError, setOpError] = useState<string | null>(null);
@@ -166,6 +174,7 @@ export function Addresses() {
 }
 
 export function EditAddress() {
+  useTitle('Edit address');
   const { id } = useParams();
   const navigate = useNavigate();
   const { data, error, loading } = useApi<Address>(`/account/address-details/${encodeURIComponent(id ?? '')}/`);

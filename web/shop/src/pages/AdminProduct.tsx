@@ -3,10 +3,21 @@ import { useNavigate, useParams } from 'react-router';
 import { api } from '../api/client';
 import { ApiError, errorMessage, type FieldErrors } from '../api/errors';
 import type { Product } from '../api/types';
-import { ErrorAlert, FieldError, Spinner } from '../components/ui';
+import { ErrorAlert, FieldError, NotFound, Spinner } from '../components/ui';
+import { useTitle } from '../lib/title';
 import { useApi } from '../lib/useApi';
 
 export const PRICE_PATTERN = /^\d{1,8}(\.\d{1,2})?$/;
+
+export const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'];
+export const IMAGE_ERROR = 'Upload a valid image: JPEG, PNG, GIF or WebP.';
+
+/** The form's own check of a picked file (the API checks the bytes as well). */
+export function imageProblem(file: Pick<File, 'type' | 'size'>): string | null {
+  if (!IMAGE_TYPES.includes(file.type)) return IMAGE_ERROR;
+  if (file.size === 0) return 'The file is empty.';
+  return null;
+}
 
 export function NewProduct() {
   return <ProductForm product={null} />;
@@ -14,8 +25,9 @@ export function NewProduct() {
 
 export function EditProduct() {
   const { id } = useParams();
-  const { data, error, loading } = useApi<Product>(`/api/product/${encodeURIComponent(id ?? '')}/`);
+  const { data, error, loading, status } = useApi<Product>(`/api/product/${encodeURIComponent(id ?? '')}/`);
   if (loading) return <Spinner />;
+  if (status === 404) return <NotFound what="product" />;
   if (error || !data) return <ErrorAlert message={error ?? 'Not found.'} />;
   return <ProductForm product={data} />;
 }
@@ -31,6 +43,17 @@ function ProductForm({ product }: { product: Product | null }) {
   const [fields, setFields] = useState<FieldErrors>({});
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  useTitle(product ? `Edit ${product.name}` : 'Add a product');
+
+  // A new pick replaces the last one's verdict: its error (the form's or the
+  // API's) goes, and a file the form can tell is wrong gets its error at once.
+  const pick = (f: File | null) => {
+    const problem = f ? imageProblem(f) : null;
+    setFields(({ image: _old, ...rest }) => (problem ? { ...rest, image: [problem] } : rest));
+    setError(null);
+    setFile(problem ? null : f);
+    if (!f || problem) setPreview(product?.image ?? null);
+  };
 
   useEffect(() => {
     if (!file) return;
@@ -46,6 +69,7 @@ function ProductForm({ product }: { product: Product | null }) {
     if (!product && !name.trim()) local.name = ['This field may not be blank.'];
     if (name.length > 200) local.name = ['Ensure this field has no more than 200 characters.'];
     if ((price || !product) && !PRICE_PATTERN.test(price.trim())) local.price = ['A valid number is required.'];
+    if (fields.image && !file) local.image = fields.image;
     setFields(local);
     if (Object.keys(local).length) return;
     const fd = new FormData();
@@ -62,8 +86,11 @@ function ProductForm({ product }: { product: Product | null }) {
         : await api.request<Product>('/api/product-create/', { method: 'POST', form: fd });
       navigate(`/product/${saved.id}`);
     } catch (err) {
-      setError(errorMessage(err));
-      if (err instanceof ApiError) setFields(err.fieldErrors);
+      // Field errors are shown by their fields, once; the alert is for the rest.
+      const byField = err instanceof ApiError ? err.fieldErrors : {};
+      const shown = ['name', 'description', 'price', 'stock', 'image'];
+      setFields(byField);
+      setError(Object.keys(byField).some((k) => shown.includes(k)) ? null : errorMessage(err));
       setBusy(false);
     }
   };
@@ -95,9 +122,9 @@ function ProductForm({ product }: { product: Product | null }) {
         </div>
         <div className="mb-3">
           <label className="form-label" htmlFor="pf-image">Image (JPEG, PNG, GIF or WebP){product ? ' — leave empty to keep the current one' : ''}</label>
-          <input id="pf-image" className={cls('image')} type="file" accept="image/jpeg,image/png,image/gif,image/webp" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
+          <input id="pf-image" className={cls('image')} type="file" accept="image/jpeg,image/png,image/gif,image/webp" onChange={(e) => pick(e.target.files?.[0] ?? null)} />
           <FieldError errors={fields} name="image" />
-          {preview && <img src={preview} alt="Preview" className="img-thumbnail mt-2" style={{ maxHeight: 200 }} data-testid="image-preview" />}
+          {preview && !fields.image && <img src={preview} alt="Preview" className="img-thumbnail mt-2" style={{ maxHeight: 200 }} data-testid="image-preview" />}
         </div>
         <button className="btn btn-primary" disabled={busy}>
           {busy ? 'Saving…' : product ? 'Save changes' : 'Create product'}

@@ -1,9 +1,10 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useLocation, useNavigate } from 'react-router';
 import { api } from '../api/client';
 import { ApiError, errorMessage, type FieldErrors } from '../api/errors';
 import { takeLoginMessage, useAuth } from '../auth';
 import { ErrorAlert, FieldError } from '../components/ui';
+import { useTitle } from '../lib/title';
 
 /** The API's password rule (8 to 128 characters, counted as code points); null when it holds. */
 export function passwordProblem(password: string): string | null {
@@ -23,10 +24,22 @@ export function Login() {
   const navigate = useNavigate();
   const loc = useLocation();
   const state = (loc.state ?? {}) as LocState;
-  const [notice] = useState(() => {
+  const [notice, setNotice] = useState(() => {
     const flash = takeLoginMessage();
     return state.message && state.message !== 'Please log in to continue.' ? state.message : flash ?? state.message ?? null;
   });
+  useTitle('Log in');
+  // The notice ("You have been logged out.") is about what just happened:
+  // it is dropped from the history entry, so Back does not bring it back…
+  useEffect(() => {
+    if (state.message) navigate(loc.pathname + loc.search, { replace: true, state: state.from ? { from: state.from } : null });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+  // … and goes with the user's next action on the page.
+  const edit = (set: (v: string) => void) => (e: React.ChangeEvent<HTMLInputElement>) => {
+    setNotice(null);
+    set(e.target.value);
+  };
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -35,6 +48,7 @@ export function Login() {
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
+    setNotice(null);
     setBusy(true);
     setError(null);
     setFields({});
@@ -56,12 +70,12 @@ export function Login() {
       <form onSubmit={submit} noValidate>
         <div className="mb-3">
           <label className="form-label" htmlFor="username">Username</label>
-          <input id="username" className="form-control" autoComplete="username" required value={username} onChange={(e) => setUsername(e.target.value)} />
+          <input id="username" className="form-control" autoComplete="username" required value={username} onChange={edit(setUsername)} />
           <FieldError errors={fields} name="username" />
         </div>
         <div className="mb-3">
           <label className="form-label" htmlFor="password">Password</label>
-          <input id="password" type="password" className="form-control" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+          <input id="password" type="password" className="form-control" autoComplete="current-password" required value={password} onChange={edit(setPassword)} />
           <FieldError errors={fields} name="password" />
         </div>
         <button className="btn btn-primary w-100" disabled={busy || !username || !password}>
@@ -76,6 +90,7 @@ export function Login() {
 }
 
 export function Register() {
+  useTitle('Register');
   const { login } = useAuth();
   const navigate = useNavigate();
   const [form, setForm] = useState({ username: '', email: '', password: '', confirm: '' });

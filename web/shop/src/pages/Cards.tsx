@@ -5,6 +5,7 @@ import type { Card } from '../api/types';
 import { Empty, ErrorAlert, FieldError, Spinner } from '../components/ui';
 import { maskCard } from '../lib/format';
 import { useApi } from '../lib/useApi';
+import { useTitle } from '../lib/title';
 
 const EDITABLE = [
   ['name_on_card', 'Name on card'],
@@ -53,6 +54,7 @@ function CardEditor({ card, onDone }: { card: Card; onDone(): void }) {
 }
 
 export function Cards() {
+  useTitle('My cards');
   const { data, error, loading, reload } = useApi<Card[]>('/account/stripe-cards/');
   const [editing, setEditing] = useState<number | null>(null);
   const [opError, setOpError] = useState<string | null>(null);

@@ -3,8 +3,10 @@ import { Link, useLocation, useNavigate, useParams } from 'react-router';
 import { api } from '../api/client';
 import { ApiError, errorMessage, type FieldErrors } from '../api/errors';
 import type { Address, Card, Order, Product } from '../api/types';
-import { ErrorAlert, FieldError, Spinner } from '../components/ui';
+import { ErrorAlert, FieldError, NotFound, Spinner } from '../components/ui';
+import { expiryProblem, parseExpiry } from '../lib/card';
 import { formatPrice, maskCard, newIdempotencyKey } from '../lib/format';
+import { useTitle } from '../lib/title';
 import { useApi } from '../lib/useApi';
 import { AddressForm, addressLine, createAddress } from './Addresses';
 
@@ -17,17 +19,28 @@ export function Checkout() {
   const [addressId, setAddressId] = useState<number | null>(null);
   const [addingAddress, setAddingAddress] = useState(false);
   const [payWith, setPayWith] = useState<'new' | number>('new');
-  const [card, setCard] = useState({ number: '', exp_month: '', exp_year: '', cvc: '', name: '' });
+  const [card, setCard] = useState({ number: '', expiry: '', cvc: '', name: '' });
   const [saveCard, setSaveCard] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [fields, setFields] = useState<FieldErrors>({});
   const [busy, setBusy] = useState(false);
 
+  const [cardChosen, setCardChosen] = useState(false);
+  useTitle('Checkout');
+
   useEffect(() => {
     if (addressId === null && addresses.data?.length) setAddressId(addresses.data[0].id);
   }, [addresses.data, addressId]);
+  // A saved card is the likely choice: the newest one is preselected (once,
+  // so the user's own choice is never overridden by a reload).
+  useEffect(() => {
+    if (cardChosen || !cards.data?.length) return;
+    setPayWith(cards.data.reduce((a, b) => (b.id > a.id ? b : a)).id);
+    setCardChosen(true);
+  }, [cards.data, cardChosen]);
 
   if (product.loading || addresses.loading || cards.loading) return <Spinner />;
+  if (product.status === 404) return <NotFound what="product" />;
   if (product.error || !product.data) return <ErrorAlert message={product.error ?? 'Not found.'} />;
   const p = product.data;
   if (!p.stock)
@@ -48,14 +61,15 @@ export function Checkout() {
       const local: FieldErrors = {};
       const digits = card.number.replace(/[\s-]/g, '');
       if (!/^\d{12,19}$/.test(digits)) local.number = ['Enter the card number.'];
-      if (!/^\d{1,2}$/.test(card.exp_month) || +card.exp_month < 1 || +card.exp_month > 12) local.exp_month = ['Month 1–12.'];
-      if (!/^\d{4}$/.test(card.exp_year)) local.exp_year = ['Four-digit year.'];
+      const expiry = parseExpiry(card.expiry);
+      const expiryError = expiryProblem(card.expiry);
+      if (expiryError) local.expiry = [expiryError];
       if (!/^\d{3,4}$/.test(card.cvc)) local.cvc = ['3 or 4 digits.'];
       if (Object.keys(local).length) {
         setFields(local);
         return;
       }
-      body.card = { ...card, number: digits };
+      body.card = { number: digits, exp_month: String(expiry!.month), exp_year: String(expiry!.year), cvc: card.cvc, name: card.name };
       body.save_card = saveCard;
     } else {
       body.saved_card_id = payWith;
@@ -69,6 +83,9 @@ export function Checkout() {
       setError(errorMessage(err));
       if (err instanceof ApiError) {
         const f = { ...err.fieldErrors };
+        // The API names the expiry's two parts; the form has one field for both.
+        const exp = [...(f.exp_month ?? []), ...(f.exp_year ?? [])];
+        if (exp.length) f.expiry = exp;
         // Card errors name the card fields; show them by the inputs too.
         setFields(f);
       }
@@ -145,17 +162,12 @@ export function Checkout() {
               <input id="card-number" className={cls('number')} inputMode="numeric" autoComplete="cc-number" value={card.number} onChange={setC('number')} />
               <FieldError errors={fields} name="number" />
             </div>
-            <div className="col-4">
-              <label className="form-label small mb-1" htmlFor="card-month">Month</label>
-              <input id="card-month" className={cls('exp_month')} inputMode="numeric" autoComplete="cc-exp-month" placeholder="MM" value={card.exp_month} onChange={setC('exp_month')} />
-              <FieldError errors={fields} name="exp_month" />
+            <div className="col-6">
+              <label className="form-label small mb-1" htmlFor="card-expiry">Expiry (MM/YY)</label>
+              <input id="card-expiry" className={cls('expiry')} inputMode="numeric" autoComplete="cc-exp" placeholder="MM/YY" maxLength={9} value={card.expiry} onChange={setC('expiry')} />
+              <FieldError errors={fields} name="expiry" />
             </div>
-            <div className="col-4">
-              <label className="form-label small mb-1" htmlFor="card-year">Year</label>
-              <input id="card-year" className={cls('exp_year')} inputMode="numeric" autoComplete="cc-exp-year" placeholder="YYYY" value={card.exp_year} onChange={setC('exp_year')} />
-              <FieldError errors={fields} name="exp_year" />
-            </div>
-            <div className="col-4">
+            <div className="col-6">
               <label className="form-label small mb-1" htmlFor="card-cvc">CVC</label>
               <input id="card-cvc" className={cls('cvc')} inputMode="numeric" autoComplete="cc-csc" value={card.cvc} onChange={setC('cvc')} />
               <FieldError errors={fields} name="cvc" />
@@ -182,6 +194,7 @@ export function Checkout() {
 export function PaymentResult() {
   const state = (useLocation().state ?? null) as { order?: Order; product?: Product } | null;
   const order = state?.order;
+  useTitle(order ? 'Payment successful' : 'Payment');
   if (!order)
     return (
       <>
@@ -198,7 +211,10 @@ export function PaymentResult() {
         Order #{order.id}: {order.ordered_item} — {formatPrice(order.total_price)}
       </p>
       <p>Paid with card ending {order.card_number}. Delivering to {order.address}.</p>
-      <Link className="btn btn-primary me-2" to="/orders">
+      <Link className="btn btn-primary me-2" to={`/order/${order.id}`}>
+        Receipt
+      </Link>
+      <Link className="btn btn-outline-primary me-2" to="/orders">
         View your orders
       </Link>
       <Link className="btn btn-outline-secondary" to="/">

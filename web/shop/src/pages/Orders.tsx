@@ -1,11 +1,12 @@
 import { useState, type FormEvent } from 'react';
-import { useSearchParams } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { api } from '../api/client';
 import { errorMessage } from '../api/errors';
 import type { Order, Page } from '../api/types';
 import { useAuth } from '../auth';
 import { Empty, ErrorAlert, Pager, Spinner } from '../components/ui';
 import { formatDate, formatPrice } from '../lib/format';
+import { useTitle } from '../lib/title';
 import { useApi } from '../lib/useApi';
 
 export const ORDER_PAGE_SIZE = 20;
@@ -31,6 +32,7 @@ export function Orders() {
   const [term, setTerm] = useState(q);
   const [opError, setOpError] = useState<string | null>(null);
   const [busyId, setBusyId] = useState<number | null>(null);
+  useTitle(admin ? 'All orders' : 'My orders');
 
   const update = (k: string, v: string) => {
     const next = new URLSearchParams(params);
@@ -56,9 +58,15 @@ export function Orders() {
     }
   };
 
+  const markButton = (o: Order) => (
+    <button className={`btn btn-sm ${o.is_delivered ? 'btn-outline-secondary' : 'btn-outline-success'}`} disabled={busyId === o.id} onClick={() => mark(o, !o.is_delivered)}>
+      {o.is_delivered ? 'Mark undelivered' : 'Mark delivered'}
+    </button>
+  );
+
   return (
     <>
-      <h1 className="h3 mb-3">{admin ? 'All orders' : 'Your orders'}</h1>
+      <h1 className="h3 mb-3">{admin ? 'All orders' : 'My orders'}</h1>
       <div className="row g-2 mb-3 align-items-end">
         {admin && (
           <form className="col-md-5 d-flex" onSubmit={search} role="search">
@@ -86,7 +94,8 @@ export function Orders() {
       {data && data.results.length === 0 && <Empty>No orders found.</Empty>}
       {data && data.results.length > 0 && (
         <>
-          <div className="table-responsive">
+          {/* Wide screens get a table, phones a card per order (no sideways scrolling). */}
+          <div className="table-responsive d-none d-md-block">
             <table className="table table-sm align-middle" data-testid="orders-table">
               <thead>
                 <tr>
@@ -104,7 +113,11 @@ export function Orders() {
               <tbody>
                 {data.results.map((o) => (
                   <tr key={o.id} data-order-id={o.id}>
-                    <td>#{o.id}</td>
+                    <td>
+                      <Link to={`/order/${o.id}`} aria-label={`Order #${o.id}`}>
+                        #{o.id}
+                      </Link>
+                    </td>
                     {admin && <td>{o.name}</td>}
                     <td>{o.ordered_item ?? '—'}</td>
                     <td className="text-nowrap">{formatPrice(o.total_price)}</td>
@@ -112,18 +125,34 @@ export function Orders() {
                     <td className="small">{o.address ?? '—'}</td>
                     <td>{o.paid_status ? `Paid ${formatDate(o.paid_at, '')}` : 'Not paid'}</td>
                     <td className="delivery-status">{o.is_delivered ? `Delivered ${o.delivered_at ?? ''}` : 'Not delivered'}</td>
-                    {admin && (
-                      <td>
-                        <button className={`btn btn-sm ${o.is_delivered ? 'btn-outline-secondary' : 'btn-outline-success'}`} disabled={busyId === o.id} onClick={() => mark(o, !o.is_delivered)}>
-                          {o.is_delivered ? 'Mark undelivered' : 'Mark delivered'}
-                        </button>
-                      </td>
-                    )}
+                    {admin && <td>{markButton(o)}</td>}
                   </tr>
                 ))}
               </tbody>
             </table>
           </div>
+          <ul className="list-unstyled d-md-none" data-testid="order-cards">
+            {data.results.map((o) => (
+              <li key={o.id} className="card mb-2 order-card" data-order-id={o.id}>
+                <div className="card-body p-3">
+                  <div className="d-flex justify-content-between gap-2">
+                    <Link to={`/order/${o.id}`} className="fw-semibold text-break">
+                      #{o.id} · {o.ordered_item ?? '—'}
+                    </Link>
+                    <span className="fw-semibold text-nowrap">{formatPrice(o.total_price)}</span>
+                  </div>
+                  {admin && <div className="small">{o.name}</div>}
+                  <div className="small text-secondary text-break">{o.address ?? '—'}</div>
+                  <div className="small mt-1">
+                    {o.paid_status ? `Paid ${formatDate(o.paid_at, '')}` : 'Not paid'}
+                    {o.card_number ? ` · card •••• ${o.card_number}` : ''}
+                  </div>
+                  <div className="small delivery-status">{o.is_delivered ? `Delivered ${o.delivered_at ?? ''}` : 'Not delivered'}</div>
+                  {admin && <div className="mt-2">{markButton(o)}</div>}
+                </div>
+              </li>
+            ))}
+          </ul>
           <Pager page={page} count={data.count} pageSize={ORDER_PAGE_SIZE} onPage={(p) => update('page', String(p))} />
         </>
       )}

@@ -4,20 +4,24 @@ import { api } from '../api/client';
 import { errorMessage } from '../api/errors';
 import type { Product } from '../api/types';
 import { useAuth } from '../auth';
-import { ErrorAlert, Spinner } from '../components/ui';
+import { ErrorAlert, NotFound, Spinner } from '../components/ui';
 import { formatPrice } from '../lib/format';
+import { useTitle } from '../lib/title';
 import { useApi } from '../lib/useApi';
 
 export function ProductDetail() {
   const { id } = useParams();
   const { user } = useAuth();
   const navigate = useNavigate();
-  const { data: p, error, loading } = useApi<Product>(`/api/product/${encodeURIComponent(id ?? '')}/`);
+  const { data: p, error, loading, status } = useApi<Product>(`/api/product/${encodeURIComponent(id ?? '')}/`);
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const [delError, setDelError] = useState<string | null>(null);
 
+  useTitle(p?.name);
+
   if (loading) return <Spinner />;
+  if (status === 404) return <NotFound what="product" />;
   if (error || !p) return <ErrorAlert message={error ?? 'Not found.'} />;
 
   const remove = async () => {

@@ -3,6 +3,7 @@ import type { Page, Product } from '../api/types';
 import { Empty, ErrorAlert, Pager, Spinner } from '../components/ui';
 import { formatPrice } from '../lib/format';
 import { useApi } from '../lib/useApi';
+import { useTitle } from '../lib/title';
 
 export const PRODUCT_PAGE_SIZE = 12;
 
@@ -13,6 +14,7 @@ export function Products() {
   const qs = new URLSearchParams({ page: String(page), page_size: String(PRODUCT_PAGE_SIZE) });
   if (q) qs.set('q', q);
   const { data, error, loading } = useApi<Page<Product>>(`/api/products/?${qs}`);
+  useTitle(q ? `Search: ${q}` : 'Products');
 
   const goto = (p: number) => {
     const next = new URLSearchParams(params);

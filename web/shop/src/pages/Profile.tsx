@@ -7,8 +7,10 @@ import { useAuth } from '../auth';
 import { ErrorAlert, FieldError, Spinner } from '../components/ui';
 import { useApi } from '../lib/useApi';
 import { passwordProblem } from './Auth';
+import { useTitle } from '../lib/title';
 
 export function Profile() {
+  useTitle('My account');
   const { user } = useAuth();
   const { data, error, loading } = useApi<User>(user ? `/account/user/${user.id}/` : null);
   if (loading) return <Spinner />;
@@ -35,6 +37,7 @@ export function Profile() {
 }
 
 export function EditProfile() {
+  useTitle('Edit account');
   const { user, updateUser } = useAuth();
   const navigate = useNavigate();
   const [form, setForm] = useState({ username: user?.username ?? '', email: user?.email ?? '', password: '', confirm: '', current_password: '' });
@@ -103,6 +106,7 @@ export function EditProfile() {
 }
 
 export function DeleteAccount() {
+  useTitle('Delete account');
   const { user } = useAuth();
   const navigate = useNavigate();
   const [password, setPassword] = useState('');

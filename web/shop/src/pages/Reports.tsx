@@ -12,6 +12,7 @@ import {
   type StatesReport,
 } from '../lib/reports';
 import { useApi, type ApiState } from '../lib/useApi';
+import { useTitle } from '../lib/title';
 
 export const REPORT_TOP = 5;
 
@@ -47,6 +48,7 @@ const COUNT_LABELS: [keyof CountsReport, string][] = [
 ];
 
 export function Reports() {
+  useTitle('Reports');
   const { user } = useAuth();
   const [paidOnly, setPaidOnly] = useState(false);
   const admin = !!user?.admin;
