@@ -39,6 +39,7 @@ Settings read_settings(ts::Config& cfg) {
       !s.public_url.starts_with("http://"))
     cfg.fail("PUBLIC_URL", "must start with https:// or http:// (e.g. https://blog.example.com)");
   s.run_worker = cfg.boolean("RUN_WORKER", true);
+  s.avatars = cfg.choice("AVATARS", "identicon", {"identicon", "gravatar"});
 
   s.mail.server = cfg.str("MAIL_SERVER", "");
   s.mail.port = static_cast<int>(cfg.integer("MAIL_PORT", 25, 1, 65535));

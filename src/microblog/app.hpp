@@ -50,6 +50,9 @@ struct Settings {
   // request's Host header, which the client chooses.
   std::string public_url;
   bool run_worker = true;  // serve also runs background jobs
+  // "identicon": avatars drawn here (/avatar/…); "gravatar": gravatar.com
+  // URLs as the original (each page then tells gravatar.com an e-mail hash).
+  std::string avatars = "identicon";
   MailSettings mail;
   TranslatorSettings translator;
 };

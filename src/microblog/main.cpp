@@ -9,6 +9,7 @@
 #include "microblog/commands/commands.hpp"
 #include "microblog/jobs.hpp"
 #include "microblog/web/access.hpp"
+#include "microblog/web/avatar.hpp"
 #include "microblog/web/page.hpp"
 #include "platform/core/log.hpp"
 #include "platform/service/service.hpp"
@@ -57,6 +58,7 @@ int main(int argc, char** argv) {
     microblog::web::register_pages(*blog, ctx.router);
     microblog::web::register_social(*blog, ctx.router);
     microblog::web::register_static(*blog, ctx.router);
+    microblog::web::register_avatars(*blog, ctx.router);
     microblog::api::register_api(*blog, ctx.router);
     microblog::web::register_not_found(*blog, ctx.router);
     ctx.server->set_access_check([](ts::http::Request& req, ts::http::Access access) {

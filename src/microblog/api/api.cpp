@@ -9,6 +9,7 @@
 #include "microblog/domain/text.hpp"
 #include "microblog/domain/timefmt.hpp"
 #include "microblog/storage/storage.hpp"
+#include "microblog/web/avatar.hpp"
 #include "platform/auth/crypto.hpp"
 #include "platform/auth/password.hpp"
 #include "platform/core/json_text.hpp"
@@ -137,13 +138,14 @@ storage::UserRow token_user(Microblog& app, Request& req) {
 // The original's User.to_dict(), keys in sorted order as its jsonify writes
 // them, appended as JSON text: building a json::object only to serialize it
 // was a fifth of the work of GET /api/users/{id}.
-void append_user(std::string& out, const storage::UserRow& u, const storage::Counts& c) {
+void append_user(std::string& out, const Settings& s, const storage::UserRow& u,
+                 const storage::Counts& c) {
   using ts::json_text::append_int;
   using ts::json_text::append_string;
   using ts::json_text::append_string_or_null;
   const auto self = "/api/users/" + std::to_string(u.id);
   out += R"({"_links":{"avatar":)";
-  append_string(out, domain::avatar_url(u.email, 128));
+  append_string(out, web::avatar_url(s, u.id, u.email, 128));
   out += R"(,"followers":)";
   append_string(out, self + "/followers");
   out += R"(,"following":)";
@@ -168,16 +170,17 @@ void append_user(std::string& out, const storage::UserRow& u, const storage::Cou
   out += '}';
 }
 
-Response user_reply(const storage::UserRow& u, const storage::Counts& c, int status = 200) {
+Response user_reply(const Settings& s, const storage::UserRow& u, const storage::Counts& c,
+                    int status = 200) {
   std::string body;
   body.reserve(512);
-  append_user(body, u, c);
+  append_user(body, s, u, c);
   body += '\n';
   return Response(status, std::move(body), "application/json");
 }
 
 Response user_reply(Microblog& app, const storage::UserRow& u, int status = 200) {
-  return user_reply(u, storage::counts(*app.db, u.id), status);
+  return user_reply(app.settings, u, storage::counts(*app.db, u.id), status);
 }
 
 int int_param(const Request& req, const char* name, int fallback) {
@@ -223,7 +226,7 @@ Response collection(Microblog& app, Request& req, const std::string& kind, std::
   body += R"(},"items":[)";
   for (std::size_t i = 0; i < res.items.size(); ++i) {
     if (i) body += ',';
-    append_user(body, res.items[i], res.counts[i]);
+    append_user(body, app.settings, res.items[i], res.counts[i]);
   }
   body += "]}\n";
   return Response(200, std::move(body), "application/json");
@@ -308,7 +311,7 @@ void register_api(Microblog& app, ts::http::Router& r) {
           auto found = storage::user_with_counts_for_token(*app.db, hash, domain::now_us(), id);
           if (!found) throw bearer_failure();
           if (!*found) throw error(404);
-          return user_reply((*found)->first, (*found)->second);
+          return user_reply(app.settings, (*found)->first, (*found)->second);
         }),
         reads);
   r.get("/api/users", guarded([&app](Request& req) {

@@ -105,6 +105,8 @@ const std::unordered_map<std::string_view, std::string_view>& spanish() {
        "Los nombres de usuario sólo pueden usar letras, dígitos, '.', '_' y '-' (máximo 64)."},
       {"Search Results", "Resultados de la búsqueda"},
       {"Edit", "Editar"},
+      {"No posts found for \"%(query)s\".", "No se encontraron artículos para \"%(query)s\"."},
+      {"done", "hecho"},
   };
   return m;
 }

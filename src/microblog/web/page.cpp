@@ -8,6 +8,7 @@
 #include "microblog/domain/i18n.hpp"
 #include "microblog/domain/text.hpp"
 #include "microblog/domain/timefmt.hpp"
+#include "microblog/web/avatar.hpp"
 #include "platform/auth/crypto.hpp"
 #include "platform/auth/csrf.hpp"
 #include "platform/auth/signed_value.hpp"
@@ -61,6 +62,7 @@ const std::vector<std::pair<const char*, const char*>> kStrings = {
     {"user", "User"},
     {"edit_profile", "Edit Profile"},
     {"send_message", "Send Message"},
+    {"done", "done"},
 };
 
 // The UI strings of a locale: built once, shared by reference (data::ref).
@@ -352,12 +354,13 @@ std::string Page::posts_markup(const std::vector<storage::PostRow>& posts, bool 
     x.set("id", std::to_string(p.id));
     x.set("username", p.username);
     x.set("user_url", user_url(p.username));
-    x.set("avatar", domain::avatar_url(p.email, 70));
+    x.set("avatar", avatar_url(app.settings, p.author_id, p.email, 70));
     x.set("body", p.body);
     const std::string link = "<a class=\"user_popup\" href=\"" + html_escape(user_url(p.username)) +
                              "\">" + html_escape(p.username) + "</a>";
+    // The page script shows it in the reader's time zone (data-moment).
     const std::string when = "<time datetime=\"" + domain::iso_utc(p.timestamp, "Z") +
-                             "\" title=\"" +
+                             "\" data-moment=\"fromNow\" title=\"" +
                              html_escape(domain::format_lll_short(p.timestamp, locale)) + "\">" +
                              kTimeMark + std::to_string(p.timestamp) + kTimeMark + "</time>";
     x.set("said_html",
@@ -472,8 +475,9 @@ Response Page::render(const std::string& tmpl, const std::string& title, mustach
   layout.set("flashes", std::move(flashes));
   Response r = Response::html(app.templates.render("layout", layout), status);
   r.headers.set("Content-Security-Policy",
-                "default-src 'self'; img-src 'self' https://www.gravatar.com data:; "
-                "style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'");
+                "default-src 'self'; " + std::string(img_src(app.settings)) +
+                    "; style-src 'self'; script-src 'self'; frame-ancestors 'none'; "
+                    "form-action 'self'");
   return finish(std::move(r));
 }
 

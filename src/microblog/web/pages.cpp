@@ -3,6 +3,7 @@
 #include "microblog/domain/language.hpp"
 #include "microblog/domain/text.hpp"
 #include "microblog/domain/timefmt.hpp"
+#include "microblog/web/avatar.hpp"
 #include "microblog/web/page.hpp"
 #include "platform/http/error.hpp"
 
@@ -60,7 +61,7 @@ mustache::data profile_data(Page& p, const storage::UserRow& u, int avatar, bool
   mustache::data d;
   d.set("username", u.username);
   d.set("url", user_url(u.username));
-  d.set("avatar", domain::avatar_url(u.email, avatar));
+  d.set("avatar", avatar_url(p.app.settings, u.id, u.email, avatar));
   if (u.about_me && !u.about_me->empty()) d.set("about_me", *u.about_me);
   if (u.last_seen) {
     d.set("last_seen", short_date ? domain::format_lll_short(*u.last_seen, p.locale)

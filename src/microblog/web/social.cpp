@@ -79,6 +79,9 @@ Response search(Page& p) {
   mustache::data d;
   d.set("heading", p.t("Search Results"));
   d.set("posts_html", p.posts_html(res.items, true));
+  if (res.total == 0)
+    d.set("empty_message",
+          domain::trf(p.locale, "No posts found for \"%(query)s\".", {{"query", q}}));
   put(d, "pager",
       p.pager("/search?q=" + domain::url_encode(q), page,
               res.total > static_cast<std::int64_t>(page) * per));

@@ -283,7 +283,8 @@ TEST_P(MbWeb, ProfilePopupAndEditProfile) {
   EXPECT_TRUE(contains(me.body, "User: john"));
   EXPECT_TRUE(contains(me.body, "Edit your profile"));
   EXPECT_TRUE(contains(me.body, "Last seen on"));
-  EXPECT_TRUE(contains(me.body, "https://www.gravatar.com/avatar/"));
+  // The avatar is drawn here (issue 17; Gravatar only when chosen).
+  EXPECT_TRUE(contains(me.body, "/256.svg?v=1\" width=\"256\" height=\"256\""));
   EXPECT_EQ(b.get("/user/nobody").status, 404);
   EXPECT_TRUE(contains(b.get("/user/nobody").body, "Not Found"));
   EXPECT_EQ(b.get("/user/john/popup").status, 200);
