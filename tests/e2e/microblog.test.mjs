@@ -104,13 +104,44 @@ function startTranslator() {
   return new Promise((resolve) => srv.listen(0, '127.0.0.1', () => resolve(srv)));
 }
 
+// Every URL any page asked for (nothing may leave 127.0.0.1: avatars are
+// drawn by the microblog, Bootstrap is served by it), and every console error
+// (a Content-Security-Policy violation is one), by page name.
+const requested = [];
+const consoleErrors = [];
+
 async function newPage(name, options = {}) {
   const ctx = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: 'en-US', ...options });
   ctx.setDefaultTimeout(TIMEOUT);
+  ctx.on('request', (r) => requested.push({ page: name, url: r.url() }));
+  await ctx.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) =>
+      console.error(`CSP violation: ${e.violatedDirective} (${e.blockedURI || 'inline'})`));
+  });
   const page = await ctx.newPage();
   page.on('pageerror', (e) => console.error(`[${name}] page error:`, e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(`[${name}] ${m.text()}`);
+  });
   pages[name] = page;
   return page;
+}
+
+// Every <img> of the page has loaded (none broken).
+async function imagesLoaded(page) {
+  await page.waitForFunction(() => [...document.images].every((i) => i.complete));
+  return page.evaluate(() => [...document.images].map((i) => ({ src: i.getAttribute('src'), ok: i.naturalWidth > 0 })));
+}
+
+// moment's LLL / lll ("September 26, 2024 4:57 AM" / "Sep 26, 2024 4:57 AM")
+// of an instant in a time zone, worked out here with Intl, independently of
+// the page script.
+function momentLLL(iso, timeZone, short = false) {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-US', {
+    timeZone, year: 'numeric', month: 'long', day: 'numeric', hour: 'numeric', minute: '2-digit', hour12: true,
+  }).formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
+  const month = short ? parts.month.slice(0, 3) : parts.month;
+  return `${month} ${parts.day}, ${parts.year} ${parts.hour}:${parts.minute} ${parts.dayPeriod.toUpperCase()}`;
 }
 
 const flash = (page, text) => page.locator('.alert-info', { hasText: text }).waitFor();
@@ -338,6 +369,117 @@ describe(`microblog on ${DB}`, () => {
     }
     await search(pages.bob, `nosuchword${run}`);
     assert.equal(await pages.bob.locator('span[id^="post"]').count(), 0);
+    // An empty result says so.
+    await pages.bob.getByText(`No posts found for "nosuchword${run}".`).waitFor();
+    await shot(pages.bob, 'bob-search-empty');
+  });
+
+  test('the user popup shows last seen and counts, and its Unfollow/Follow button works, with no CSP error', async () => {
+    const page = pages.bob;
+    const errorsBefore = consoleErrors.length;
+    const hover = async () => {
+      await page.goto(`${BASE}/explore`);
+      const link = postRow(page, keyword).locator('a.user_popup');
+      await link.hover();
+      const popup = page.locator('.popover');
+      await popup.getByText('Last seen on:').waitFor();
+      return popup;
+    };
+    let popup = await hover();
+    await popup.getByRole('link', { name: alice.username }).waitFor();
+    // Last seen: formatted (lll) by the page script, never empty.
+    const seen = popup.locator('time[data-moment="lll"]');
+    assert.match(await seen.innerText(), /^[A-Z][a-z]{2} \d{1,2}, \d{4} \d{1,2}:\d\d [AP]M$/);
+    await popup.getByText('1 followers, 0 following').waitFor();
+    // The avatar (64 px, drawn by the microblog) loaded.
+    const avatar = popup.locator('img.user-popup-avatar');
+    assert.match(await avatar.getAttribute('src'), /^\/avatar\/\d+\/64\.svg\?v=1$/);
+    await page.waitForFunction(() => document.querySelector('.popover img.user-popup-avatar')?.naturalWidth > 0);
+    await shot(page, 'bob-popup');
+    // The pointer moves onto the popup's button: it stays open and the form posts.
+    await popup.getByRole('button', { name: 'Unfollow' }).click();
+    await page.waitForURL(`${BASE}/user/${alice.username}`);
+    await flash(page, `You are not following ${alice.username}.`);
+    await page.getByText('0 followers, 0 following').waitFor();
+
+    popup = await hover();
+    await popup.getByText('0 followers, 0 following').waitFor();
+    await shot(page, 'bob-popup-follow');
+    await popup.getByRole('button', { name: 'Follow', exact: true }).click();
+    await page.waitForURL(`${BASE}/user/${alice.username}`);
+    await flash(page, `You are following ${alice.username}!`);
+    await page.getByText('1 followers, 0 following').waitFor();
+    assert.deepEqual(consoleErrors.slice(errorsBefore), [], 'no console errors (CSP) on hover');
+  });
+
+  test('avatars are drawn by the microblog and every one loads; /favicon.ico is an icon', async () => {
+    const page = pages.bob;
+    for (const target of ['/index', `/user/${alice.username}`]) {
+      await page.goto(`${BASE}${target}`);
+      const images = await imagesLoaded(page);
+      assert.ok(images.length >= 2, `${target}: avatars shown`);
+      for (const img of images) {
+        assert.match(img.src, /^\/avatar\/\d+\/(70|256)\.svg\?v=1$/, `${target}: ${img.src}`);
+        assert.ok(img.ok, `${target}: ${img.src} loaded`);
+      }
+    }
+    const avatar = await page.request.get(`${BASE}${(await imagesLoaded(page))[0].src}`);
+    assert.equal(avatar.status(), 200);
+    assert.equal(avatar.headers()['content-type'], 'image/svg+xml');
+    assert.equal(avatar.headers()['cache-control'], 'public, max-age=31536000, immutable');
+    const icon = await page.request.get(`${BASE}/favicon.ico`);
+    assert.equal(icon.status(), 200);
+    assert.equal(icon.headers()['content-type'], 'image/x-icon');
+    assert.equal(await page.locator('link[rel="icon"]').getAttribute('href'), '/favicon.ico');
+    // Both on a blank page, to look at: the avatar, the icon at its size and enlarged.
+    const src = (await imagesLoaded(page))[0].src;
+    await page.evaluate((avatarSrc) => {
+      document.body.replaceChildren(...[[avatarSrc, 256], ['/favicon.ico', 32], ['/favicon.ico', 128]].map(([url, size]) => {
+        const img = document.createElement('img');
+        img.src = url;
+        img.width = size;
+        img.height = size;
+        return img;
+      }));
+    }, src);
+    const shown = await imagesLoaded(page);
+    assert.deepEqual(shown.map((i) => i.ok), [true, true, true]);
+    assert.equal(await page.evaluate(() => document.images[1].naturalWidth), 32);
+    await shot(page, 'avatar-and-favicon');
+  });
+
+  test('times follow the reader\'s time zone (Asia/Kolkata, and America/Los_Angeles in Spanish)', async () => {
+    const page = await newPage('alice-kolkata', { timezoneId: 'Asia/Kolkata' });
+    await login(page, alice);
+    await page.goto(`${BASE}/user/${alice.username}`);
+    const seen = page.locator('time[data-moment="LLL"]');
+    const iso = await seen.getAttribute('datetime');
+    assert.match(iso, /Z$/);
+    const shown = await seen.innerText();
+    assert.equal(shown, momentLLL(iso, 'Asia/Kolkata'));
+    assert.notEqual(shown, momentLLL(iso, 'UTC'), 'not the UTC rendering (+05:30)');
+    // Post rows: relative time as text, the zone's lll as its title.
+    const when = postRow(page, keyword).locator('time[data-moment="fromNow"]');
+    assert.match(await when.innerText(), /ago$/);
+    assert.equal(await when.getAttribute('title'), momentLLL(await when.getAttribute('datetime'), 'Asia/Kolkata', true));
+    await shot(page, 'alice-profile-kolkata');
+
+    const es = await newPage('alice-la-es', { timezoneId: 'America/Los_Angeles', locale: 'es-ES' });
+    await es.goto(`${BASE}/auth/login`);
+    await es.getByLabel('Nombre de usuario').fill(alice.username);
+    await es.getByLabel('Contraseña').fill(alice.password);
+    await es.getByRole('button', { name: 'Ingresar' }).click();
+    await es.waitForURL(`${BASE}/index`);
+    await es.goto(`${BASE}/user/${alice.username}`);
+    const esSeen = es.locator('time[data-moment="LLL"]');
+    const d = new Date(await esSeen.getAttribute('datetime'));
+    const p = Object.fromEntries(new Intl.DateTimeFormat('en-US', {
+      timeZone: 'America/Los_Angeles', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: '2-digit', hourCycle: 'h23',
+    }).formatToParts(d).map((x) => [x.type, x.value]));
+    const months = ['enero', 'febrero', 'marzo', 'abril', 'mayo', 'junio', 'julio', 'agosto', 'septiembre', 'octubre', 'noviembre', 'diciembre'];
+    assert.equal(await esSeen.innerText(), `${p.day} de ${months[p.month - 1]} de ${p.year} ${Number(p.hour)}:${p.minute}`);
+    assert.match(await es.locator('time[data-moment="fromNow"]').first().innerText(), /^hace /);
+    await shot(es, 'alice-profile-los-angeles-es');
   });
 
   test('A exports the posts: progress shown, then the e-mail with the JSON attachment is in the outbox', async () => {
@@ -360,6 +502,9 @@ describe(`microblog on ${DB}`, () => {
       return existsSync(outbox) && readdirSync(outbox).find((f) => f.endsWith('.eml'));
     }, 30_000);
     await pollUntil(page, 'export progress 100%', (id) => document.getElementById(id)?.textContent.trim() === '100', progressId);
+    // At 100 % the alert ends with "done".
+    await waitFor('the alert to say done', async () => /^Exporting posts\.\.\. done$/.test((await task.innerText()).trim()));
+    assert.equal(await progress.isVisible(), false);
     await shot(page, 'alice-export-done');
 
     const eml = readFileSync(path.join(outbox, file), 'utf8');
@@ -452,5 +597,12 @@ describe(`microblog on ${DB}`, () => {
     await other.goto(link);
     await other.waitForURL(/\/auth\/login\?next=%2Findex$/);
     assert.equal(await other.getByLabel('Repeat Password').count(), 0);
+  });
+
+  test('no page asked any other host for anything, and no page logged a console error', () => {
+    assert.ok(requested.length > 50, `${requested.length} requests recorded`);
+    const outside = requested.filter((r) => !r.url.startsWith('http://127.0.0.1:') && !r.url.startsWith('data:'));
+    assert.deepEqual(outside, []);
+    assert.deepEqual(consoleErrors, []);
   });
 });

@@ -56,9 +56,11 @@ void put32(std::string& out, std::uint32_t v) {
 
 std::string make_favicon() {
   constexpr int n = 32;
-  // The letter, 8×8 cells drawn 3 pixels each in the middle 24×24.
-  static const char* const glyph[8] = {"XX....XX", "XXX..XXX", "XX.XX.XX", "XX.XX.XX",
-                                       "XX....XX", "XX....XX", "XX....XX", "XX....XX"};
+  // The letter, 12×12 cells drawn 2 pixels each in the middle 24×24.
+  static const char* const glyph[12] = {"XX........XX", "XXX......XXX", "XXXX....XXXX",
+                                        "XX.XX..XX.XX", "XX..XXXX..XX", "XX...XX...XX",
+                                        "XX........XX", "XX........XX", "XX........XX",
+                                        "XX........XX", "XX........XX", "XX........XX"};
   auto inside_rounded = [](int x, int y) {
     constexpr int r = 6;  // corner radius
     const int cx = x < r ? r : (x >= n - r ? n - r - 1 : x);
@@ -91,8 +93,8 @@ std::string make_favicon() {
   // mask after them stays all zero.
   for (int y = n - 1; y >= 0; --y) {
     for (int x = 0; x < n; ++x) {
-      const int gx = (x - 4) / 3, gy = (y - 4) / 3;
-      const bool letter = x >= 4 && y >= 4 && gx < 8 && gy < 8 && glyph[gy][gx] == 'X';
+      const int gx = (x - 4) / 2, gy = (y - 4) / 2;
+      const bool letter = x >= 4 && y >= 4 && gx < 12 && gy < 12 && glyph[gy][gx] == 'X';
       if (!inside_rounded(x, y)) {
         put32(out, 0);
       } else if (letter) {
