@@ -93,8 +93,9 @@ std::string make_favicon() {
   // mask after them stays all zero.
   for (int y = n - 1; y >= 0; --y) {
     for (int x = 0; x < n; ++x) {
-      const int gx = (x - 4) / 2, gy = (y - 4) / 2;
-      const bool letter = x >= 4 && y >= 4 && gx < 12 && gy < 12 && glyph[gy][gx] == 'X';
+      // Cells of the glyph; negative or past 11 outside it.
+      const int gx = x < 4 ? -1 : (x - 4) / 2, gy = y < 4 ? -1 : (y - 4) / 2;
+      const bool letter = gx >= 0 && gy >= 0 && gx < 12 && gy < 12 && glyph[gy][gx] == 'X';
       if (!inside_rounded(x, y)) {
         put32(out, 0);
       } else if (letter) {
