@@ -106,7 +106,7 @@ struct Microblog {
   // service (platform/auth/login.hpp): guesses slow down the guessing
   // address, not the account holder elsewhere; every password hash, there
   // and at registration and reset, runs within the process's hash limit.
-  ts::auth::PasswordLogin login;
+  ts::auth::PasswordLogin passwords;
   ts::http::RateLimiter reset_by_address{5.0 / 60.0, 10};
   // The registration form and POST /api/users draw on the same bucket: a
   // burst of 20 accounts per client address, then 10 an hour.

@@ -102,7 +102,7 @@ storage::UserRow basic_user(Microblog& app, Request& req) {
   if (colon == std::string::npos) throw fail();
   const auto username = decoded->substr(0, colon), password = decoded->substr(colon + 1);
   std::optional<storage::UserRow> user;
-  const auto result = app.login.login(username, req.client_ip, password, [&] {
+  const auto result = app.passwords.login(username, req.client_ip, password, [&] {
     user = storage::user_by_username(*app.db, username);
     return storage::login_account(*app.db, user);
   });
@@ -324,33 +324,33 @@ void register_api(Microblog& app, ts::http::Router& r) {
           }),
           reads);
   }
-  r.post("/api/users", guarded([&app](Request& req) {
-           auto data = body_object(req);
-           auto username = str_field(data, "username"), email = str_field(data, "email"),
-                password = str_field(data, "password"), about = str_field(data, "about_me");
-           if (!username || !email || !password)
-             throw error(400, "must include username, email and password fields");
-           if (!domain::valid_username(*username)) throw error(400, "invalid username");
-           if (!domain::valid_email(*email)) throw error(400, "invalid email address");
-           if (!domain::valid_password_length(*password))
-             throw error(400, "password must be between " + std::to_string(domain::kPasswordMin) +
-                                  " and " + std::to_string(domain::kPasswordMax) +
-                                  " characters long");
-           if (about && domain::utf8_length(*about) > 140) throw error(400, "about_me is too long");
-           if (storage::username_taken(*app.db, *username))
-             throw error(400, "please use a different username");
-           if (storage::email_taken(*app.db, *email))
-             throw error(400, "please use a different email address");
-           // Shared with the registration form; only complete requests count.
-           if (auto d = app.register_by_address.take(req.client_ip); !d.allowed)
-             throw too_many(d.retry_after);
-           const auto id =
-               storage::create_user(*app.db, *username, *email, app.login.hash(*password), about);
-           auto res = user_reply(app, *storage::user_by_id(*app.db, id), 201);
-           res.headers.set("Location", "/api/users/" + std::to_string(id));
-           return res;
-         }),
-         opts);
+  r.post(
+      "/api/users", guarded([&app](Request& req) {
+        auto data = body_object(req);
+        auto username = str_field(data, "username"), email = str_field(data, "email"),
+             password = str_field(data, "password"), about = str_field(data, "about_me");
+        if (!username || !email || !password)
+          throw error(400, "must include username, email and password fields");
+        if (!domain::valid_username(*username)) throw error(400, "invalid username");
+        if (!domain::valid_email(*email)) throw error(400, "invalid email address");
+        if (!domain::valid_password_length(*password))
+          throw error(400, "password must be between " + std::to_string(domain::kPasswordMin) +
+                               " and " + std::to_string(domain::kPasswordMax) + " characters long");
+        if (about && domain::utf8_length(*about) > 140) throw error(400, "about_me is too long");
+        if (storage::username_taken(*app.db, *username))
+          throw error(400, "please use a different username");
+        if (storage::email_taken(*app.db, *email))
+          throw error(400, "please use a different email address");
+        // Shared with the registration form; only complete requests count.
+        if (auto d = app.register_by_address.take(req.client_ip); !d.allowed)
+          throw too_many(d.retry_after);
+        const auto id =
+            storage::create_user(*app.db, *username, *email, app.passwords.hash(*password), about);
+        auto res = user_reply(app, *storage::user_by_id(*app.db, id), 201);
+        res.headers.set("Location", "/api/users/" + std::to_string(id));
+        return res;
+      }),
+      opts);
   r.put("/api/users/{id:int}", guarded([&app](Request& req) {
           auto me = token_user(app, req);
           const auto id = path_id(req);

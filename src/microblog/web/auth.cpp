@@ -111,10 +111,11 @@ Response login(Page& p) {
     if (f.valid()) {
       const auto username = f["username"].value;
       std::optional<storage::UserRow> user;
-      const auto result = p.app.login.login(username, p.req.client_ip, f["password"].value, [&] {
-        user = storage::user_by_username(*p.app.db, username);
-        return storage::login_account(*p.app.db, user);
-      });
+      const auto result =
+          p.app.passwords.login(username, p.req.client_ip, f["password"].value, [&] {
+            user = storage::user_by_username(*p.app.db, username);
+            return storage::login_account(*p.app.db, user);
+          });
       if (result.status == ts::auth::PasswordLogin::Status::throttled)
         return too_many(p, f, result.retry_after, show);
       if (!result) {
@@ -175,7 +176,8 @@ Response register_user(Page& p) {
         return too_many(p, f, d.retry_after, show);
     if (f.valid()) {
       try {
-        storage::create_user(*p.app.db, u.value, e.value, p.app.login.hash(f["password"].value));
+        storage::create_user(*p.app.db, u.value, e.value,
+                             p.app.passwords.hash(f["password"].value));
         p.flash(p.t("Congratulations, you are now a registered user!"));
         return p.redirect("/auth/login");
       } catch (const ts::db::UniqueViolation&) {
@@ -223,7 +225,8 @@ Response reset_password(Page& p) {
     p.fill(f);
     check_passwords(p, f);
     if (f.valid()) {
-      storage::set_password_hash(*p.app.db, user->id, p.app.login.hash(f["password"].value), true);
+      storage::set_password_hash(*p.app.db, user->id, p.app.passwords.hash(f["password"].value),
+                                 true);
       p.flash(p.t("Your password has been reset."));
       return p.redirect("/auth/login");
     }

@@ -24,6 +24,14 @@ ts::http::LoginThrottle::Policy generous() {
   return p;
 }
 
+// Generous but for the (account, address) bucket: `burst` guesses, then one a minute.
+ts::http::LoginThrottle::Policy account_address_burst(double burst) {
+  auto p = generous();
+  p.per_account_address_burst = burst;
+  p.per_account_address_per_minute = 1;
+  return p;
+}
+
 // Waits (without a deadline: ctest's timeout is the bound) until `n` callers
 // are blocked on the limit.
 void until_waiting(const HashLimit& limit, unsigned n) {
@@ -94,10 +102,7 @@ TEST_F(LoginTest, AccountThatMayNotSignInIsRejectedEvenWithTheRightPassword) {
 
 TEST(LoginThrottling, RefusedGuessesCostNoLookupAndSayWhenToRetry) {
   HashLimit limit(1);
-  auto policy = generous();
-  policy.per_account_address_burst = 2;
-  policy.per_account_address_per_minute = 1;
-  PasswordLogin login(policy, limit);
+  PasswordLogin login(account_address_burst(2), limit);
   int lookups = 0;
   auto none = [&] {
     ++lookups;
@@ -116,10 +121,7 @@ TEST(LoginThrottling, RefusedGuessesCostNoLookupAndSayWhenToRetry) {
 
 TEST(LoginThrottling, SuccessForgetsTheAddressFailures) {
   HashLimit limit(1);
-  auto policy = generous();
-  policy.per_account_address_burst = 3;
-  policy.per_account_address_per_minute = 1;
-  PasswordLogin login(policy, limit);
+  PasswordLogin login(account_address_burst(3), limit);
   const auto hash = login.hash("right");
   auto ann = [&] { return PasswordLogin::Account{.stored_hash = hash}; };
   EXPECT_EQ(login.login("ann", "a", "wrong", ann).status, Status::rejected);
