@@ -117,6 +117,18 @@ TEST(PercentDecode, EscapesOfEitherCase) {
   EXPECT_EQ(percent_decode("100%25"), "100%");
 }
 
+TEST(PercentDecode, EveryOtherRawByteIsKept) {
+  // As the hand-written decoders this replaced: only '%' (and '+' in a form)
+  // mean anything; control characters, space, NUL and non-ASCII pass through.
+  std::string raw;
+  for (int c = 0; c < 256; ++c)
+    if (c != '%' && c != '+') raw.push_back(static_cast<char>(c));
+  EXPECT_EQ(percent_decode(raw), raw);
+  EXPECT_EQ(percent_decode(raw, {.plus_as_space = true}), raw);
+  EXPECT_EQ(percent_decode(raw, {.allow_nul = false}), raw) << "only an escaped NUL is refused";
+  EXPECT_EQ(percent_decode(raw + "%41"), raw + "A");
+}
+
 TEST(PercentDecode, PlusOnlyWhereAsked) {
   EXPECT_EQ(percent_decode("a+b"), "a+b");
   EXPECT_EQ(percent_decode("a+b%2B", {.plus_as_space = true}), "a b+");
