@@ -193,7 +193,7 @@ Response collection(Microblog& app, Request& req, const std::string& kind, std::
   const int qpage = page < 1 ? 1 : page;
   const int qper = per_page < 1 ? 20 : per_page;
   auto res = storage::list_users(*app.db, kind, uid, qpage, qper);
-  const ts::core::Page pg{qpage, qper};
+  const ts::core::Page paging{qpage, qper};
   const auto total_pages = ts::core::page_count(res.total, qper);
   auto link = [&](int pg) {
     return endpoint + "?page=" + std::to_string(pg) + "&per_page=" + std::to_string(per_page);
@@ -206,9 +206,10 @@ Response collection(Microblog& app, Request& req, const std::string& kind, std::
   body.reserve(256 + res.items.size() * 400);
   body += R"({"_links":{"next":)";
   append_string_or_null(body,
-                        pg.has_next(res.total) ? std::optional(link(qpage + 1)) : std::nullopt);
+                        paging.has_next(res.total) ? std::optional(link(qpage + 1)) : std::nullopt);
   body += R"(,"prev":)";
-  append_string_or_null(body, pg.has_previous() ? std::optional(link(qpage - 1)) : std::nullopt);
+  append_string_or_null(body,
+                        paging.has_previous() ? std::optional(link(qpage - 1)) : std::nullopt);
   body += R"(,"self":)";
   append_string(body, link(page));
   body += R"(},"_meta":{"page":)";
@@ -324,33 +325,33 @@ void register_api(Microblog& app, ts::http::Router& r) {
           }),
           reads);
   }
-  r.post(
-      "/api/users", guarded([&app](Request& req) {
-        auto data = body_object(req);
-        auto username = str_field(data, "username"), email = str_field(data, "email"),
-             password = str_field(data, "password"), about = str_field(data, "about_me");
-        if (!username || !email || !password)
-          throw error(400, "must include username, email and password fields");
-        if (!domain::valid_username(*username)) throw error(400, "invalid username");
-        if (!domain::valid_email(*email)) throw error(400, "invalid email address");
-        if (!domain::valid_password_length(*password))
-          throw error(400, "password must be between " + std::to_string(domain::kPasswordMin) +
-                               " and " + std::to_string(domain::kPasswordMax) + " characters long");
-        if (about && domain::utf8_length(*about) > 140) throw error(400, "about_me is too long");
-        if (storage::username_taken(*app.db, *username))
-          throw error(400, "please use a different username");
-        if (storage::email_taken(*app.db, *email))
-          throw error(400, "please use a different email address");
-        // Shared with the registration form; only complete requests count.
-        if (auto d = app.register_by_address.take(req.client_ip); !d.allowed)
-          throw too_many(d.retry_after);
-        const auto id =
-            storage::create_user(*app.db, *username, *email, app.passwords.hash(*password), about);
-        auto res = user_reply(app, *storage::user_by_id(*app.db, id), 201);
-        res.headers.set("Location", "/api/users/" + std::to_string(id));
-        return res;
-      }),
-      opts);
+  r.post("/api/users", guarded([&app](Request& req) {
+           auto data = body_object(req);
+           auto username = str_field(data, "username"), email = str_field(data, "email"),
+                password = str_field(data, "password"), about = str_field(data, "about_me");
+           if (!username || !email || !password)
+             throw error(400, "must include username, email and password fields");
+           if (!domain::valid_username(*username)) throw error(400, "invalid username");
+           if (!domain::valid_email(*email)) throw error(400, "invalid email address");
+           if (!domain::valid_password_length(*password))
+             throw error(400, "password must be between " + std::to_string(domain::kPasswordMin) +
+                                  " and " + std::to_string(domain::kPasswordMax) +
+                                  " characters long");
+           if (about && domain::utf8_length(*about) > 140) throw error(400, "about_me is too long");
+           if (storage::username_taken(*app.db, *username))
+             throw error(400, "please use a different username");
+           if (storage::email_taken(*app.db, *email))
+             throw error(400, "please use a different email address");
+           // Shared with the registration form; only complete requests count.
+           if (auto d = app.register_by_address.take(req.client_ip); !d.allowed)
+             throw too_many(d.retry_after);
+           const auto hash = app.passwords.hash(*password);
+           const auto id = storage::create_user(*app.db, *username, *email, hash, about);
+           auto res = user_reply(app, *storage::user_by_id(*app.db, id), 201);
+           res.headers.set("Location", "/api/users/" + std::to_string(id));
+           return res;
+         }),
+         opts);
   r.put("/api/users/{id:int}", guarded([&app](Request& req) {
           auto me = token_user(app, req);
           const auto id = path_id(req);
