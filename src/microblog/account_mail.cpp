@@ -8,6 +8,7 @@
 #include "platform/auth/crypto.hpp"
 #include "platform/auth/signed_value.hpp"
 #include "platform/core/log.hpp"
+#include "platform/core/text.hpp"
 
 namespace microblog {
 namespace {
@@ -17,7 +18,7 @@ constexpr const char* kEmailChangePurpose = "email-change";
 // Binds a confirmation to the address it was issued under: once the address
 // changes (this or another confirmation), every older link dies.
 std::string email_fingerprint(const storage::UserRow& u) {
-  return ts::auth::sha256_hex(domain::to_lower(u.email)).substr(0, 24);
+  return ts::auth::sha256_hex(ts::core::to_lower(u.email)).substr(0, 24);
 }
 
 }  // namespace

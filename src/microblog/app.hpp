@@ -8,9 +8,9 @@
 #include <string>
 #include <unordered_map>
 
+#include "platform/auth/login.hpp"
 #include "platform/core/config.hpp"
 #include "platform/db/pool.hpp"
-#include "platform/http/login_throttle.hpp"
 #include "platform/http/rate_limit.hpp"
 
 namespace microblog::web::view {
@@ -105,10 +105,11 @@ struct Microblog {
   Settings settings;
   Templates templates;
   PostListCache post_lists;
-  // Web login and the API's Basic-auth token endpoint share one policy
-  // (platform/http/login_throttle.hpp): guesses slow down the guessing
-  // address, not the account holder elsewhere.
-  ts::http::LoginThrottle login;
+  // Web login and the API's Basic-auth token endpoint share one login
+  // service (platform/auth/login.hpp): guesses slow down the guessing
+  // address, not the account holder elsewhere; every password hash, there
+  // and at registration and reset, runs within the process's hash limit.
+  ts::auth::PasswordLogin passwords;
   ts::http::RateLimiter reset_by_address{5.0 / 60.0, 10};
   // The registration form and POST /api/users draw on the same bucket: a
   // burst of 20 accounts per client address, then 10 an hour.

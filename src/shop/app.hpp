@@ -8,8 +8,8 @@
 #include <string>
 
 #include "platform/auth/jwt.hpp"
+#include "platform/auth/login.hpp"
 #include "platform/db/pool.hpp"
-#include "platform/http/login_throttle.hpp"
 #include "platform/http/message.hpp"
 #include "platform/http/rate_limit.hpp"
 #include "platform/service/service.hpp"
@@ -62,8 +62,10 @@ struct Shop {
   ts::auth::TokenSigner signer;
   std::unique_ptr<domain::PaymentGateway> gateway;
   // Password guesses (login, and the current password of an account
-  // update): per address, per account and address, per account (429 beyond).
-  ts::http::LoginThrottle login_throttle;
+  // update) and every password hash: the platform's one login service
+  // (guess limits per address, per account and address, per account, 429
+  // beyond; the process-wide bound on concurrent argon2id work).
+  ts::auth::PasswordLogin passwords;
   // Registrations per client address (429 beyond).
   ts::http::RateLimiter register_by_address;
 };

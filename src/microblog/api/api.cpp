@@ -11,8 +11,10 @@
 #include "microblog/storage/storage.hpp"
 #include "microblog/web/avatar.hpp"
 #include "platform/auth/crypto.hpp"
-#include "platform/auth/password.hpp"
+#include "platform/auth/login.hpp"
 #include "platform/core/json_text.hpp"
+#include "platform/core/paginate.hpp"
+#include "platform/core/text.hpp"
 #include "platform/http/error.hpp"
 #include "platform/http/message.hpp"
 #include "platform/http/router.hpp"
@@ -95,24 +97,19 @@ storage::UserRow basic_user(Microblog& app, Request& req) {
   };
   const auto h = req.header("Authorization").value_or("");
   if (h.size() < 6 || !ts::http::iequals(h.substr(0, 6), "Basic ")) throw fail();
-  auto decoded = ts::auth::base64_decode(domain::trim(h.substr(6)));
+  auto decoded = ts::auth::base64_decode(ts::core::trim(h.substr(6)));
   if (!decoded) throw fail();
   const auto colon = decoded->find(':');
   if (colon == std::string::npos) throw fail();
   const auto username = decoded->substr(0, colon), password = decoded->substr(colon + 1);
-  if (auto d = app.login.attempt(username, req.client_ip); !d.allowed)
-    throw too_many(d.retry_after);
-  auto user = storage::user_by_username(*app.db, username);
-  auto result = ts::auth::VerifyResult::unusable_hash;
-  if (user && user->password_hash)
-    result = ts::auth::verify_password(password, *user->password_hash);
-  else
-    ts::auth::spend_verify_time(password);
-  if (result == ts::auth::VerifyResult::ok_needs_rehash)
-    storage::set_password_hash(*app.db, user->id, ts::auth::hash_password(password), false);
-  else if (result != ts::auth::VerifyResult::ok)
-    throw fail();
-  app.login.succeeded(username, req.client_ip);
+  std::optional<storage::UserRow> user;
+  const auto result = app.passwords.login(username, req.client_ip, password, [&] {
+    user = storage::user_by_username(*app.db, username);
+    return storage::login_account(*app.db, user);
+  });
+  if (result.status == ts::auth::PasswordLogin::Status::throttled)
+    throw too_many(result.retry_after);
+  if (!result) throw fail();
   return *user;
 }
 
@@ -124,7 +121,7 @@ HttpError bearer_failure() {
 std::string bearer_hash(const Request& req) {
   const auto h = req.header("Authorization").value_or("");
   if (h.size() < 7 || !ts::http::iequals(h.substr(0, 7), "Bearer ")) throw bearer_failure();
-  const auto token = domain::trim(h.substr(7));
+  const auto token = std::string(ts::core::trim(h.substr(7)));
   if (token.empty()) throw bearer_failure();
   return ts::auth::sha256_hex(token);
 }
@@ -199,7 +196,8 @@ Response collection(Microblog& app, Request& req, const std::string& kind, std::
   const int qpage = page < 1 ? 1 : page;
   const int qper = per_page < 1 ? 20 : per_page;
   auto res = storage::list_users(*app.db, kind, uid, qpage, qper);
-  const auto total_pages = (res.total + qper - 1) / qper;
+  const ts::core::Page paging{qpage, qper};
+  const auto total_pages = ts::core::page_count(res.total, qper);
   auto link = [&](int pg) {
     return endpoint + "?page=" + std::to_string(pg) + "&per_page=" + std::to_string(per_page);
   };
@@ -210,9 +208,11 @@ Response collection(Microblog& app, Request& req, const std::string& kind, std::
   std::string body;
   body.reserve(256 + res.items.size() * 400);
   body += R"({"_links":{"next":)";
-  append_string_or_null(body, qpage < total_pages ? std::optional(link(qpage + 1)) : std::nullopt);
+  append_string_or_null(body,
+                        paging.has_next(res.total) ? std::optional(link(qpage + 1)) : std::nullopt);
   body += R"(,"prev":)";
-  append_string_or_null(body, qpage > 1 ? std::optional(link(qpage - 1)) : std::nullopt);
+  append_string_or_null(body,
+                        paging.has_previous() ? std::optional(link(qpage - 1)) : std::nullopt);
   body += R"(,"self":)";
   append_string(body, link(page));
   body += R"(},"_meta":{"page":)";
@@ -348,8 +348,8 @@ void register_api(Microblog& app, ts::http::Router& r) {
            // Shared with the registration form; only complete requests count.
            if (auto d = app.register_by_address.take(req.client_ip); !d.allowed)
              throw too_many(d.retry_after);
-           const auto id = storage::create_user(*app.db, *username, *email,
-                                                ts::auth::hash_password(*password), about);
+           const auto hash = app.passwords.hash(*password);
+           const auto id = storage::create_user(*app.db, *username, *email, hash, about);
            auto res = user_reply(app, *storage::user_by_id(*app.db, id), 201);
            res.headers.set("Location", "/api/users/" + std::to_string(id));
            return res;

@@ -4,6 +4,7 @@
 #include <unordered_map>
 
 #include "microblog/domain/text.hpp"
+#include "platform/core/text.hpp"
 
 namespace microblog::domain {
 namespace {
@@ -122,11 +123,11 @@ std::string best_locale(std::string_view header) {
     header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
     double q = 1.0;
     if (auto semi = item.find(';'); semi != std::string_view::npos) {
-      auto params = trim(item.substr(semi + 1));
+      const std::string params(ts::core::trim(item.substr(semi + 1)));
       item = item.substr(0, semi);
       if (params.rfind("q=", 0) == 0) q = std::strtod(params.c_str() + 2, nullptr);
     }
-    std::string tag = to_lower(trim(item));
+    std::string tag = ts::core::to_lower(ts::core::trim(item));
     std::string primary = tag.substr(0, tag.find('-'));
     if ((primary == "en" || primary == "es") && q > best_q) {
       best_q = q;

@@ -7,6 +7,8 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "platform/core/text.hpp"
+
 namespace microblog::domain {
 
 std::string md5_hex(std::string_view data) {
@@ -25,20 +27,14 @@ std::string md5_hex(std::string_view data) {
       EVP_DigestUpdate(ctx.p, data.data(), data.size()) != 1 ||
       EVP_DigestFinal_ex(ctx.p, digest, &len) != 1)
     throw std::runtime_error("md5: OpenSSL digest failed");
-  static const char* hex = "0123456789abcdef";
-  std::string out(2 * len, '\0');
-  for (unsigned i = 0; i < len; ++i) {
-    out[2 * i] = hex[digest[i] >> 4];
-    out[2 * i + 1] = hex[digest[i] & 15];
-  }
-  return out;
+  return ts::core::hex_encode(std::string_view(reinterpret_cast<const char*>(digest), len));
 }
 
 std::string avatar_url(std::string_view email, int size) {
   // Each thread remembers the hashes of the addresses it has seen lately: a
   // list of users or posts shows the same few avatars again and again.
   thread_local std::unordered_map<std::string, std::string> hash_of;  // lower-cased → MD5 hex
-  std::string key = to_lower(email);
+  std::string key = ts::core::to_lower(email);
   auto it = hash_of.find(key);
   if (it == hash_of.end()) {
     if (hash_of.size() >= 4096) hash_of.clear();  // bounded
@@ -61,21 +57,6 @@ bool is_safe_next(std::string_view next) {
     if (c == '\\' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
   }
   return true;
-}
-
-std::string trim(std::string_view s) {
-  auto ws = [](char c) {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
-  };
-  while (!s.empty() && ws(s.front())) s.remove_prefix(1);
-  while (!s.empty() && ws(s.back())) s.remove_suffix(1);
-  return std::string(s);
-}
-
-std::string to_lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 bool valid_utf8(std::string_view s) {
@@ -127,22 +108,6 @@ int parse_page(const std::optional<std::string>& text, int fallback) {
   auto [p, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
   if (ec != std::errc() || p != text->data() + text->size()) return fallback;
   return v < 1 ? 1 : v;
-}
-
-std::string url_encode(std::string_view s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += ch;
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
 }
 
 bool valid_password_length(std::string_view password) {

@@ -15,8 +15,6 @@ std::string avatar_url(std::string_view email, int size);
 // login redirect target (spec §10.5).
 bool is_safe_next(std::string_view next);
 
-std::string trim(std::string_view s);
-std::string to_lower(std::string_view s);
 // Code points in valid UTF-8 (bytes when invalid).
 std::size_t utf8_length(std::string_view s);
 bool valid_utf8(std::string_view s);
@@ -34,14 +32,5 @@ bool valid_password_length(std::string_view password);
 
 // "?page=N" as the original read it: non-integers → 1, < 1 → 1.
 int parse_page(const std::optional<std::string>& text, int fallback = 1);
-
-struct Page {
-  int page = 1;
-  int per_page = 25;
-  std::int64_t offset() const { return static_cast<std::int64_t>(page - 1) * per_page; }
-};
-
-// Percent-encodes everything except unreserved characters (for query values).
-std::string url_encode(std::string_view s);
 
 }  // namespace microblog::domain

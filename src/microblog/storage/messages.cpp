@@ -1,6 +1,7 @@
 #include <string>
 
 #include "microblog/storage/storage.hpp"
+#include "platform/core/paginate.hpp"
 
 namespace microblog::storage {
 
@@ -46,20 +47,18 @@ void send_message(Pool& db, std::int64_t sender, std::int64_t recipient, const s
 }
 
 PostPage received_messages(Pool& db, std::int64_t uid, int page, int per_page) {
+  const ts::core::Page pg{page, per_page};
   auto r = db.query(
       "SELECT m.id, m.body, m.timestamp, u.id, u.username, u.email FROM mb_messages m "
       "JOIN mb_users u ON u.id = m.sender_id WHERE m.recipient_id = $1 "
       "ORDER BY m.timestamp DESC, m.id DESC LIMIT $2 OFFSET $3",
-      {uid, per_page + 1, static_cast<std::int64_t>(page - 1) * per_page});
+      {uid, pg.lookahead_limit(), pg.offset()});
   PostPage out;
   for (const auto& row : r)
     out.items.push_back({row.get<std::int64_t>(0), row.get<std::string>(1),
                          row.get<std::int64_t>(2), "", row.get<std::int64_t>(3),
                          row.get<std::string>(4), row.get<std::string>(5)});
-  if (out.items.size() > static_cast<std::size_t>(per_page)) {
-    out.items.pop_back();
-    out.has_more = true;
-  }
+  out.has_more = ts::core::drop_lookahead(out.items, pg);
   return out;
 }
 

@@ -1,6 +1,7 @@
 #include <cctype>
 
 #include "microblog/storage/storage.hpp"
+#include "platform/core/paginate.hpp"
 
 namespace microblog::storage {
 namespace {
@@ -19,16 +20,14 @@ PostRow to_post(const ts::db::Row& r) {
 // Fetches one row more than a page to learn whether an older page exists.
 PostPage paged(Pool& db, const std::string& sql, ts::db::Params p, int page, int per_page) {
   const auto n = p.size();
-  p.push_back(per_page + 1);
-  p.push_back(static_cast<std::int64_t>(page - 1) * per_page);
+  const ts::core::Page pg{page, per_page};
+  p.emplace_back(pg.lookahead_limit());
+  p.emplace_back(pg.offset());
   auto r =
       db.query(sql + " LIMIT $" + std::to_string(n + 1) + " OFFSET $" + std::to_string(n + 2), p);
   PostPage out;
   for (const auto& row : r) out.items.push_back(to_post(row));
-  if (out.items.size() > static_cast<std::size_t>(per_page)) {
-    out.items.pop_back();
-    out.has_more = true;
-  }
+  out.has_more = ts::core::drop_lookahead(out.items, pg);
   return out;
 }
 
@@ -71,8 +70,9 @@ namespace {
 PostPage newest_posts(Pool& db, const std::string& where, ts::db::Params p, int page,
                       int per_page) {
   const auto n = p.size();
-  p.push_back(per_page + 1);
-  p.push_back(static_cast<std::int64_t>(page - 1) * per_page);
+  const ts::core::Page pg{page, per_page};
+  p.emplace_back(pg.lookahead_limit());
+  p.emplace_back(pg.offset());
   const std::string sql =
       "SELECT p.id, p.body, p.timestamp, p.language, u.id, u.username, u.email FROM "
       "(SELECT id, body, timestamp, language, user_id FROM mb_posts " +
@@ -81,10 +81,7 @@ PostPage newest_posts(Pool& db, const std::string& where, ts::db::Params p, int 
       ") p JOIN mb_users u ON u.id = p.user_id ORDER BY p.timestamp DESC, p.id DESC";
   PostPage out;
   for (const auto& row : db.query(sql, p)) out.items.push_back(to_post(row));
-  if (out.items.size() > static_cast<std::size_t>(per_page)) {
-    out.items.pop_back();
-    out.has_more = true;
-  }
+  out.has_more = ts::core::drop_lookahead(out.items, pg);
   return out;
 }
 }  // namespace

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "platform/auth/login.hpp"
 #include "platform/db/pool.hpp"
 
 namespace microblog::storage {
@@ -53,6 +54,10 @@ void update_user(Pool& db, std::int64_t id, const std::string& username, const s
 // API token die (a reset; a rehash at login keeps them).
 void set_password_hash(Pool& db, std::int64_t id, const std::string& hash, bool end_sessions);
 void end_sessions(Pool& db, std::int64_t id);
+// What the platform's login needs of a user found by name (none: no such
+// user): the stored hash, and where a rehashed legacy hash goes (sessions
+// kept: a rehash is no password change).
+ts::auth::PasswordLogin::Account login_account(Pool& db, const std::optional<UserRow>& user);
 void touch_last_seen(Pool& db, std::int64_t id, std::int64_t now);
 
 struct Counts {

@@ -1,6 +1,8 @@
 #include "microblog/domain/text.hpp"
 #include "microblog/domain/timefmt.hpp"
 #include "microblog/storage/storage.hpp"
+#include "platform/core/paginate.hpp"
+#include "platform/core/text.hpp"
 
 namespace microblog::storage {
 namespace {
@@ -61,16 +63,16 @@ std::optional<UserRow> user_by_username(Pool& db, const std::string& username) {
   return one(db, "WHERE username = $1", {username});
 }
 std::optional<UserRow> user_by_email(Pool& db, const std::string& email) {
-  return one(db, "WHERE lower(email) = $1", {domain::to_lower(email)});
+  return one(db, "WHERE lower(email) = $1", {ts::core::to_lower(email)});
 }
 bool username_taken(Pool& db, const std::string& username, std::int64_t except_id) {
   return !db.query("SELECT 1 FROM mb_users WHERE lower(username) = $1 AND id <> $2",
-                   {domain::to_lower(username), except_id})
+                   {ts::core::to_lower(username), except_id})
               .empty();
 }
 bool email_taken(Pool& db, const std::string& email, std::int64_t except_id) {
   return !db.query("SELECT 1 FROM mb_users WHERE lower(email) = $1 AND id <> $2",
-                   {domain::to_lower(email), except_id})
+                   {ts::core::to_lower(email), except_id})
               .empty();
 }
 
@@ -101,6 +103,16 @@ void set_password_hash(Pool& db, std::int64_t id, const std::string& hash, bool 
                  "token_expiration = NULL WHERE id = $2"
                : "UPDATE mb_users SET password_hash = $1 WHERE id = $2",
            {hash, id});
+}
+
+ts::auth::PasswordLogin::Account login_account(Pool& db, const std::optional<UserRow>& user) {
+  ts::auth::PasswordLogin::Account account;
+  if (!user) return account;
+  account.stored_hash = user->password_hash;
+  account.store_hash = [&db, id = user->id](const std::string& hash) {
+    set_password_hash(db, id, hash, false);
+  };
+  return account;
 }
 
 void end_sessions(Pool& db, std::int64_t id) {
@@ -197,8 +209,9 @@ UserPage list_users(Pool& db, const std::string& kind, std::int64_t uid, int pag
   UserPage out;
   out.total = db.query("SELECT count(*) " + from, p).scalar<std::int64_t>();
   const auto n = p.size();
-  p.push_back(per_page);
-  p.push_back(static_cast<std::int64_t>(page - 1) * per_page);
+  const ts::core::Page pg{page, per_page};
+  p.push_back(pg.size);
+  p.push_back(pg.offset());
   auto r = db.query(std::string(kUserWithCountsCols) + from + "ORDER BY u.id LIMIT $" +
                         std::to_string(n + 1) + " OFFSET $" + std::to_string(n + 2),
                     p);

@@ -8,6 +8,7 @@
 #include "microblog/storage/storage.hpp"
 #include "microblog/web/page.hpp"
 #include "platform/auth/crypto.hpp"
+#include "platform/core/text.hpp"
 #include "platform/http/error.hpp"
 
 namespace microblog::web {
@@ -27,7 +28,7 @@ ts::http::HttpError bearer_failure() {
 void require_token(Microblog& app, const Request& req) {
   const auto h = req.header("Authorization").value_or("");
   if (h.size() < 7 || !ts::http::iequals(h.substr(0, 7), "Bearer ")) throw bearer_failure();
-  const auto token = domain::trim(h.substr(7));
+  const auto token = std::string(ts::core::trim(h.substr(7)));
   if (token.empty()) throw bearer_failure();
   if (!storage::user_by_token_hash(*app.db, ts::auth::sha256_hex(token), domain::now_us()))
     throw bearer_failure();
@@ -47,7 +48,7 @@ std::optional<Response> check_access(Microblog& app, Request& req, ts::http::Acc
   if (p.user) return std::nullopt;
   p.flash(p.t("Please log in to access this page."));
   const std::string target = req.path + (req.query.empty() ? "" : "?" + req.query);
-  return p.redirect("/auth/login?next=" + domain::url_encode(target));
+  return p.redirect("/auth/login?next=" + ts::core::percent_encode(target));
 }
 
 }  // namespace microblog::web

@@ -5,9 +5,10 @@
 #include "microblog/mail.hpp"
 #include "microblog/web/page.hpp"
 #include "platform/auth/crypto.hpp"
-#include "platform/auth/password.hpp"
+#include "platform/auth/login.hpp"
 #include "platform/auth/signed_value.hpp"
 #include "platform/core/log.hpp"
+#include "platform/core/text.hpp"
 
 namespace microblog::web {
 namespace {
@@ -109,24 +110,19 @@ Response login(Page& p) {
     p.fill(f);
     if (f.valid()) {
       const auto username = f["username"].value;
-      if (auto d = p.app.login.attempt(username, p.req.client_ip); !d.allowed)
-        return too_many(p, f, d.retry_after, show);
-      auto user = storage::user_by_username(*p.app.db, username);
-      const auto& password = f["password"].value;
-      auto result = ts::auth::VerifyResult::unusable_hash;
-      if (user && user->password_hash)
-        result = ts::auth::verify_password(password, *user->password_hash);
-      else
-        ts::auth::spend_verify_time(password);
-      if (result != ts::auth::VerifyResult::ok &&
-          result != ts::auth::VerifyResult::ok_needs_rehash) {
+      std::optional<storage::UserRow> user;
+      const auto result =
+          p.app.passwords.login(username, p.req.client_ip, f["password"].value, [&] {
+            user = storage::user_by_username(*p.app.db, username);
+            return storage::login_account(*p.app.db, user);
+          });
+      if (result.status == ts::auth::PasswordLogin::Status::throttled)
+        return too_many(p, f, result.retry_after, show);
+      if (!result) {
         p.flash(p.t("Invalid username or password"));
         // Unlike the original, keep next= so the retry still lands there.
         return p.redirect("/auth/login" + (p.req.query.empty() ? "" : "?" + p.req.query));
       }
-      if (result == ts::auth::VerifyResult::ok_needs_rehash)
-        storage::set_password_hash(*p.app.db, user->id, ts::auth::hash_password(password), false);
-      p.app.login.succeeded(username, p.req.client_ip);
       p.login(*user, !f["remember_me"].value.empty());
       const auto next = p.req.query_param("next");
       return p.redirect(next && domain::is_safe_next(*next) ? *next : "/index");
@@ -161,8 +157,8 @@ Response register_user(Page& p) {
     p.fill(f);
     auto& u = f["username"];
     auto& e = f["email"];
-    u.value = domain::trim(u.value);
-    e.value = domain::trim(e.value);
+    u.value = std::string(ts::core::trim(u.value));
+    e.value = std::string(ts::core::trim(e.value));
     if (u.errors.empty() && !domain::valid_username(u.value))
       u.errors.push_back(
           p.t("Usernames may only use letters, digits, '.', '_' and '-' (at most 64)."));
@@ -181,7 +177,7 @@ Response register_user(Page& p) {
     if (f.valid()) {
       try {
         storage::create_user(*p.app.db, u.value, e.value,
-                             ts::auth::hash_password(f["password"].value));
+                             p.app.passwords.hash(f["password"].value));
         p.flash(p.t("Congratulations, you are now a registered user!"));
         return p.redirect("/auth/login");
       } catch (const ts::db::UniqueViolation&) {
@@ -205,12 +201,12 @@ Response reset_request(Page& p) {
   if (p.is_post()) {
     p.fill(f);
     auto& e = f["email"];
-    if (e.errors.empty() && !domain::valid_email(domain::trim(e.value)))
+    if (e.errors.empty() && !domain::valid_email(ts::core::trim(e.value)))
       e.errors.push_back(p.t("Invalid email address."));
     if (f.valid()) {
       if (auto d = p.app.reset_by_address.take(p.req.client_ip); !d.allowed)
         return too_many(p, f, d.retry_after, show);
-      if (auto user = storage::user_by_email(*p.app.db, domain::trim(e.value)))
+      if (auto user = storage::user_by_email(*p.app.db, std::string(ts::core::trim(e.value))))
         send_reset_email(p.app, *user, p.locale);
       p.flash(p.t("Check your email for the instructions to reset your password"));
       return p.redirect("/auth/login");
@@ -229,7 +225,7 @@ Response reset_password(Page& p) {
     p.fill(f);
     check_passwords(p, f);
     if (f.valid()) {
-      storage::set_password_hash(*p.app.db, user->id, ts::auth::hash_password(f["password"].value),
+      storage::set_password_hash(*p.app.db, user->id, p.app.passwords.hash(f["password"].value),
                                  true);
       p.flash(p.t("Your password has been reset."));
       return p.redirect("/auth/login");

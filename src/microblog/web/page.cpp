@@ -13,6 +13,7 @@
 #include "platform/auth/csrf.hpp"
 #include "platform/auth/signed_value.hpp"
 #include "platform/core/log.hpp"
+#include "platform/core/text.hpp"
 #include "platform/http/error.hpp"
 
 namespace microblog::web {
@@ -113,14 +114,14 @@ double accept_q(std::string_view accept, std::string_view type) {
   int best_spec = -1;
   while (!accept.empty()) {
     auto comma = accept.find(',');
-    std::string item = domain::trim(accept.substr(0, comma));
+    std::string item(ts::core::trim(accept.substr(0, comma)));
     accept = comma == std::string_view::npos ? std::string_view{} : accept.substr(comma + 1);
     double q = 1;
     if (auto semi = item.find(';'); semi != std::string::npos) {
       auto params = item.substr(semi + 1);
       if (auto qp = params.find("q="); qp != std::string::npos)
         q = std::strtod(params.c_str() + qp + 2, nullptr);
-      item = domain::trim(item.substr(0, semi));
+      item = std::string(ts::core::trim(item.substr(0, semi)));
     }
     int spec = -1;
     if (item == type)
@@ -155,7 +156,7 @@ void append(mustache::data& list, mustache::data&& item) {
 }
 
 std::string user_url(std::string_view username) {
-  return "/user/" + domain::url_encode(username);
+  return "/user/" + ts::core::percent_encode(username);
 }
 
 Field& Form::operator[](std::string_view name) {
@@ -292,7 +293,7 @@ void Page::fill(Form& f) {
 }
 
 void Page::require(Field& f) {
-  if (domain::trim(f.value).empty()) f.errors.push_back(t("This field is required."));
+  if (ts::core::trim(f.value).empty()) f.errors.push_back(t("This field is required."));
 }
 
 void Page::length(Field& f, int min, int max) {
@@ -548,7 +549,7 @@ ts::http::Handler page(Microblog& app, bool login_required, PageFn fn) {
       if (login_required && !p.user) {
         p.flash(p.t("Please log in to access this page."));
         std::string target = req.path + (req.query.empty() ? "" : "?" + req.query);
-        return p.redirect("/auth/login?next=" + domain::url_encode(target));
+        return p.redirect("/auth/login?next=" + ts::core::percent_encode(target));
       }
       return fn(p);
     } catch (const ts::http::HttpError& e) {

@@ -5,6 +5,7 @@
 #include "microblog/domain/timefmt.hpp"
 #include "microblog/web/avatar.hpp"
 #include "microblog/web/page.hpp"
+#include "platform/core/text.hpp"
 #include "platform/http/error.hpp"
 
 namespace microblog::web {
@@ -79,9 +80,9 @@ mustache::data profile_data(Page& p, const storage::UserRow& u, int avatar, bool
     const bool following = storage::is_following(*p.app.db, p.user->id, u.id);
     d.set("following_user", following);
     d.set("not_following_user", !following);
-    d.set("follow_url", "/follow/" + domain::url_encode(u.username));
-    d.set("unfollow_url", "/unfollow/" + domain::url_encode(u.username));
-    d.set("message_url", "/send_message/" + domain::url_encode(u.username));
+    d.set("follow_url", "/follow/" + ts::core::percent_encode(u.username));
+    d.set("unfollow_url", "/unfollow/" + ts::core::percent_encode(u.username));
+    d.set("message_url", "/send_message/" + ts::core::percent_encode(u.username));
   } else {
     d.set("can_export", !storage::task_in_progress(*p.app.db, u.id, "export_posts"));
   }
@@ -125,7 +126,7 @@ Response edit_profile(Page& p) {
   if (p.is_post()) {
     p.fill(f);
     auto& u = f["username"];
-    u.value = domain::trim(u.value);
+    u.value = std::string(ts::core::trim(u.value));
     if (u.errors.empty() && !domain::valid_username(u.value))
       u.errors.push_back(
           p.t("Usernames may only use letters, digits, '.', '_' and '-' (at most 64)."));

@@ -7,6 +7,8 @@
 #include "microblog/jobs.hpp"
 #include "microblog/translator.hpp"
 #include "microblog/web/page.hpp"
+#include "platform/core/paginate.hpp"
+#include "platform/core/text.hpp"
 #include "platform/http/error.hpp"
 
 namespace microblog::web {
@@ -71,7 +73,7 @@ Response notifications(Page& p) {
 }
 
 Response search(Page& p) {
-  const auto q = domain::trim(p.req.query_param("q").value_or(""));
+  const auto q = std::string(ts::core::trim(p.req.query_param("q").value_or("")));
   if (q.empty()) return p.redirect("/explore");
   const int page = domain::parse_page(p.req.query_param("page"));
   const int per = p.app.settings.posts_per_page;
@@ -83,8 +85,8 @@ Response search(Page& p) {
     d.set("empty_message",
           domain::trf(p.locale, "No posts found for \"%(query)s\".", {{"query", q}}));
   put(d, "pager",
-      p.pager("/search?q=" + domain::url_encode(q), page,
-              res.total > static_cast<std::int64_t>(page) * per));
+      p.pager("/search?q=" + ts::core::percent_encode(q), page,
+              ts::core::Page{page, per}.has_next(res.total)));
   return p.render("list", p.t("Search"), std::move(d));
 }
 

@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "platform/core/text.hpp"
+
 namespace microblog::web::view {
 
 void data::set(std::string key, data value) {
@@ -59,11 +61,8 @@ void escape_html(std::string_view s, std::string& out) {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
+// Spaces and tabs around a tag's name are no part of it.
+using ts::core::trim_ows;
 
 bool blank(std::string_view s) {
   for (char c : s)
@@ -125,12 +124,12 @@ Template::Template(std::string_view src) {
       const std::size_t open_len = triple ? 3 : 2;
       const auto c = line.find(triple ? "}}}" : "}}", o + open_len);
       if (c == std::string_view::npos) fail("unclosed tag");
-      auto inner = trim(line.substr(o + open_len, c - o - open_len));
+      auto inner = trim_ows(line.substr(o + open_len, c - o - open_len));
       char sigil = triple ? '{' : 0;
       if (!triple && !inner.empty() &&
           std::string_view("#^/!&>=").find(inner[0]) != std::string_view::npos) {
         sigil = inner[0];
-        inner = trim(inner.substr(1));
+        inner = trim_ows(inner.substr(1));
       }
       if (inner.empty() && sigil != '!') fail("empty tag");
       pieces.push_back({true, sigil, inner});

@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "platform/core/text.hpp"
+
 struct evp_md_ctx_st;  // OpenSSL's EVP_MD_CTX
 
 namespace ts::auth {
@@ -33,9 +35,9 @@ std::optional<std::string> base64url_decode(std::string_view text);
 std::string base64_encode(std::string_view bytes);
 std::optional<std::string> base64_decode(std::string_view text);
 
-std::string hex_encode(std::string_view bytes);
-// Lowercase hex only (that is what every format we read produces).
-std::optional<std::string> hex_decode(std::string_view text);
+// Lowercase hex (platform/core/text.hpp); decoding takes lowercase only.
+using core::hex_decode;
+using core::hex_encode;
 
 // Raw 32-byte HMAC-SHA256 tag; any key length is accepted.
 std::string hmac_sha256(std::string_view key, std::string_view data);

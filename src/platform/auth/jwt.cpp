@@ -1,6 +1,7 @@
 #include "platform/auth/jwt.hpp"
 
 #include "platform/auth/crypto.hpp"
+#include "platform/core/text.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -27,12 +28,7 @@ const EVP_MD* digest_for(std::string_view alg) {
   return nullptr;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; };
-    return lower(x) == lower(y);
-  });
-}
+using core::iequals;
 
 VerifyOutcome fail(TokenError e, std::string message) {
   VerifyOutcome out;

@@ -2,25 +2,14 @@
 
 #include <toml++/toml.h>
 
-#include <cctype>
 #include <charconv>
 #include <cstdlib>
 
 #include "platform/core/log.hpp"
+#include "platform/core/text.hpp"
 
 namespace ts {
-namespace {
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-std::string trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return std::string(s);
-}
-}  // namespace
+using core::to_lower;
 
 std::string Endpoint::to_string() const {
   if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
@@ -86,7 +75,7 @@ std::string Config::var(std::string_view key) const {
 std::optional<std::string> Config::raw(std::string_view key) const {
   if (const char* v = std::getenv(var(key).c_str()); v != nullptr && *v != '\0')
     return std::string(v);
-  if (auto it = file_values_.find(lower(key)); it != file_values_.end() && !it->second.empty())
+  if (auto it = file_values_.find(to_lower(key)); it != file_values_.end() && !it->second.empty())
     return it->second;
   return std::nullopt;
 }
@@ -129,7 +118,7 @@ std::int64_t Config::integer(std::string_view key, std::int64_t fallback, std::i
 bool Config::boolean(std::string_view key, bool fallback) {
   auto v = raw(key);
   if (!v) return fallback;
-  const auto l = lower(*v);
+  const auto l = to_lower(*v);
   if (l == "1" || l == "true" || l == "yes" || l == "on") return true;
   if (l == "0" || l == "false" || l == "no" || l == "off") return false;
   fail(key, "expected true or false, got '" + *v + "'");
@@ -192,8 +181,8 @@ std::vector<std::string> Config::list(std::string_view key, std::string_view fal
   std::string_view rest(text);
   while (!rest.empty()) {
     const auto comma = rest.find(',');
-    auto item = trim(rest.substr(0, comma));
-    if (!item.empty()) out.push_back(std::move(item));
+    const auto item = core::trim(rest.substr(0, comma));
+    if (!item.empty()) out.emplace_back(item);
     if (comma == std::string_view::npos) break;
     rest.remove_prefix(comma + 1);
   }

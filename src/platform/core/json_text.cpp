@@ -3,6 +3,8 @@
 #include <array>
 #include <charconv>
 
+#include "platform/core/text.hpp"
+
 namespace ts::json_text {
 
 namespace {
@@ -16,7 +18,6 @@ constexpr auto kEscape = [] {
 }  // namespace
 
 void append_string(std::string& out, std::string_view v) {
-  static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
   std::size_t run = 0;  // start of the pending run of bytes copied as they are
   for (std::size_t i = 0; i < v.size(); ++i) {
@@ -48,8 +49,7 @@ void append_string(std::string& out, std::string_view v) {
         break;
       default:
         out += "\\u00";
-        out.push_back(kHex[c >> 4]);
-        out.push_back(kHex[c & 15]);
+        out += core::hex_encode(v.substr(i, 1));  // two characters: no allocation
     }
   }
   out.append(v.data() + run, v.size() - run);

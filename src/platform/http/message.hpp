@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "platform/core/text.hpp"
+
 namespace ts::http {
 
 enum class Method : std::uint8_t { get, head, post, put, patch, del, options, other };
@@ -25,7 +27,7 @@ Method parse_method(std::string_view text);
 std::optional<std::string> form_decode(std::string_view s);
 
 // Case-insensitive ASCII comparison, as header names require.
-bool iequals(std::string_view a, std::string_view b);
+using core::iequals;
 
 class Headers {
  public:

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "platform/core/text.hpp"
 #include "platform/http/error.hpp"
 
 namespace ts::http {
@@ -59,24 +60,11 @@ bool is_bchar(char c) {
   }
 }
 
-char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string to_lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = lower(c);
-  return out;
-}
+using core::to_lower;
+using core::trim_ows;
 
 void skip_ows(std::string_view& s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-}
-
-std::string_view trim_ows(std::string_view s) {
-  skip_ows(s);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 struct Param {
@@ -149,13 +137,6 @@ const Param* find_param(const std::vector<Param>& params, std::string_view name)
   return nullptr;
 }
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // RFC 5987 ext-value: charset'language'percent-encoded. Only UTF-8 and
 // ISO-8859-1's ASCII subset are meaningful to us; other charsets are refused.
 std::optional<std::string> decode_ext_value(std::string_view v) {
@@ -165,19 +146,7 @@ std::optional<std::string> decode_ext_value(std::string_view v) {
   if (q2 == std::string_view::npos) return std::nullopt;
   const auto charset = to_lower(v.substr(0, q1));
   if (charset != "utf-8" && charset != "iso-8859-1") return std::nullopt;
-  std::string out;
-  for (std::size_t i = q2 + 1; i < v.size(); ++i) {
-    if (v[i] == '%') {
-      if (i + 2 >= v.size()) return std::nullopt;
-      const int hi = hex_digit(v[i + 1]), lo = hex_digit(v[i + 2]);
-      if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) return std::nullopt;
-      out.push_back(static_cast<char>(hi * 16 + lo));
-      i += 2;
-    } else {
-      out.push_back(v[i]);
-    }
-  }
-  return out;
+  return core::percent_decode(v.substr(q2 + 1), {.allow_nul = false});
 }
 
 void parse_part_headers(std::string_view block, MultipartPart& part) {

@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "platform/core/text.hpp"
+
 namespace ts::http {
 
 struct Router::Node {
@@ -19,13 +21,6 @@ struct Router::Node {
 };
 
 namespace {
-int hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 bool all_digits(std::string_view s) {
   if (s.empty() || s.size() > 18) return false;
   for (char c : s)
@@ -49,22 +44,9 @@ bool for_each_segment(std::string_view path, F&& f) {
 }  // namespace
 
 std::optional<std::string> decode_segment(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%') {
-      if (i + 2 >= s.size()) return std::nullopt;
-      const int hi = hex(s[i + 1]), lo = hex(s[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      const char c = static_cast<char>(hi * 16 + lo);
-      if (c == '\0') return std::nullopt;
-      out.push_back(c);
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
+  // An encoded NUL is refused: no name or id has one, and C APIs behind a
+  // handler would cut the value short there.
+  return core::percent_decode(s, {.allow_nul = false});
 }
 
 Router::Router(TrailingSlash policy) : policy_(policy), root_(std::make_unique<Node>()) {}

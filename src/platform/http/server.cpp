@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "platform/core/log.hpp"
+#include "platform/core/text.hpp"
 #include "platform/http/error.hpp"
 #include "platform/http/rate_limit.hpp"
 #include "platform/http/wire.hpp"
@@ -65,12 +66,9 @@ asio::awaitable<std::invoke_result_t<F&>> offload(asio::thread_pool& pool, F fn)
 std::string new_request_id() {
   // Request ids correlate log lines; they need to be unique, not secret.
   thread_local std::mt19937_64 rng{std::random_device{}()};
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id(20, '0');
-  const auto a = rng(), b = rng();
-  for (int i = 0; i < 16; ++i) id[i] = kHex[(a >> (i * 4)) & 15];
-  for (int i = 16; i < 20; ++i) id[i] = kHex[(b >> ((i - 16) * 4)) & 15];
-  return id;
+  // 80 random bits as 20 hex characters.
+  std::array<std::uint64_t, 2> bits{rng(), rng()};
+  return core::hex_encode(std::string_view(reinterpret_cast<const char*>(bits.data()), 10));
 }
 
 Response json_error(int status, std::string_view detail) {

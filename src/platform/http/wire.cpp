@@ -5,6 +5,8 @@
 
 #include <vector>
 
+#include "platform/core/text.hpp"
+
 namespace ts::http::wire {
 
 namespace bhttp = boost::beast::http;
@@ -33,14 +35,6 @@ void set_fields(Request& req, const bhttp::request_header<>& header) {
   for (const auto& f : header) req.headers.add(f.name_string(), f.value());
 }
 
-namespace {
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-}  // namespace
-
 std::optional<FramingError> check_framing(const bhttp::request_header<>& header) {
   const bool http11 = header.version() >= 11;
   if (http11) {
@@ -55,7 +49,7 @@ std::optional<FramingError> check_framing(const bhttp::request_header<>& header)
   if (!http11) return FramingError{400, "Transfer-Encoding is not allowed in HTTP/1.0."};
   if (header.count(bhttp::field::content_length) > 0)
     return FramingError{400, "Transfer-Encoding and Content-Length together."};
-  if (codings > 1 || !iequals(trim(header[bhttp::field::transfer_encoding]), "chunked"))
+  if (codings > 1 || !iequals(core::trim_ows(header[bhttp::field::transfer_encoding]), "chunked"))
     return FramingError{501, "Transfer-Encoding other than chunked is not implemented."};
   return std::nullopt;
 }

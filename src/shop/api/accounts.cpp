@@ -5,14 +5,12 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <chrono>
-#include <semaphore>
 #include <string>
 #include <string_view>
-#include <thread>
 
-#include "platform/auth/password.hpp"
+#include "platform/auth/login.hpp"
+#include "platform/core/text.hpp"
 #include "platform/db/error.hpp"
 #include "platform/http/error.hpp"
 #include "shop/api/routes.hpp"
@@ -30,69 +28,23 @@ using ts::http::Response;
 
 constexpr std::string_view kRealm = "Bearer realm=\"api\"";
 
-// ---- password work -------------------------------------------------------
-
-// Every argon2id hash or verify maps 19 MiB (kArgon2MemLimit) for its
-// duration, and the worker pool has 4 threads per core: unbounded, a burst
-// of logins held 8 × 19 MiB. At most one hash per core runs at a time (more
-// only share the same cores and thrash the caches), so the memory stays
-// bounded at cores × 19 MiB while the throughput is the cores' own.
-std::counting_semaphore<64>& hash_slots() {
-  static std::counting_semaphore<64> slots(
-      static_cast<std::ptrdiff_t>(std::clamp(std::thread::hardware_concurrency(), 1u, 64u)));
-  return slots;
-}
-
-template <class F>
-auto hashing(F&& f) {
-  auto& slots = hash_slots();
-  slots.acquire();
-  struct Release {
-    std::counting_semaphore<64>& s;
-    ~Release() { s.release(); }
-  } release{slots};
-  return f();
-}
-
-ts::auth::VerifyResult verify_password(std::string_view password, std::string_view stored) {
-  return hashing([&] { return ts::auth::verify_password(password, stored); });
-}
-
-std::string hash_password(std::string_view password) {
-  return hashing([&] { return ts::auth::hash_password(password); });
-}
-
-void spend_verify_time(std::string_view password) {
-  hashing([&] { ts::auth::spend_verify_time(password); });
-}
-
 // ---- request bodies ----------------------------------------------------
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
+using ts::core::to_lower;
+using ts::core::trim_ows;
 
 // The value of a parameter (boundary=…) in a header value, unquoted.
 std::string header_param(std::string_view value, std::string_view name) {
   std::size_t pos = 0;
   while ((pos = value.find(';', pos)) != std::string_view::npos) {
     ++pos;
-    auto rest = trim(value.substr(pos));
+    auto rest = trim_ows(value.substr(pos));
     const auto eq = rest.find('=');
     if (eq == std::string_view::npos) continue;
-    if (lower(trim(rest.substr(0, eq))) != name) continue;
-    auto v = trim(rest.substr(eq + 1));
+    if (to_lower(trim_ows(rest.substr(0, eq))) != name) continue;
+    auto v = trim_ows(rest.substr(eq + 1));
     v = v.substr(0, v.find(';'));
-    v = trim(v);
+    v = trim_ows(v);
     if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
     return std::string(v);
   }
@@ -151,11 +103,11 @@ object parse_multipart(std::string_view body, const std::string& boundary) {
       const auto line = headers.substr(line_begin, line_end - line_begin);
       const auto colon = line.find(':');
       if (colon != std::string_view::npos &&
-          lower(trim(line.substr(0, colon))) == "content-disposition") {
+          to_lower(trim_ows(line.substr(0, colon))) == "content-disposition") {
         const auto value = line.substr(colon + 1);
         name = header_param(value, "name");
         // filename="" (an empty file input) is a file part too.
-        is_file = lower(value).find("filename=") != std::string::npos;
+        is_file = to_lower(value).find("filename=") != std::string::npos;
       }
       line_begin = line_end + 2;
     }
@@ -168,14 +120,14 @@ object parse_multipart(std::string_view body, const std::string& boundary) {
 // (the original's DRF parsers accepted all three).
 object read_body(const Request& req) {
   const auto content_type = req.header("Content-Type").value_or("");
-  const auto media = lower(trim(content_type.substr(0, content_type.find(';'))));
+  const auto media = to_lower(trim_ows(content_type.substr(0, content_type.find(';'))));
   if (media == "application/x-www-form-urlencoded") return parse_form(req.body);
   if (media == "multipart/form-data")
     return parse_multipart(req.body, header_param(content_type, "boundary"));
   if (!media.empty() && media != "application/json" && !media.ends_with("+json"))
     throw HttpError(
-        415, "Unsupported media type \"" + std::string(trim(content_type)) + "\" in request.");
-  if (trim(req.body).empty()) return {};
+        415, "Unsupported media type \"" + std::string(trim_ows(content_type)) + "\" in request.");
+  if (trim_ows(req.body).empty()) return {};
   auto value = req.json();
   if (!value.is_object()) {
     const char* kind = value.is_array() ? "list" : value.is_string() ? "str" : "value";
@@ -258,7 +210,7 @@ std::optional<TokenClaims> claims_of(const object& claims) {
 
 // The bearer token of a request that authenticate() has already accepted.
 std::string_view bearer_token(const Request& req) {
-  auto header = trim(req.header("Authorization").value_or(""));
+  auto header = trim_ows(req.header("Authorization").value_or(""));
   const auto space = header.find_last_of(" \t");
   return space == std::string_view::npos ? header : header.substr(space + 1);
 }
@@ -305,7 +257,7 @@ Response register_user(Shop& shop, Request& req) {
   storage::UserRecord u;
   u.username = r.username;
   u.email = r.email;
-  u.password_hash = hash_password(r.password);
+  u.password_hash = shop.passwords.hash(r.password);
   try {
     auto lease = db.acquire();
     u.id = storage::insert_user(*lease, u);
@@ -326,23 +278,19 @@ Response login(Shop& shop, Request& req) {
   if (!input) throw field_errors(input.error());
   const auto& creds = input.value();
 
-  // Before any hashing, so that a flood costs us nothing. Guesses from one
-  // address slow that address down, not the account holder elsewhere.
-  if (auto d = shop.login_throttle.attempt(creds.username, req.client_ip); !d.allowed)
-    throw throttled(d.retry_after);
-
-  auto user = storage::find_user_by_username(db, creds.username);
-  auto verdict = ts::auth::VerifyResult::unusable_hash;
-  if (user) verdict = verify_password(creds.password, user->password_hash);
-  // No account, or nothing to check against: spend the time a check takes so
-  // that the answer's timing does not tell which accounts exist.
-  if (verdict == ts::auth::VerifyResult::unusable_hash) spend_verify_time(creds.password);
-  const bool matches =
-      verdict == ts::auth::VerifyResult::ok || verdict == ts::auth::VerifyResult::ok_needs_rehash;
-  if (!matches || !user->is_active || user->password_reset_required) throw no_active_account();
-  if (verdict == ts::auth::VerifyResult::ok_needs_rehash)
-    storage::set_password_hash(db, user->id, hash_password(creds.password));
-  shop.login_throttle.succeeded(creds.username, req.client_ip);
+  std::optional<storage::UserRecord> user;
+  const auto result = shop.passwords.login(creds.username, req.client_ip, creds.password, [&] {
+    user = storage::find_user_by_username(db, creds.username);
+    ts::auth::PasswordLogin::Account account;
+    if (!user) return account;
+    account.stored_hash = user->password_hash;
+    account.may_sign_in = user->is_active && !user->password_reset_required;
+    account.store_hash = [&](const std::string& h) { storage::set_password_hash(db, user->id, h); };
+    return account;
+  });
+  if (result.status == ts::auth::PasswordLogin::Status::throttled)
+    throw throttled(result.retry_after);
+  if (!result) throw no_active_account();
 
   // Key order of the original (simplejwt's pair, then the serializer's fields).
   const auto gen = user->token_generation;
@@ -458,14 +406,15 @@ Response user_update(Shop& shop, Request& req) {
                                          domain::CharFieldSpec{.trim = false}, errors);
     if (!given) throw field_errors(errors);
     // A guess at the password like a login's, limited by the same buckets.
-    if (auto d = shop.login_throttle.attempt(current->username, req.client_ip); !d.allowed)
-      throw throttled(d.retry_after);
-    const auto v = verify_password(*given, current->password_hash);
-    if (v != ts::auth::VerifyResult::ok && v != ts::auth::VerifyResult::ok_needs_rehash) {
+    const auto result = shop.passwords.login(current->username, req.client_ip, *given, [&] {
+      return ts::auth::PasswordLogin::Account{.stored_hash = current->password_hash};
+    });
+    if (result.status == ts::auth::PasswordLogin::Status::throttled)
+      throw throttled(result.retry_after);
+    if (!result) {
       errors.add("current_password", "Incorrect password.");
       throw field_errors(errors);
     }
-    shop.login_throttle.succeeded(current->username, req.client_ip);
   }
 
   auto taken = [&]() {
@@ -480,7 +429,7 @@ Response user_update(Shop& shop, Request& req) {
   if (auto errors = taken(); !errors.empty()) throw field_errors(errors);
 
   std::optional<std::string> hash;
-  if (update.new_password) hash = hash_password(*update.new_password);
+  if (update.new_password) hash = shop.passwords.hash(*update.new_password);
   try {
     if (!storage::update_user(db, pk, update.username, update.email, hash))
       throw details(404, "User not found.");
@@ -514,9 +463,7 @@ Response user_delete(Shop& shop, Request& req) {
   auto password = domain::read_char_field(
       body, "password", domain::CharFieldSpec{.allow_blank = true, .trim = false}, errors);
   if (!password) throw field_errors(errors);
-  const auto v = verify_password(*password, user->password_hash);
-  if (v == ts::auth::VerifyResult::unusable_hash) spend_verify_time(*password);
-  if (v != ts::auth::VerifyResult::ok && v != ts::auth::VerifyResult::ok_needs_rehash)
+  if (!shop.passwords.check(*password, user->password_hash))
     throw details(401, "Incorrect password.");
   if (!storage::delete_user(db, pk)) throw details(404, "User not found.");
   return Response::json(object{{"details", "User successfully deleted."}}, 204);

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "platform/core/paginate.hpp"
+#include "platform/core/text.hpp"
 #include "platform/http/error.hpp"
 #include "shop/api/routes.hpp"
 #include "shop/domain/checkout.hpp"
@@ -40,27 +42,10 @@ std::optional<std::int64_t> positive_int(const std::optional<std::string>& text,
 
 std::optional<bool> query_bool(const std::optional<std::string>& text, std::string_view field) {
   if (!text || text->empty()) return std::nullopt;
-  std::string t;
-  for (char c : *text) t.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c));
+  const auto t = ts::core::to_lower(*text);
   if (t == "true" || t == "1" || t == "yes") return true;
   if (t == "false" || t == "0" || t == "no") return false;
   throw field_error(field, "Must be a valid boolean.");
-}
-
-std::string encode_query_value(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
 }
 
 // A link to another page with the same filters (relative, like the rest of the API's URLs).
@@ -69,7 +54,7 @@ std::string page_link(const storage::OrderFilter& f, std::int64_t page, bool siz
   if (size_given) q += "&page_size=" + std::to_string(f.page_size);
   if (f.delivered) q += std::string("&delivered=") + (*f.delivered ? "true" : "false");
   if (f.paid) q += std::string("&paid=") + (*f.paid ? "true" : "false");
-  if (f.search && !f.search->empty()) q += "&q=" + encode_query_value(*f.search);
+  if (f.search && !f.search->empty()) q += "&q=" + ts::core::percent_encode(*f.search);
   return q;
 }
 
@@ -109,12 +94,13 @@ void register_orders(Shop& shop, ts::http::Router& router) {
 
     const bool size_given = page_size.has_value();
     std::string out = "{\"count\":" + std::to_string(result.count) + ",\"next\":";
-    if (f.page * f.page_size < result.count)
+    const ts::core::Page pg{f.page, f.page_size};
+    if (pg.has_next(result.count))
       out += boost::json::serialize(boost::json::value(page_link(f, f.page + 1, size_given)));
     else
       out += "null";
     out += ",\"previous\":";
-    if (f.page > 1)
+    if (pg.has_previous())
       out += boost::json::serialize(boost::json::value(page_link(f, f.page - 1, size_given)));
     else
       out += "null";

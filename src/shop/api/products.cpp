@@ -14,6 +14,8 @@
 #include <boost/json.hpp>
 
 #include "platform/core/log.hpp"
+#include "platform/core/paginate.hpp"
+#include "platform/core/text.hpp"
 #include "platform/http/error.hpp"
 #include "platform/http/multipart.hpp"
 #include "shop/api/routes.hpp"
@@ -80,13 +82,6 @@ struct Snapshot {
   std::string list;  // the whole list, serialized
 };
 
-std::string ascii_lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
 class Catalogue {
  public:
   Catalogue(std::shared_ptr<ts::db::Pool> db, std::chrono::milliseconds interval)
@@ -134,8 +129,8 @@ class Catalogue {
     for (auto& p : storage::list_products(*db_)) {
       auto o = to_json(p);
       CachedProduct c{std::move(p), boost::json::serialize(o), {}, {}};
-      c.folded_name = ascii_lower(c.product.name);
-      c.folded_description = ascii_lower(c.product.description);
+      c.folded_name = ts::core::to_lower(c.product.name);
+      c.folded_description = ts::core::to_lower(c.product.description);
       next->by_id.emplace(c.product.id, next->products.size());
       next->products.push_back(std::move(c));
       all.push_back(std::move(o));
@@ -364,22 +359,6 @@ void remove_quietly(const std::string& dir, const std::string& name) {
 
 // ---- pagination ----------------------------------------------------------------
 
-std::string url_encode(std::string_view s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 15]);
-    }
-  }
-  return out;
-}
-
 std::optional<std::int64_t> positive_int(const std::optional<std::string>& s) {
   if (!s || s->empty() || s->size() > 12) return std::nullopt;
   std::int64_t v = 0;
@@ -423,24 +402,25 @@ PageRequest page_request(const Request& req) {
   return pr;
 }
 
+// As DRF's paginator: an empty list is one (empty) page.
 std::int64_t page_count(std::int64_t count, std::int64_t size) {
-  return std::max<std::int64_t>(1, (count + size - 1) / size);
+  return std::max<std::int64_t>(1, ts::core::page_count(count, size));
 }
 
 // {"count","next","previous","results"} from already serialized products.
 Response page_response(const PageRequest& pr, std::int64_t page, std::int64_t count,
                        const std::vector<std::string_view>& items) {
-  const auto pages = page_count(count, pr.size);
+  const ts::core::Page pg{page, pr.size};
   auto link = [&](std::int64_t p) {
     std::string url =
         "/api/products/?page=" + std::to_string(p) + "&page_size=" + std::to_string(pr.size);
-    if (!pr.q.empty()) url += "&q=" + url_encode(pr.q);
+    if (!pr.q.empty()) url += "&q=" + ts::core::percent_encode(pr.q);
     return boost::json::serialize(boost::json::value(url));
   };
   std::string out = "{\"count\":" + std::to_string(count) + ",\"next\":";
-  out += page < pages ? link(page + 1) : "null";
+  out += pg.has_next(count) ? link(page + 1) : "null";
   out += ",\"previous\":";
-  out += page > 1 ? link(page - 1) : "null";
+  out += pg.has_previous() ? link(page - 1) : "null";
   out += ",\"results\":[";
   for (std::size_t i = 0; i < items.size(); ++i) {
     if (i) out.push_back(',');
@@ -454,7 +434,7 @@ Response page_response(const PageRequest& pr, std::int64_t page, std::int64_t co
 // matched with ASCII case folding in name or description.
 Response page_from_snapshot(const Snapshot& snap, const Request& req) {
   const auto pr = page_request(req);
-  const auto needle = ascii_lower(pr.q);
+  const auto needle = ts::core::to_lower(pr.q);
   std::vector<const CachedProduct*> hits;
   for (const auto& c : snap.products) {
     if (needle.empty() || c.folded_name.find(needle) != std::string::npos ||
@@ -465,7 +445,8 @@ Response page_from_snapshot(const Snapshot& snap, const Request& req) {
   const auto page = pr.last ? page_count(count, pr.size) : pr.page;
   if (page > page_count(count, pr.size)) throw HttpError::not_found(std::string(msg::kInvalidPage));
   std::vector<std::string_view> items;
-  for (std::int64_t i = (page - 1) * pr.size; i < std::min(count, page * pr.size); ++i)
+  const ts::core::Page pg{page, pr.size};
+  for (std::int64_t i = pg.offset(); i < std::min(count, pg.end()); ++i)
     items.push_back(hits[static_cast<std::size_t>(i)]->json);
   return page_response(pr, page, count, items);
 }
@@ -474,10 +455,10 @@ Response page_from_snapshot(const Snapshot& snap, const Request& req) {
 Response page_from_database(ts::db::Pool& db, const Request& req) {
   const auto pr = page_request(req);
   std::int64_t page = pr.page;
-  auto result = storage::search_products(db, pr.q, (page - 1) * pr.size, pr.size);
+  auto result = storage::search_products(db, pr.q, ts::core::Page{page, pr.size}.offset(), pr.size);
   if (pr.last) {
     page = page_count(result.count, pr.size);
-    result = storage::search_products(db, pr.q, (page - 1) * pr.size, pr.size);
+    result = storage::search_products(db, pr.q, ts::core::Page{page, pr.size}.offset(), pr.size);
   }
   if (page > page_count(result.count, pr.size))
     throw HttpError::not_found(std::string(msg::kInvalidPage));

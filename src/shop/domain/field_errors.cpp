@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "platform/core/text.hpp"
+
 namespace shop::domain {
 
 namespace msg {
@@ -56,11 +58,7 @@ bool is_python_space(unsigned char c) {
 }  // namespace
 
 std::string_view strip(std::string_view text) {
-  while (!text.empty() && is_python_space(static_cast<unsigned char>(text.front())))
-    text.remove_prefix(1);
-  while (!text.empty() && is_python_space(static_cast<unsigned char>(text.back())))
-    text.remove_suffix(1);
-  return text;
+  return ts::core::trim_if(text, is_python_space);
 }
 
 std::string python_float_repr(double value) {

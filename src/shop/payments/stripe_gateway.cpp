@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "platform/auth/crypto.hpp"
+#include "platform/core/text.hpp"
 
 namespace shop::payments {
 namespace {
@@ -29,30 +30,13 @@ std::size_t collect(char* data, std::size_t size, std::size_t n, void* out) {
   return size * n;
 }
 
-std::string form_escape(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
-
 std::string encode(const Form& form) {
   std::string out;
   for (const auto& [k, v] : form) {
     if (!out.empty()) out.push_back('&');
-    out += form_escape(k);
+    out += ts::core::percent_encode(k);
     out.push_back('=');
-    out += form_escape(v);
+    out += ts::core::percent_encode(v);
   }
   return out;
 }
@@ -180,7 +164,7 @@ class StripeGateway final : public domain::PaymentGateway {
 
   domain::GatewayResult<domain::GatewayCard> attach_card(std::string_view customer_id,
                                                          std::string_view token_id) override {
-    auto r = call("POST", "/v1/customers/" + form_escape(customer_id) + "/sources",
+    auto r = call("POST", "/v1/customers/" + ts::core::percent_encode(customer_id) + "/sources",
                   {{"source", std::string(token_id)}}, "");
     if (!r) return domain::failure(r.error());
     return card_of(r.value());
@@ -242,14 +226,15 @@ class StripeGateway final : public domain::PaymentGateway {
   }
 
   domain::GatewayResult<domain::Done> delete_customer(std::string_view customer_id) override {
-    auto r = call("DELETE", "/v1/customers/" + form_escape(customer_id), {}, "");
+    auto r = call("DELETE", "/v1/customers/" + ts::core::percent_encode(customer_id), {}, "");
     if (!r) return domain::failure(r.error());
     return domain::Done{};
   }
 
  private:
   static std::string source_path(std::string_view customer_id, std::string_view card_id) {
-    return "/v1/customers/" + form_escape(customer_id) + "/sources/" + form_escape(card_id);
+    return "/v1/customers/" + ts::core::percent_encode(customer_id) + "/sources/" +
+           ts::core::percent_encode(card_id);
   }
 
   // One API call; POSTs always carry an Idempotency-Key (the caller's, or a
