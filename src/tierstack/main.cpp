@@ -5,6 +5,8 @@
 //   tierstack deploy [--app NAME] [--bin-dir DIR] [--env KEY=VALUE]… [--ready-timeout S]
 //   tierstack drill kill-instance NAME | kill-zone ZONE | restart-db
 //   tierstack db copy --from URL --to URL [--replace] [--bin-dir DIR]
+//   tierstack db backup [--to DIR] | backups | verify BACKUP
+//   tierstack db restore --from BACKUP --to URL [--at TIME] [--replace]
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -18,6 +20,7 @@
 #include <iostream>
 #include <thread>
 
+#include "tierstack/backup.hpp"
 #include "tierstack/dbcopy.hpp"
 #include "tierstack/netns.hpp"
 #include "tierstack/supervisor.hpp"
@@ -191,8 +194,10 @@ int main(int argc, char** argv) {
   drill->add_subcommand("restart-db",
                         "stop PostgreSQL, watch the apps turn not ready, start it again");
   auto* db_cmd = add_db_command(cli);
+  add_backup_commands(*db_cmd);
 
   CLI11_PARSE(cli, argc, argv);
+  if (backup_command_parsed()) return run_backup_command(topology_file, state_override);
   if (db_cmd->parsed()) return run_db_command(topology_file);
 
   Topology topo;

@@ -23,6 +23,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "tierstack/backup.hpp"
+
 namespace tierstack {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
@@ -1085,10 +1087,16 @@ int Supervisor::run(const std::function<void(const std::string&, bool)>& on_read
   report += "\nlogs: " + logs_.string() + "   stop: Ctrl-C or `tierstack down`\n";
   on_ready(report, true);
 
+  {
+    BackupSchedule::Postgres pg;
+    if (Component* db = find("postgres")) pg = {db->host, db->port, db->spawn.netns};
+    backups_ = std::make_unique<BackupSchedule>(topo_, topo_.database, pg);
+  }
   std::thread control([this] { control_loop(); });
   while (tick(100ms)) {
   }
   control.join();
+  backups_.reset();  // pg_receivewal stops before the database does
   stop_all();
   if (net_) {
     const auto removed = net_->teardown();

@@ -21,6 +21,8 @@
 
 namespace tierstack {
 
+class BackupSchedule;
+
 enum class Kind { postgres, app, web, lb, node_exporter, prometheus };
 
 struct Component {
@@ -112,6 +114,8 @@ class Supervisor {
   UpOptions opts_;
   std::filesystem::path state_, logs_, run_dir_;
   std::unique_ptr<IsolatedNet> net_;  // with --isolated
+  // Scheduled backups and WAL shipping (backup.hpp), from ready until stop.
+  std::unique_ptr<BackupSchedule> backups_;
   std::vector<std::unique_ptr<Component>> comps_;
   std::vector<std::string> start_order_;
   std::vector<std::string> notes_;
