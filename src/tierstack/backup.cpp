@@ -215,10 +215,9 @@ std::string size_text(std::uintmax_t n) {
   return buf;
 }
 
-// --at: "latest", or a UTC time "YYYY-MM-DD[T ]HH:MM:SS[.ffffff][Z]", or
-// "@<unix seconds>". Returns the PostgreSQL recovery_target_time text ("" for latest).
-std::string recovery_target(const std::string& at) {
-  if (at == "latest") return "";
+// --at: a UTC time "YYYY-MM-DD[T ]HH:MM:SS[.ffffff][Z]", or "@<unix
+// seconds>"; returns unix seconds.
+double parse_at(const std::string& at) {
   double secs = 0;
   if (!at.empty() && at[0] == '@') {
     char* end = nullptr;
@@ -246,6 +245,13 @@ std::string recovery_target(const std::string& at) {
     tm.tm_min = mi;
     secs = static_cast<double>(timegm(&tm)) + s;
   }
+  return secs;
+}
+
+// The PostgreSQL recovery_target_time for --at ("" for "latest").
+std::string recovery_target(const std::string& at) {
+  if (at == "latest") return "";
+  const double secs = parse_at(at);
   const auto whole = static_cast<std::time_t>(secs);
   std::tm tm{};
   gmtime_r(&whole, &tm);
@@ -494,7 +500,7 @@ class ScratchCluster {
       zstd_decompress(b.dir / (tar + ".zst"), plain);
       fs::create_directories(dir_ / sub);
       SpawnOptions o;
-      o.argv = {"tar", "-xf", plain.string(), "-C", (dir_ / sub).string()};
+      o.argv = {"/usr/bin/tar", "-xf", plain.string(), "-C", (dir_ / sub).string()};
       run_tool(o, "unpacking " + tar, 300s);
       fs::remove(plain);
     }
@@ -534,6 +540,10 @@ class ScratchCluster {
               "archive_mode=off",
               "-c",
               "synchronous_standby_names=",
+              // Recovery refuses fewer connection slots than the primary had
+              // (tierstack runs it with 200).
+              "-c",
+              "max_connections=500",
               "-c",
               "hba_file=" + (dir_ / "data" / "pg_hba.conf").string(),
 };
@@ -852,7 +862,7 @@ void backup_postgres(const Source& src, const fs::path& root, const fs::path& tm
   // Where this backup's WAL starts (for cleaning the archive), from its label.
   {
     SpawnOptions x;
-    x.argv = {"tar", "-xf", (tmp / "pg" / "base.tar").string(), "-C", (tmp / "pg").string(),
+    x.argv = {"/usr/bin/tar", "-xf", (tmp / "pg" / "base.tar").string(), "-C", (tmp / "pg").string(),
               "backup_label"};
     run_tool(x, "reading backup_label", 60s);
     const auto label = read_file(tmp / "pg" / "backup_label");
@@ -980,6 +990,14 @@ bool verify_backup(const Backup& b) {
 Backup resolve_backup(const std::string& what, const fs::path& root, const std::string& at) {
   if (what == "latest") {
     auto all = list_backups(root);
+    // A point in time needs a base backup taken before it.
+    if (!at.empty() && at != "latest") {
+      const double t = parse_at(at);
+      std::erase_if(all, [&](const Backup& b) { return b.engine != "postgres" || b.finished >= t; });
+      if (all.empty())
+        throw Failure("no complete PostgreSQL backup in " + root.string() + " finished before " + at,
+                      2);
+    }
     if (all.empty()) throw Failure("no complete backup in " + root.string(), 2);
     return all.front();
   }
@@ -994,7 +1012,10 @@ Backup resolve_backup(const std::string& what, const fs::path& root, const std::
                       " is not a complete backup (no manifest: a backup that was interrupted, or "
                       "not a backup at all); nothing restored",
                   2);
-  (void)at;
+  if (!at.empty() && at != "latest" && b->finished >= parse_at(at))
+    throw Failure("--at " + at + " is before the backup " + b->id +
+                      " finished; choose an earlier backup (tierstack db backups)",
+                  2);
   return *b;
 }
 
@@ -1245,6 +1266,13 @@ struct BackupSchedule::Impl {
             if (slot_made) {
               fs::create_directories(topo.backup_dir / "wal");
               SpawnOptions s;
+              // As the postgres user (when tierstack is root), so that the
+              // restore_command of a recovering server may read the archive.
+              if (auto u = postgres_user()) {
+                chown_tree(topo.backup_dir / "wal", u->first, u->second);
+                s.uid = u->first;
+                s.gid = u->second;
+              }
               s.argv = {bin, "-D", (topo.backup_dir / "wal").string(), "-S", kSlot,
                         "--synchronous", "-n"};
               s.argv.insert(s.argv.end(), conn.begin(), conn.end());
