@@ -1199,10 +1199,15 @@ int run_backup_command(const std::string& topology_file, const std::string& stat
     if (o.scheduled) {
       // At most one verification per verify_interval: it restores a whole
       // backup, so it is kept cheap by doing it rarely.
-      double last = 0;
-      for (const auto& x : list_backups(root)) last = std::max(last, x.verified_at);
-      if (unix_now() - last >= static_cast<double>(topo.backup_verify_interval))
-        if (!verify_backup(*b)) return 1;
+      // When the last one ran is kept beside the backups, since retention
+      // may remove the backup that was verified.
+      const auto stamp = root / "last-verification";
+      const double last = std::atof(read_file(stamp).c_str());
+      if (unix_now() - last >= static_cast<double>(topo.backup_verify_interval)) {
+        const bool ok = verify_backup(*b);
+        write_file(stamp, std::to_string(unix_now()) + "\n");
+        if (!ok) return 1;
+      }
     }
     return 0;
   } catch (const Failure& e) {
