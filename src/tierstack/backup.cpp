@@ -28,6 +28,7 @@
 #include <iostream>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -476,6 +477,218 @@ bool compare(const std::vector<AppSum>& expected, const std::vector<AppSum>& act
   return ok;
 }
 
+}  // namespace
+
+// ------------------------------------------------------------------ SQLite WAL shipping
+
+// Litestream's technique. The shipper keeps a read transaction open on the
+// database at all times: while it is open SQLite can neither checkpoint past
+// it nor restart the WAL, so the -wal file only grows and every frame stays
+// where it is until copied. Every tick it appends the new frames, up to the
+// last complete commit, to <wal dir>/<app>/<run>-<seq>.wal and fsyncs. Now
+// and then it checkpoints itself: it takes the write lock (the apps' writers
+// wait a few milliseconds), copies what is left, lets go of its read
+// transaction, runs a passive checkpoint, opens a new read transaction and
+// releases the write lock; the next write restarts the WAL with new salts,
+// which the next tick notices and starts a new file (seq + 1) for.
+//
+// A restore takes a snapshot and replays, in order, every file of the
+// generation that was current when the snapshot began and the ones after it:
+// each generation starts at a checkpoint, so its frames, applied in order on
+// top of any later state, bring every page they touch to its newest version.
+namespace {
+
+std::uint32_t be32(const unsigned char* p) {
+  return (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) |
+         std::uint32_t(p[3]);
+}
+
+constexpr std::size_t kWalHeader = 32, kFrameHeader = 24;
+
+// "<run> <seq>" of the generation being shipped for an app ("" if none).
+std::string current_generation(const fs::path& app_dir) {
+  auto s = read_file(app_dir / "current");
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+class WalShipper {
+ public:
+  WalShipper(const fs::path& db, const fs::path& out_dir)
+      : db_(db), wal_(db.string() + "-wal"), out_(out_dir) {
+    fs::create_directories(out_);
+    run_ = std::to_string(std::time(nullptr));
+    if (sqlite3_open_v2(db.c_str(), &r_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK ||
+        sqlite3_open_v2(db.c_str(), &w_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK)
+      throw Failure("WAL shipping: cannot open " + db.string());
+    sqlite3_busy_timeout(r_, 5000);
+    sqlite3_busy_timeout(w_, 5000);
+    // Our connections never checkpoint on their own.
+    sqlite3_exec(r_, "PRAGMA wal_autocheckpoint=0", nullptr, nullptr, nullptr);
+    sqlite3_exec(w_, "PRAGMA wal_autocheckpoint=0", nullptr, nullptr, nullptr);
+    // One small write of our own, so the WAL has a header (and a generation
+    // to name) from the start, before the first backup records it. The
+    // table's name has no app prefix: backups' checksums and copies skip it.
+    if (sqlite3_exec(w_,
+                     "CREATE TABLE IF NOT EXISTS _tierstack_wal_seq (id INTEGER PRIMARY KEY, "
+                     "started INTEGER NOT NULL); INSERT OR REPLACE INTO _tierstack_wal_seq "
+                     "VALUES (1, unixepoch())",
+                     nullptr, nullptr, nullptr) != SQLITE_OK)
+      throw Failure(std::string("WAL shipping: ") + sqlite3_errmsg(w_));
+    begin_read();
+    last_checkpoint_ = Clock::now();
+    ship();
+  }
+  ~WalShipper() {
+    if (out_fd_ >= 0) close(out_fd_);
+    if (wal_fd_ >= 0) close(wal_fd_);
+    sqlite3_exec(r_, "COMMIT", nullptr, nullptr, nullptr);
+    sqlite3_close_v2(r_);
+    sqlite3_close_v2(w_);
+  }
+
+  void tick() {
+    ship();
+    const bool due = frames_ > 0 && (frames_since_checkpoint_ >= 1000 ||
+                                     Clock::now() - last_checkpoint_ > std::chrono::seconds(5));
+    if (due) checkpoint();
+  }
+
+ private:
+  void begin_read() {
+    // A deferred transaction takes its read snapshot at the first SELECT.
+    if (sqlite3_exec(r_, "BEGIN; SELECT COUNT(*) FROM sqlite_master;", nullptr, nullptr,
+                     nullptr) != SQLITE_OK)
+      throw Failure(std::string("WAL shipping: read transaction: ") + sqlite3_errmsg(r_));
+  }
+
+  void checkpoint() {
+    if (sqlite3_exec(w_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) return;
+    ship();  // nothing can be appended now
+    sqlite3_exec(r_, "COMMIT", nullptr, nullptr, nullptr);
+    sqlite3_exec(r_, "PRAGMA wal_checkpoint(PASSIVE)", nullptr, nullptr, nullptr);
+    begin_read();
+    sqlite3_exec(w_, "COMMIT", nullptr, nullptr, nullptr);
+    frames_since_checkpoint_ = 0;
+    last_checkpoint_ = Clock::now();
+  }
+
+  void new_generation(const unsigned char* header) {
+    if (out_fd_ >= 0) close(out_fd_);
+    ++seq_;
+    char name[64];
+    std::snprintf(name, sizeof name, "%s-%08d.wal", run_.c_str(), seq_);
+    out_fd_ = open((out_ / name).c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (out_fd_ < 0) throw Failure("WAL shipping: cannot create " + (out_ / name).string());
+    if (write(out_fd_, header, kWalHeader) != static_cast<ssize_t>(kWalHeader))
+      throw Failure("WAL shipping: write failed");
+    fdatasync(out_fd_);
+    fsync_path(out_, true);
+    std::memcpy(salts_, header + 16, 8);
+    page_size_ = be32(header + 8);
+    pos_ = kWalHeader;
+    write_file(out_ / "current", run_ + " " + std::to_string(seq_) + "\n");
+  }
+
+  void ship() {
+    if (wal_fd_ < 0) {
+      wal_fd_ = open(wal_.c_str(), O_RDONLY | O_CLOEXEC);
+      if (wal_fd_ < 0) return;  // no write since the database was opened
+    }
+    unsigned char header[kWalHeader];
+    if (pread(wal_fd_, header, kWalHeader, 0) != static_cast<ssize_t>(kWalHeader)) return;
+    if (out_fd_ < 0 || std::memcmp(header + 16, salts_, 8) != 0) new_generation(header);
+    const std::size_t frame = kFrameHeader + page_size_;
+    std::vector<unsigned char> buf;
+    off_t at = pos_, commit_end = pos_;
+    std::vector<unsigned char> fh(kFrameHeader);
+    int frames = 0;
+    for (;;) {
+      if (pread(wal_fd_, fh.data(), kFrameHeader, at) != static_cast<ssize_t>(kFrameHeader)) break;
+      if (std::memcmp(fh.data() + 8, salts_, 8) != 0) break;  // left over from an older generation
+      at += static_cast<off_t>(frame);
+      ++frames;
+      if (be32(fh.data() + 4) != 0) commit_end = at;  // a commit frame ends a transaction
+    }
+    if (commit_end == pos_) return;
+    buf.resize(static_cast<std::size_t>(commit_end - pos_));
+    if (pread(wal_fd_, buf.data(), buf.size(), pos_) != static_cast<ssize_t>(buf.size())) return;
+    if (write(out_fd_, buf.data(), buf.size()) != static_cast<ssize_t>(buf.size()))
+      throw Failure("WAL shipping: write failed");
+    fdatasync(out_fd_);
+    const auto n = static_cast<int>((commit_end - pos_) / static_cast<off_t>(frame));
+    frames_ += n;
+    frames_since_checkpoint_ += n;
+    pos_ = commit_end;
+    (void)frames;
+  }
+
+  fs::path db_, wal_, out_;
+  sqlite3 *r_ = nullptr, *w_ = nullptr;
+  int wal_fd_ = -1, out_fd_ = -1;
+  std::string run_;
+  int seq_ = 0;
+  unsigned char salts_[8] = {};
+  std::uint32_t page_size_ = 4096;
+  off_t pos_ = 0;
+  std::int64_t frames_ = 0, frames_since_checkpoint_ = 0;
+  Clock::time_point last_checkpoint_;
+};
+
+namespace {
+
+// Applies the shipped frames of an app, from generation `from` ("<run>
+// <seq>") on, to a snapshot file; returns the transactions applied.
+std::int64_t replay_wal(const fs::path& snapshot, const fs::path& app_dir,
+                        const std::string& from) {
+  std::istringstream in(from);
+  std::string run;
+  int seq = 0;
+  in >> run >> seq;
+  if (run.empty() || seq <= 0) return 0;
+  const int fd = open(snapshot.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) throw Failure("cannot open " + snapshot.string());
+  std::int64_t commits = 0;
+  std::uint32_t db_pages = 0, page_size = 0;
+  for (;; ++seq) {
+    char name[64];
+    std::snprintf(name, sizeof name, "%s-%08d.wal", run.c_str(), seq);
+    const auto file = app_dir / name;
+    if (!fs::exists(file)) break;
+    const auto data = read_file(file);
+    if (data.size() < kWalHeader) break;
+    const auto* p = reinterpret_cast<const unsigned char*>(data.data());
+    page_size = be32(p + 8);
+    const std::size_t frame = kFrameHeader + page_size;
+    // Frames are written to the snapshot a whole transaction at a time.
+    std::vector<std::pair<std::uint32_t, std::size_t>> pending;
+    for (std::size_t at = kWalHeader; at + frame <= data.size(); at += frame) {
+      if (std::memcmp(p + at + 8, p + 16, 8) != 0) break;
+      pending.emplace_back(be32(p + at), at + kFrameHeader);
+      const std::uint32_t commit = be32(p + at + 4);
+      if (commit == 0) continue;
+      for (const auto& [pgno, off] : pending)
+        if (pwrite(fd, p + off, page_size, static_cast<off_t>(pgno - 1) * page_size) !=
+            static_cast<ssize_t>(page_size))
+          throw Failure("writing " + snapshot.string() + " failed");
+      pending.clear();
+      db_pages = commit;
+      ++commits;
+    }
+  }
+  if (commits > 0 && ftruncate(fd, static_cast<off_t>(db_pages) * page_size) != 0)
+    throw Failure("truncating " + snapshot.string() + " failed");
+  fsync(fd);
+  close(fd);
+  return commits;
+}
+
+}  // namespace
+
+namespace {
+
 // ------------------------------------------------------------------ scratch PostgreSQL
 
 // A private PostgreSQL server started on a copy of a base backup (with
@@ -659,15 +872,25 @@ std::map<std::string, std::string> materialize(const Backup& b, const fs::path& 
                                                std::unique_ptr<ScratchCluster>& holder) {
   std::map<std::string, std::string> urls;
   if (b.engine == "sqlite") {
-    if (!target.empty())
-      throw Failure("--at: point-in-time restore is for PostgreSQL backups; a SQLite backup "
-                    "restores to the moment it was taken",
+    if (!target.empty() && target != "latest")
+      throw Failure("--at: a SQLite backup restores to the moment it was taken, or with --at "
+                    "latest to the last commit its shipped WAL holds; a time is for PostgreSQL",
                     2);
     for (const auto& a : sums_of(b.manifest)) {
       const auto name = a.app + ".db.zst";
       ScratchCluster::check_file(b, name);
       const auto db = scratch / (a.app + ".db");
       zstd_decompress(b.dir / name, db);
+      if (target == "latest") {
+        const auto* g = b.manifest.if_contains("sqlite_wal");
+        const auto* from = g ? g->as_object().if_contains(a.app) : nullptr;
+        if (!from)
+          throw Failure("--at latest: no WAL was being shipped for " + a.app +
+                        " when this backup was taken (only tierstack up ships it)");
+        const auto n = replay_wal(db, wal_archive / a.app, std::string(from->as_string()));
+        std::printf("  %s: %lld transactions replayed from the shipped WAL in %s\n",
+                    a.app.c_str(), static_cast<long long>(n), (wal_archive / a.app).c_str());
+      }
       urls[a.app] = "sqlite://" + db.string();
     }
     return urls;
@@ -746,6 +969,27 @@ void apply_retention(const fs::path& root, int keep_last, int keep_days) {
     if (pid > 0 && alive(pid)) continue;
     fs::remove_all(e.path(), ec);
   }
+  // Shipped SQLite WAL older than the generation the oldest kept backup
+  // starts from restores nothing.
+  std::map<std::string, std::string> oldest_generation;  // app -> "<run>-<seq>.wal"
+  for (const auto& b : list_backups(root))
+    if (auto* g = b.manifest.if_contains("sqlite_wal"))
+      for (const auto& [app, v] : g->as_object()) {
+        std::istringstream in{std::string(v.as_string())};
+        std::string run;
+        int seq = 0;
+        in >> run >> seq;
+        char name[64];
+        std::snprintf(name, sizeof name, "%s-%08d.wal", run.c_str(), seq);
+        auto& o = oldest_generation[std::string(app)];
+        if (o.empty() || name < o) o = name;
+      }
+  for (const auto& [app, first] : oldest_generation) {
+    for (auto& e : fs::directory_iterator(root / "sqlite-wal" / app, ec)) {
+      const auto n = e.path().filename().string();
+      if (n.ends_with(".wal") && n < first) fs::remove(e.path(), ec);
+    }
+  }
   // WAL older than the oldest kept PostgreSQL base backup restores nothing.
   std::string oldest;
   for (const auto& b : list_backups(root))
@@ -764,11 +1008,16 @@ void apply_retention(const fs::path& root, int keep_last, int keep_days) {
 
 // ------------------------------------------------------------------ backup
 
-void backup_sqlite(const Source& src, const fs::path& tmp, json::object& manifest) {
+void backup_sqlite(const Source& src, const fs::path& root, const fs::path& tmp,
+                   json::object& manifest) {
   std::vector<AppSum> sums;
   json::array files;
+  json::object wal;
   for (const auto& [app, url] : src.urls) {
     const auto path = ts::db::detail::sqlite_path_from_url(url);
+    // The shipped WAL generation current before the snapshot: a restore
+    // replays from there (read first, so the snapshot is not older than it).
+    if (const auto g = current_generation(root / "sqlite-wal" / app); !g.empty()) wal[app] = g;
     const auto snap = tmp / (app + ".db");
     sqlite3 *from = nullptr, *to = nullptr;
     auto done = [&] {
@@ -822,6 +1071,7 @@ void backup_sqlite(const Source& src, const fs::path& tmp, json::object& manifes
   }
   manifest["apps"] = sums_json(sums);
   manifest["files"] = files;
+  if (!wal.empty()) manifest["sqlite_wal"] = wal;
 }
 
 void backup_postgres(const Source& src, const fs::path& root, const fs::path& tmp,
@@ -917,7 +1167,7 @@ fs::path do_backup(const Topology& topo, const fs::path& root) {
                         {"started_unix", static_cast<double>(started)}};
   try {
     if (src.engine == "sqlite")
-      backup_sqlite(src, tmp, manifest);
+      backup_sqlite(src, root, tmp, manifest);
     else
       backup_postgres(src, root, tmp, manifest);
     test_interrupt("before-manifest");
@@ -1028,7 +1278,9 @@ int do_restore(const Topology& topo, const Options& o) {
   } catch (const std::exception& e) {
     throw Failure(std::string("--to: ") + e.what(), 2);
   }
-  const fs::path wal = o.wal_dir.empty() ? b.dir.parent_path() / "wal" : fs::path(o.wal_dir);
+  const fs::path wal = !o.wal_dir.empty()     ? fs::path(o.wal_dir)
+                       : b.engine == "sqlite" ? b.dir.parent_path() / "sqlite-wal"
+                                              : b.dir.parent_path() / "wal";
   std::printf("tierstack db restore: backup %s (%s, %s)%s -> %s\n", b.id.c_str(),
               b.engine.c_str(),
               std::string(b.manifest.at("finished_at").as_string()).c_str(),
@@ -1228,8 +1480,25 @@ struct BackupSchedule::Impl {
   std::string engine;
   Postgres pg;
   std::atomic<bool> stop{false};
+  std::atomic<bool> paused{false};  // set by the lose-db drill while it replaces the database
   std::thread thread;
   pid_t receiver = -1, backup = -1;
+  std::map<std::string, std::unique_ptr<WalShipper>> shippers;
+
+  // SQLite: shipping starts before `up` reports ready, so that every backup
+  // from then on records a generation to replay from.
+  void start_shippers() {
+    if (engine != "sqlite") return;
+    for (const auto& a : topo.apps) {
+      const auto db = topo.state_dir / "db" / (a.name + ".db");
+      if (!fs::exists(db)) continue;
+      try {
+        shippers[a.name] = std::make_unique<WalShipper>(db, topo.backup_dir / "sqlite-wal" / a.name);
+      } catch (const std::exception& e) {
+        std::cerr << now_text() << " WAL shipping for " << a.name << ": " << e.what() << "\n";
+      }
+    }
+  }
 
   void run() {
     const auto self = fs::read_symlink("/proc/self/exe");
@@ -1242,6 +1511,7 @@ struct BackupSchedule::Impl {
       write_metrics(topo, engine, all.empty() ? 0.0 : all.front().finished,
                     all.empty() ? 0.0 : all.front().manifest.at("duration_seconds").to_number<double>());
     }
+    auto next_shipper = Clock::now();
     auto next_backup = Clock::now();  // the first one right away
     auto next_receiver = Clock::now();
     bool slot_made = false;
@@ -1291,6 +1561,24 @@ struct BackupSchedule::Impl {
           next_receiver = Clock::now() + 1s;
         }
       }
+      // SQLite: ship each app's new WAL frames (a shipper that fails is
+      // started again a second later, on a new generation).
+      if (engine == "sqlite" && !paused) {
+        for (const auto& a : topo.apps) {
+          const auto db = topo.state_dir / "db" / (a.name + ".db");
+          auto& sh = shippers[a.name];
+          try {
+            if (!sh && Clock::now() >= next_shipper && fs::exists(db))
+              sh = std::make_unique<WalShipper>(db, topo.backup_dir / "sqlite-wal" / a.name);
+            if (sh) sh->tick();
+          } catch (const std::exception& e) {
+            std::cerr << now_text() << " WAL shipping for " << a.name << ": " << e.what() << "\n";
+            sh.reset();
+            next_shipper = Clock::now() + 1s;
+          }
+        }
+      }
+      if (paused) shippers.clear();
       // The scheduled base backup, as a child process.
       if (backup > 0) {
         int st = 0;
@@ -1316,6 +1604,7 @@ struct BackupSchedule::Impl {
       }
       std::this_thread::sleep_for(100ms);
     }
+    shippers.clear();
     for (pid_t* p : {&backup, &receiver})
       if (*p > 0) {
         kill(*p, SIGTERM);
@@ -1336,6 +1625,7 @@ struct BackupSchedule::Impl {
 
 BackupSchedule::BackupSchedule(const Topology& topo, const std::string& engine, Postgres pg)
     : impl_(new Impl{topo, engine, std::move(pg)}) {
+  impl_->start_shippers();
   impl_->thread = std::thread([this] { impl_->run(); });
 }
 

@@ -1085,13 +1085,13 @@ int Supervisor::run(const std::function<void(const std::string&, bool)>& on_read
               std::to_string(find("lb")->port) + "/\n";
   for (auto& n : notes_) report += "note: " + n + "\n";
   report += "\nlogs: " + logs_.string() + "   stop: Ctrl-C or `tierstack down`\n";
-  on_ready(report, true);
-
   {
     BackupSchedule::Postgres pg;
     if (Component* db = find("postgres")) pg = {db->host, db->port, db->spawn.netns};
     backups_ = std::make_unique<BackupSchedule>(topo_, topo_.database, pg);
   }
+  on_ready(report, true);
+
   std::thread control([this] { control_loop(); });
   while (tick(100ms)) {
   }
