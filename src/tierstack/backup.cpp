@@ -702,34 +702,16 @@ class ScratchCluster {
                  const fs::path& wal_archive)
       : dir_(where) {
     const auto bindir = pg_bindir();
-    fs::create_directories(dir_ / "data");
     fs::create_directories(dir_ / "run");
-    fs::permissions(dir_ / "data", fs::perms::owner_all, fs::perm_options::replace);
-    for (const auto& [tar, sub] :
-         std::vector<std::pair<std::string, fs::path>>{{"base.tar", "data"},
-                                                       {"pg_wal.tar", "data/pg_wal"}}) {
-      const auto plain = dir_ / tar;
-      check_file(b, tar + ".zst");
-      zstd_decompress(b.dir / (tar + ".zst"), plain);
-      fs::create_directories(dir_ / sub);
-      SpawnOptions o;
-      o.argv = {"/usr/bin/tar", "-xf", plain.string(), "-C", (dir_ / sub).string()};
-      run_tool(o, "unpacking " + tar, 300s);
-      fs::remove(plain);
-    }
+    unpack_base_backup(b, dir_ / "data", dir_);
     std::vector<std::string> extra;
     if (!target.empty()) {
       if (!fs::is_directory(wal_archive))
         throw Failure("point-in-time restore needs the WAL archive " + wal_archive.string() +
                       " (pg_receivewal writes it while tierstack up runs); it does not exist");
       write_file(dir_ / "data" / "recovery.signal", "");
-      // pg_receivewal names the segment it is still writing <name>.partial.
-      const auto w = wal_archive.string();
-      extra = {"-c",
-               "restore_command=if [ -f '" + w + "/%f' ]; then cp '" + w +
-                   "/%f' '%p'; elif [ -f '" + w + "/%f.partial' ]; then cp '" + w +
-                   "/%f.partial' '%p'; else exit 1; fi",
-               "-c", "recovery_target_action=promote"};
+      extra = {"-c", "restore_command=" + restore_command(wal_archive), "-c",
+               "recovery_target_action=promote"};
       if (target != "latest")
         extra.insert(extra.end(), {"-c", "recovery_target_time=" + target, "-c",
                                    "recovery_target_inclusive=true"});
@@ -824,6 +806,29 @@ class ScratchCluster {
   }
 
   static void check_file(const Backup& b, const std::string& name);
+  // base.tar and pg_wal.tar of a backup into a new data directory.
+  static void unpack_base_backup(const Backup& b, const fs::path& data, const fs::path& work) {
+    fs::create_directories(data);
+    fs::permissions(data, fs::perms::owner_all, fs::perm_options::replace);
+    for (const auto& [tar, sub] : std::vector<std::pair<std::string, fs::path>>{
+             {"base.tar", data}, {"pg_wal.tar", data / "pg_wal"}}) {
+      const auto plain = work / (tar + ".tmp");
+      check_file(b, tar + ".zst");
+      zstd_decompress(b.dir / (tar + ".zst"), plain);
+      fs::create_directories(sub);
+      SpawnOptions o;
+      o.argv = {"/usr/bin/tar", "-xf", plain.string(), "-C", sub.string()};
+      run_tool(o, "unpacking " + tar, 300s);
+      fs::remove(plain);
+    }
+  }
+  // Copies a segment from the archive; pg_receivewal names the segment it is
+  // still writing <name>.partial.
+  static std::string restore_command(const fs::path& wal_archive) {
+    const auto w = wal_archive.string();
+    return "if [ -f '" + w + "/%f' ]; then cp '" + w + "/%f' '%p'; elif [ -f '" + w +
+           "/%f.partial' ]; then cp '" + w + "/%f.partial' '%p'; else exit 1; fi";
+  }
 
  private:
   fs::path dir_;
@@ -1099,7 +1104,17 @@ void backup_postgres(const Source& src, const fs::path& root, const fs::path& tm
             "tierstack " + tmp.filename().string(),
             "--no-sync"};  // tierstack fsyncs the compressed files instead
   o.netns = src.pg_netns;
-  run_tool(o, "pg_basebackup", 1800s);
+  // Just after a promotion the server refuses a base backup for a moment
+  // ("expected start timeline 1 but found timeline 0"): try again then.
+  for (int attempt = 1;; ++attempt) {
+    try {
+      run_tool(o, "pg_basebackup", 1800s);
+      break;
+    } catch (const Failure& e) {
+      if (attempt >= 10 || std::string(e.what()).find("timeline") == std::string::npos) throw;
+      std::this_thread::sleep_for(1s);
+    }
+  }
   test_interrupt("pg-basebackup");
   json::array files;
   for (const char* tar : {"base.tar", "pg_wal.tar"}) {
@@ -1385,6 +1400,52 @@ int do_list(const fs::path& root) {
 
 }  // namespace
 
+// ------------------------------------------------------------------ in place (drills)
+
+std::int64_t restore_sqlite_in_place(const fs::path& backup_root, const std::string& app,
+                                     const fs::path& dest, std::string& used) {
+  auto all = list_backups(backup_root);
+  std::erase_if(all, [](const Backup& b) { return b.engine != "sqlite"; });
+  if (all.empty()) throw Failure("no complete SQLite backup in " + backup_root.string());
+  const Backup& b = all.front();
+  used = b.id;
+  const auto* g = b.manifest.if_contains("sqlite_wal");
+  const auto* from = g ? g->as_object().if_contains(app) : nullptr;
+  const auto name = app + ".db.zst";
+  ScratchCluster::check_file(b, name);
+  const auto tmp = dest.parent_path() / ("." + dest.filename().string() + ".restoring");
+  zstd_decompress(b.dir / name, tmp);
+  std::int64_t n = 0;
+  if (from) n = replay_wal(tmp, backup_root / "sqlite-wal" / app, std::string(from->as_string()));
+  fsync_path(tmp);
+  for (const char* suffix : {"-wal", "-shm", "-journal"}) fs::remove(dest.string() + suffix);
+  fs::rename(tmp, dest);
+  fsync_path(dest.parent_path(), true);
+  return n;
+}
+
+void restore_postgres_in_place(const fs::path& backup_root, const fs::path& data_dir,
+                               std::string& used) {
+  auto all = list_backups(backup_root);
+  std::erase_if(all, [](const Backup& b) { return b.engine != "postgres"; });
+  if (all.empty()) throw Failure("no complete PostgreSQL backup in " + backup_root.string());
+  const Backup& b = all.front();
+  used = b.id;
+  if (fs::exists(data_dir)) throw Failure(data_dir.string() + " exists");
+  ScratchCluster::unpack_base_backup(b, data_dir, data_dir.parent_path());
+  // Replay the whole archive, then promote (no target: to its end).
+  write_file(data_dir / "recovery.signal", "");
+  std::ofstream conf(data_dir / "postgresql.auto.conf", std::ios::app);
+  conf << "# tierstack drill lose-db: recover from " << b.id << " and the WAL archive\n"
+       << "restore_command = '" << [&] {
+            std::string c = ScratchCluster::restore_command(backup_root / "wal"), q;
+            for (char ch : c) q += ch == '\'' ? std::string("''") : std::string(1, ch);
+            return q;
+          }() << "'\nrecovery_target_timeline = 'latest'\n";
+  conf.close();
+  if (auto u = postgres_user()) chown_tree(data_dir, u->first, u->second);
+}
+
 // ------------------------------------------------------------------ commands
 
 void add_backup_commands(CLI::App& db) {
@@ -1481,6 +1542,47 @@ struct BackupSchedule::Impl {
   Postgres pg;
   std::atomic<bool> stop{false};
   std::atomic<bool> paused{false};  // set by the lose-db drill while it replaces the database
+  std::atomic<bool> shipping_stopped{false}, backup_asap{false}, backups_on{false};
+  bool sync_on = false;
+
+  // pg_receivewal as the synchronous standby: a commit returns once the
+  // archive has it. Set when it streams; reset before it stops (a commit
+  // would otherwise wait for a standby that is not coming).
+  void set_sync(bool on) {
+    const auto conninfo = "host=" + pg.host + " port=" + std::to_string(pg.port) +
+                          " user=tierstack dbname=postgres connect_timeout=2";
+    bool ok = false;
+    in_netns(pg.netns, [&] {
+      PGconn* c = PQconnectdb(conninfo.c_str());
+      if (PQstatus(c) == CONNECTION_OK) {
+        if (on) {
+          PGresult* r = PQexec(c,
+                               "SELECT 1 FROM pg_stat_replication WHERE application_name = "
+                               "'tierstack_backup' AND state = 'streaming'");
+          const bool streaming = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
+          PQclear(r);
+          if (!streaming) {
+            PQfinish(c);
+            return;
+          }
+        }
+        PGresult* r = PQexec(c, on ? "ALTER SYSTEM SET synchronous_standby_names = "
+                                     "'tierstack_backup'"
+                                   : "ALTER SYSTEM RESET synchronous_standby_names");
+        ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+        PQclear(r);
+        PQclear(PQexec(c, "SELECT pg_reload_conf()"));
+      }
+      PQfinish(c);
+    });
+    if (ok) {
+      sync_on = on;
+      std::cerr << now_text() << " pg_receivewal "
+                << (on ? "is the synchronous standby: commits wait until the WAL archive has them"
+                       : "no longer a synchronous standby")
+                << "\n";
+    }
+  }
   std::thread thread;
   pid_t receiver = -1, backup = -1;
   std::map<std::string, std::unique_ptr<WalShipper>> shippers;
@@ -1512,9 +1614,10 @@ struct BackupSchedule::Impl {
                     all.empty() ? 0.0 : all.front().manifest.at("duration_seconds").to_number<double>());
     }
     auto next_shipper = Clock::now();
+    auto next_sync_try = Clock::now();
     auto next_backup = Clock::now();  // the first one right away
     auto next_receiver = Clock::now();
-    bool slot_made = false;
+    bool slot_made = false, asked = false;
     while (!stop) {
       // pg_receivewal: restarted whenever it exits (the database restarted,
       // a network blip), one second apart.
@@ -1522,6 +1625,7 @@ struct BackupSchedule::Impl {
         int st = 0;
         if (receiver > 0 && waitpid(receiver, &st, WNOHANG) == receiver) {
           receiver = -1;
+          slot_made = false;  // a restored cluster has no slot: make it again
           next_receiver = Clock::now() + 1s;
         }
         if (receiver <= 0 && Clock::now() >= next_receiver) {
@@ -1553,6 +1657,7 @@ struct BackupSchedule::Impl {
               s.argv.insert(s.argv.end(), conn.begin(), conn.end());
               s.netns = pg.netns;
               s.log_file = logs / "pg_receivewal.log";
+              s.env["PGAPPNAME"] = "tierstack_backup";
               receiver = spawn(s);
             }
           } catch (const std::exception& e) {
@@ -1578,7 +1683,20 @@ struct BackupSchedule::Impl {
           }
         }
       }
-      if (paused) shippers.clear();
+      if (paused) {
+        shippers.clear();
+        shipping_stopped = true;
+      } else {
+        shipping_stopped = false;
+      }
+      if (backup_asap.exchange(false)) {
+        asked = true;
+        next_backup = Clock::now();
+      }
+      if (!pg.host.empty() && receiver > 0 && !sync_on && Clock::now() >= next_sync_try) {
+        set_sync(true);
+        next_sync_try = Clock::now() + 500ms;
+      }
       // The scheduled base backup, as a child process.
       if (backup > 0) {
         int st = 0;
@@ -1590,7 +1708,9 @@ struct BackupSchedule::Impl {
           backup = -1;
         }
       }
-      if (backup <= 0 && topo.backup_interval > 0 && Clock::now() >= next_backup) {
+      if (backup <= 0 && backups_on && (topo.backup_interval > 0 || asked) &&
+          Clock::now() >= next_backup) {
+        asked = false;
         next_backup = Clock::now() + std::chrono::seconds(topo.backup_interval);
         SpawnOptions s;
         s.argv = {self.string(),     "--topology", topo.file.string(), "--state-dir",
@@ -1605,6 +1725,7 @@ struct BackupSchedule::Impl {
       std::this_thread::sleep_for(100ms);
     }
     shippers.clear();
+    if (!pg.host.empty()) set_sync(false);
     for (pid_t* p : {&backup, &receiver})
       if (*p > 0) {
         kill(*p, SIGTERM);
@@ -1627,6 +1748,24 @@ BackupSchedule::BackupSchedule(const Topology& topo, const std::string& engine, 
     : impl_(new Impl{topo, engine, std::move(pg)}) {
   impl_->start_shippers();
   impl_->thread = std::thread([this] { impl_->run(); });
+}
+
+void BackupSchedule::pause_shipping() {
+  impl_->paused = true;
+  const auto deadline = Clock::now() + 10s;
+  while (!impl_->shipping_stopped && Clock::now() < deadline) std::this_thread::sleep_for(5ms);
+}
+
+void BackupSchedule::start_backups() {
+  impl_->backups_on = true;
+}
+
+void BackupSchedule::resume_shipping() {
+  impl_->paused = false;
+}
+
+void BackupSchedule::backup_now() {
+  impl_->backup_asap = true;
 }
 
 BackupSchedule::~BackupSchedule() {

@@ -38,8 +38,11 @@ int run_backup_command(const std::string& topology_file, const std::string& stat
 // Continuous protection in `tierstack up` (supervisor): a base backup every
 // backup_interval (each one `tierstack db backup --scheduled` as a child
 // process, which also applies retention, verifies at most every
-// verify_interval and writes the metrics), and for PostgreSQL pg_receivewal
-// streaming WAL into <backup dir>/wal, restarted when it exits.
+// verify_interval and writes the metrics); for PostgreSQL pg_receivewal
+// streaming WAL into <backup dir>/wal, restarted when it exits, and made the
+// cluster's synchronous standby (synchronous_standby_names) so that every
+// commit the shop acknowledges is in the archive; for SQLite the WAL
+// shippers (WalShipper in backup.cpp).
 class BackupSchedule {
  public:
   struct Postgres {
@@ -53,9 +56,31 @@ class BackupSchedule {
   BackupSchedule(const BackupSchedule&) = delete;
   BackupSchedule& operator=(const BackupSchedule&) = delete;
 
+  // For `drill lose-db`: stop shipping SQLite WAL (returns when the shippers
+  // have let go of the databases), start it again on the restored files, and
+  // take a base backup now (a new snapshot for the new WAL generations).
+  // Base backups begin (the first one at once) when the topology is ready.
+  void start_backups();
+  void pause_shipping();
+  void resume_shipping();
+  void backup_now();
+
  private:
   struct Impl;
   Impl* impl_;
 };
+
+// Recovery in place, for `drill lose-db`. SQLite: the newest backup's
+// snapshot of the app plus every shipped WAL transaction after it, written
+// to `dest` atomically; returns the transactions replayed. PostgreSQL: the
+// newest base backup unpacked into `data_dir` (which must not exist), set to
+// replay the whole WAL archive and then promote when the server starts.
+// Both return the id of the backup used through `used` and throw
+// std::runtime_error with the reason.
+std::int64_t restore_sqlite_in_place(const std::filesystem::path& backup_root,
+                                     const std::string& app, const std::filesystem::path& dest,
+                                     std::string& used);
+void restore_postgres_in_place(const std::filesystem::path& backup_root,
+                               const std::filesystem::path& data_dir, std::string& used);
 
 }  // namespace tierstack

@@ -3,7 +3,7 @@
 //   tierstack up [--db sqlite|postgres] [--detach] [--isolated] [--topology FILE]
 //   tierstack down | status | logs [INSTANCE]
 //   tierstack deploy [--app NAME] [--bin-dir DIR] [--env KEY=VALUE]… [--ready-timeout S]
-//   tierstack drill kill-instance NAME | kill-zone ZONE | restart-db
+//   tierstack drill kill-instance NAME | kill-zone ZONE | restart-db | lose-db
 //   tierstack db copy --from URL --to URL [--replace] [--bin-dir DIR]
 //   tierstack db backup [--to DIR] | backups | verify BACKUP
 //   tierstack db restore --from BACKUP --to URL [--at TIME] [--replace]
@@ -193,6 +193,11 @@ int main(int argc, char** argv) {
   kill_zone_cmd->add_option("zone", kill_zone)->required();
   drill->add_subcommand("restart-db",
                         "stop PostgreSQL, watch the apps turn not ready, start it again");
+  auto* lose_db = drill->add_subcommand(
+      "lose-db", "under checkout load, destroy the database, restore it from backup + WAL, count");
+  int lose_db_customers = 4;
+  lose_db->add_option("--customers", lose_db_customers, "concurrent customers checking out")
+      ->check(CLI::Range(1, 64));
   auto* db_cmd = add_db_command(cli);
   add_backup_commands(*db_cmd);
 
@@ -234,6 +239,9 @@ int main(int argc, char** argv) {
       return control(state, {{"cmd", "kill-instance"}, {"args", {{"name", kill_name}}}});
     if (kill_zone_cmd->parsed())
       return control(state, {{"cmd", "kill-zone"}, {"args", {{"zone", kill_zone}}}});
+    if (lose_db->parsed())
+      return control(state, {{"cmd", "lose-db"},
+                             {"args", {{"customers", std::to_string(lose_db_customers)}}}});
     return control(state, {{"cmd", "restart-db"}});
   }
 

@@ -228,7 +228,7 @@ void Supervisor::build_components() {
     c->spawn.argv = {bindir + "/postgres",          "-D", (dir / "data").string(), "-p",
                      std::to_string(c->port),       "-k", (dir / "run").string(),  "-c",
                      "listen_addresses=" + c->host, "-c", "max_connections=200",   "-c",
-                     "synchronous_commit=off"};
+                     "synchronous_commit=on"};  // an acknowledged order is on disk (issue 13)
     if (pg_user) {
       c->spawn.uid = pg_user->first;
       c->spawn.gid = pg_user->second;
@@ -1022,6 +1022,12 @@ int Supervisor::run(const std::function<void(const std::string&, bool)>& on_read
     out("state directory " + state_.string() + "; database " + topo_.database +
         (net_ ? "; isolated subnets" : ""));
     start_database();
+    {
+      // WAL shipping starts before the apps write (backups once ready).
+      BackupSchedule::Postgres pg;
+      if (Component* db = find("postgres")) pg = {db->host, db->port, db->spawn.netns};
+      backups_ = std::make_unique<BackupSchedule>(topo_, topo_.database, pg);
+    }
     for (auto& [app, url] : db_urls_) {
       std::string binary;
       for (auto& c : comps_)
@@ -1065,6 +1071,7 @@ int Supervisor::run(const std::function<void(const std::string&, bool)>& on_read
   } catch (const std::exception& e) {
     out(std::string("tierstack up failed: ") + e.what());
     stopping_ = true;
+    backups_.reset();
     if (prepared) stop_all();
     if (net_) net_->teardown();
     on_ready(log.str(), false);
@@ -1085,11 +1092,7 @@ int Supervisor::run(const std::function<void(const std::string&, bool)>& on_read
               std::to_string(find("lb")->port) + "/\n";
   for (auto& n : notes_) report += "note: " + n + "\n";
   report += "\nlogs: " + logs_.string() + "   stop: Ctrl-C or `tierstack down`\n";
-  {
-    BackupSchedule::Postgres pg;
-    if (Component* db = find("postgres")) pg = {db->host, db->port, db->spawn.netns};
-    backups_ = std::make_unique<BackupSchedule>(topo_, topo_.database, pg);
-  }
+  backups_->start_backups();
   on_ready(report, true);
 
   std::thread control([this] { control_loop(); });
@@ -1182,6 +1185,7 @@ int Supervisor::handle(const std::string& request, const Out& out) {
     return op_kill(names, "zone " + args["zone"], out);
   }
   if (cmd == "restart-db") return op_restart_db(out);
+  if (cmd == "lose-db") return op_lose_db(args, out);
   out("unknown command " + cmd);
   return 2;
 }
