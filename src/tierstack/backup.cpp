@@ -1402,6 +1402,13 @@ int do_list(const fs::path& root) {
 
 // ------------------------------------------------------------------ in place (drills)
 
+fs::path tierstack_binary() {
+  auto s = fs::read_symlink("/proc/self/exe").string();
+  const std::string deleted = " (deleted)";
+  if (s.ends_with(deleted)) s.erase(s.size() - deleted.size());
+  return s;
+}
+
 std::int64_t restore_sqlite_in_place(const fs::path& backup_root, const std::string& app,
                                      const fs::path& dest, std::string& used) {
   auto all = list_backups(backup_root);
@@ -1603,7 +1610,7 @@ struct BackupSchedule::Impl {
   }
 
   void run() {
-    const auto self = fs::read_symlink("/proc/self/exe");
+    const auto self = tierstack_binary();
     const auto logs = topo.state_dir / "logs";
     fs::create_directories(topo.backup_dir);
     // What Prometheus sees until the first backup of this run: the newest

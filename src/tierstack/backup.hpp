@@ -70,6 +70,10 @@ class BackupSchedule {
   Impl* impl_;
 };
 
+// This program's path, also after a rebuild replaced the file (the
+// supervisor runs for days; its scheduled backups run the current binary).
+std::filesystem::path tierstack_binary();
+
 // Recovery in place, for `drill lose-db`. SQLite: the newest backup's
 // snapshot of the app plus every shipped WAL transaction after it, written
 // to `dest` atomically; returns the transactions replayed. PostgreSQL: the

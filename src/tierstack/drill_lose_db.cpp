@@ -168,7 +168,7 @@ int Supervisor::op_lose_db(const std::map<std::string, std::string>& args, const
 
   // A base backup to restore from, taken now (with the customers in it).
   {
-    const auto self = fs::read_symlink("/proc/self/exe");
+    const auto self = tierstack_binary();
     SpawnOptions s;
     s.argv = {self.string(), "--topology", topo_.file.string(), "--state-dir", state_.string(),
               "db", "backup"};
