@@ -102,7 +102,7 @@ struct Customer {
 
 struct Ack {
   std::string key;
-  Clock::time_point at;
+  Clock::time_point sent, at;  // the successful attempt's request and answer
 };
 
 }  // namespace
@@ -208,8 +208,7 @@ int Supervisor::op_lose_db(const std::map<std::string, std::string>& args, const
           const auto r = request(host, port, "POST", "/api/checkout/", body, c.token, key);
           if (r.status == 201) {
             std::lock_guard lk(mu);
-            acks.push_back({key, Clock::now()});
-            // Available again: a checkout sent after the loss succeeded.
+            acks.push_back({key, sent, Clock::now()});
             if (destroyed && sent > *destroyed && !first_ok_after) first_ok_after = Clock::now();
             break;
           }
@@ -237,7 +236,7 @@ int Supervisor::op_lose_db(const std::map<std::string, std::string>& args, const
   Component* pg = find("postgres");
   std::size_t acked_before = 0;
   Clock::time_point t_destroy;
-  // The moment of the loss: the files are gone and the processes dead.
+  // The moment of the loss: the first destructive step.
   auto lost_now = [&] {
     std::lock_guard lk(mu);
     destroyed = t_destroy = Clock::now();
@@ -247,6 +246,7 @@ int Supervisor::op_lose_db(const std::map<std::string, std::string>& args, const
   try {
     if (!postgres) {
       // The shipper stops first: after the loss nothing more can be read.
+      lost_now();
       backups_->pause_shipping();
       {
         std::lock_guard lk(mu_);
@@ -259,7 +259,6 @@ int Supervisor::op_lose_db(const std::map<std::string, std::string>& args, const
       for (const auto& a : topo_.apps)
         for (const char* suffix : {"", "-wal", "-shm"})
           fs::remove(state_ / "db" / (a.name + ".db" + suffix));
-      lost_now();
       out("drill: SQLite files and their WAL deleted, app instances killed (SIGKILL), " +
           std::to_string(acked_before) + " orders acknowledged so far");
       wait_until([&] { return std::all_of(apps.begin(), apps.end(), [](Component* c) {
@@ -285,6 +284,7 @@ int Supervisor::op_lose_db(const std::map<std::string, std::string>& args, const
         }
       }
     } else {
+      lost_now();
       {
         std::lock_guard lk(mu_);
         pg->hold = true;
@@ -294,7 +294,6 @@ int Supervisor::op_lose_db(const std::map<std::string, std::string>& args, const
       wait_until([&] { return pg->pid <= 0; }, 10s);
       const auto data = state_ / "postgres" / "data";
       fs::remove_all(data);
-      lost_now();
       out("drill: PostgreSQL killed (SIGKILL) and its data directory deleted, " +
           std::to_string(acked_before) + " orders acknowledged so far");
       const auto t_restore = Clock::now();
@@ -332,8 +331,6 @@ int Supervisor::op_lose_db(const std::map<std::string, std::string>& args, const
     std::this_thread::sleep_for(50ms);
   }
   finish_load();
-  const double unavailable =
-      first_ok_after ? std::chrono::duration<double>(*first_ok_after - t_destroy).count() : -1;
 
   std::map<std::string, std::int64_t> stored;
   try {
@@ -347,6 +344,9 @@ int Supervisor::op_lose_db(const std::map<std::string, std::string>& args, const
     out(std::string("drill lose-db FAILED: cannot read the restored database: ") + e.what());
     return 1;
   }
+  // Unavailable: from the loss until a checkout sent after it was
+  // acknowledged and is in the restored database.
+  double unavailable = -1;
   int lost = 0, duplicated = 0, last_second = 0;
   double oldest_lost = 0;
   for (const auto& a : acks) {
@@ -356,8 +356,12 @@ int Supervisor::op_lose_db(const std::map<std::string, std::string>& args, const
       ++lost;
       oldest_lost =
           std::max(oldest_lost, std::chrono::duration<double>(t_destroy - a.at).count());
-    } else if (it->second > 1) {
-      ++duplicated;
+    } else {
+      if (it->second > 1) ++duplicated;
+      if (a.sent > t_destroy) {
+        const double t = std::chrono::duration<double>(a.at - t_destroy).count();
+        if (unavailable < 0 || t < unavailable) unavailable = t;
+      }
     }
   }
   char line[256];
