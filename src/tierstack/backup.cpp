@@ -60,21 +60,20 @@ struct Failure : std::runtime_error {
 // ------------------------------------------------------------------ options
 
 struct Options {
-  std::string to_dir;                   // backup --to
-  bool scheduled = false;               // backup --scheduled
-  std::string from, to_url, at, app;    // restore
-  std::string wal_dir, bin_dir;         // restore
-  bool replace = false;                 // restore
-  std::string list_dir;                 // backups --dir
-  std::string verify_what;              // verify BACKUP
+  std::string to_dir;                 // backup --to
+  bool scheduled = false;             // backup --scheduled
+  std::string from, to_url, at, app;  // restore
+  std::string wal_dir, bin_dir;       // restore
+  bool replace = false;               // restore
+  std::string list_dir;               // backups --dir
+  std::string verify_what;            // verify BACKUP
 };
 
 Options& opts() {
   static Options o;
   return o;
 }
-CLI::App *backup_cmd = nullptr, *restore_cmd = nullptr, *list_cmd = nullptr,
-         *verify_cmd = nullptr;
+CLI::App *backup_cmd = nullptr, *restore_cmd = nullptr, *list_cmd = nullptr, *verify_cmd = nullptr;
 
 // ------------------------------------------------------------------ files
 
@@ -87,8 +86,7 @@ void fsync_path(const fs::path& p, bool directory = false) {
 }
 
 void fsync_tree(const fs::path& dir) {
-  for (auto& e : fs::recursive_directory_iterator(dir))
-    fsync_path(e.path(), e.is_directory());
+  for (auto& e : fs::recursive_directory_iterator(dir)) fsync_path(e.path(), e.is_directory());
   fsync_path(dir, true);
 }
 
@@ -194,8 +192,7 @@ std::string iso_utc(std::time_t t) {
 }
 
 double unix_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 std::string age_text(double secs) {
@@ -228,8 +225,8 @@ double parse_at(const std::string& at) {
     int y, mo, d, h, mi, n = 0;
     double s;
     char sep;
-    if (std::sscanf(at.c_str(), "%4d-%2d-%2d%c%2d:%2d:%lf%n", &y, &mo, &d, &sep, &h, &mi, &s,
-                    &n) != 7 ||
+    if (std::sscanf(at.c_str(), "%4d-%2d-%2d%c%2d:%2d:%lf%n", &y, &mo, &d, &sep, &h, &mi, &s, &n) !=
+            7 ||
         (sep != 'T' && sep != ' ') ||
         !(static_cast<std::size_t>(n) == at.size() ||
           (static_cast<std::size_t>(n) + 1 == at.size() && at.back() == 'Z')) ||
@@ -360,8 +357,8 @@ Source find_source(const Topology& topo) {
   }
   if (s.pg_port == 0) throw Failure("state.json lists no postgres component");
   for (const auto& a : topo.apps)
-    s.urls[a.name] = "postgresql://tierstack@" + s.pg_host + ":" + std::to_string(s.pg_port) +
-                     "/" + a.name;
+    s.urls[a.name] =
+        "postgresql://tierstack@" + s.pg_host + ":" + std::to_string(s.pg_port) + "/" + a.name;
   return s;
 }
 
@@ -447,8 +444,8 @@ bool compare(const std::vector<AppSum>& expected, const std::vector<AppSum>& act
   std::int64_t rows = 0;
   std::size_t tables = 0;
   for (const auto& e : expected) {
-    const auto it = std::find_if(actual.begin(), actual.end(),
-                                 [&](const AppSum& a) { return a.app == e.app; });
+    const auto it =
+        std::find_if(actual.begin(), actual.end(), [&](const AppSum& a) { return a.app == e.app; });
     if (it == actual.end()) {
       std::printf("  %-28s MISSING: the restored database holds no %s schema\n", e.app.c_str(),
                   e.app.c_str());
@@ -464,12 +461,11 @@ bool compare(const std::vector<AppSum>& expected, const std::vector<AppSum>& act
       ++tables;
       std::printf("  %-28s %10lld rows  %.16s  %s\n", t.table.c_str(),
                   static_cast<long long>(t.rows), t.sha256.c_str(),
-                  match ? "match"
-                  : jt == it->tables.end()
-                      ? "MISSING"
-                      : ("MISMATCH: " + std::to_string(jt->rows) + " rows, " +
-                         jt->sha256.substr(0, 16))
-                            .c_str());
+                  match                    ? "match"
+                  : jt == it->tables.end() ? "MISSING"
+                                           : ("MISMATCH: " + std::to_string(jt->rows) + " rows, " +
+                                              jt->sha256.substr(0, 16))
+                                                 .c_str());
     }
   }
   if (rows_out) *rows_out = rows;
@@ -559,8 +555,8 @@ class WalShipper {
  private:
   void begin_read() {
     // A deferred transaction takes its read snapshot at the first SELECT.
-    if (sqlite3_exec(r_, "BEGIN; SELECT COUNT(*) FROM sqlite_master;", nullptr, nullptr,
-                     nullptr) != SQLITE_OK)
+    if (sqlite3_exec(r_, "BEGIN; SELECT COUNT(*) FROM sqlite_master;", nullptr, nullptr, nullptr) !=
+        SQLITE_OK)
       throw Failure(std::string("WAL shipping: read transaction: ") + sqlite3_errmsg(r_));
   }
 
@@ -722,26 +718,27 @@ class ScratchCluster {
     }
     port_ = free_ports(1).front();
     SpawnOptions o;
-    o.argv = {bindir + "/postgres",
-              "-D",
-              (dir_ / "data").string(),
-              "-p",
-              std::to_string(port_),
-              "-k",
-              (dir_ / "run").string(),
-              "-c",
-              "listen_addresses=127.0.0.1",
-              "-c",
-              "archive_mode=off",
-              "-c",
-              "synchronous_standby_names=",
-              // Recovery refuses fewer connection slots than the primary had
-              // (tierstack runs it with 200).
-              "-c",
-              "max_connections=500",
-              "-c",
-              "hba_file=" + (dir_ / "data" / "pg_hba.conf").string(),
-};
+    o.argv = {
+        bindir + "/postgres",
+        "-D",
+        (dir_ / "data").string(),
+        "-p",
+        std::to_string(port_),
+        "-k",
+        (dir_ / "run").string(),
+        "-c",
+        "listen_addresses=127.0.0.1",
+        "-c",
+        "archive_mode=off",
+        "-c",
+        "synchronous_standby_names=",
+        // Recovery refuses fewer connection slots than the primary had
+        // (tierstack runs it with 200).
+        "-c",
+        "max_connections=500",
+        "-c",
+        "hba_file=" + (dir_ / "data" / "pg_hba.conf").string(),
+    };
     o.argv.insert(o.argv.end(), extra.begin(), extra.end());
     o.log_file = dir_ / "postgres.log";
     if (uid_) {
@@ -780,7 +777,8 @@ class ScratchCluster {
         PQfinish(c);
         if (!recovering) break;
       }
-      if (Clock::now() > deadline) throw Failure("the PostgreSQL server on the backup did not start");
+      if (Clock::now() > deadline)
+        throw Failure("the PostgreSQL server on the backup did not start");
       std::this_thread::sleep_for(100ms);
     }
   }
@@ -878,9 +876,10 @@ std::map<std::string, std::string> materialize(const Backup& b, const fs::path& 
   std::map<std::string, std::string> urls;
   if (b.engine == "sqlite") {
     if (!target.empty() && target != "latest")
-      throw Failure("--at: a SQLite backup restores to the moment it was taken, or with --at "
-                    "latest to the last commit its shipped WAL holds; a time is for PostgreSQL",
-                    2);
+      throw Failure(
+          "--at: a SQLite backup restores to the moment it was taken, or with --at "
+          "latest to the last commit its shipped WAL holds; a time is for PostgreSQL",
+          2);
     for (const auto& a : sums_of(b.manifest)) {
       const auto name = a.app + ".db.zst";
       ScratchCluster::check_file(b, name);
@@ -893,8 +892,8 @@ std::map<std::string, std::string> materialize(const Backup& b, const fs::path& 
           throw Failure("--at latest: no WAL was being shipped for " + a.app +
                         " when this backup was taken (only tierstack up ships it)");
         const auto n = replay_wal(db, wal_archive / a.app, std::string(from->as_string()));
-        std::printf("  %s: %lld transactions replayed from the shipped WAL in %s\n",
-                    a.app.c_str(), static_cast<long long>(n), (wal_archive / a.app).c_str());
+        std::printf("  %s: %lld transactions replayed from the shipped WAL in %s\n", a.app.c_str(),
+                    static_cast<long long>(n), (wal_archive / a.app).c_str());
       }
       urls[a.app] = "sqlite://" + db.string();
     }
@@ -1127,8 +1126,8 @@ void backup_postgres(const Source& src, const fs::path& root, const fs::path& tm
   // Where this backup's WAL starts (for cleaning the archive), from its label.
   {
     SpawnOptions x;
-    x.argv = {"/usr/bin/tar", "-xf", (tmp / "pg" / "base.tar").string(), "-C", (tmp / "pg").string(),
-              "backup_label"};
+    x.argv = {"/usr/bin/tar",        "-xf",         (tmp / "pg" / "base.tar").string(), "-C",
+              (tmp / "pg").string(), "backup_label"};
     run_tool(x, "reading backup_label", 60s);
     const auto label = read_file(tmp / "pg" / "backup_label");
     const auto p = label.find("(file ");
@@ -1168,7 +1167,8 @@ fs::path do_backup(const Topology& topo, const fs::path& root) {
   stamp.erase(std::remove(stamp.begin(), stamp.end(), '-'), stamp.end());
   stamp.erase(std::remove(stamp.begin(), stamp.end(), ':'), stamp.end());
   std::string id = stamp + "-" + src.engine;
-  for (int n = 2; fs::exists(root / id); ++n) id = stamp + "-" + src.engine + "-" + std::to_string(n);
+  for (int n = 2; fs::exists(root / id); ++n)
+    id = stamp + "-" + src.engine + "-" + std::to_string(n);
   const auto tmp = root / (".partial-" + id + "-" + std::to_string(getpid()));
   fs::create_directories(tmp);
   std::printf("tierstack db backup: %s database -> %s\n", src.engine.c_str(),
@@ -1258,10 +1258,11 @@ Backup resolve_backup(const std::string& what, const fs::path& root, const std::
     // A point in time needs a base backup taken before it.
     if (!at.empty() && at != "latest") {
       const double t = parse_at(at);
-      std::erase_if(all, [&](const Backup& b) { return b.engine != "postgres" || b.finished >= t; });
+      std::erase_if(all,
+                    [&](const Backup& b) { return b.engine != "postgres" || b.finished >= t; });
       if (all.empty())
-        throw Failure("no complete PostgreSQL backup in " + root.string() + " finished before " + at,
-                      2);
+        throw Failure(
+            "no complete PostgreSQL backup in " + root.string() + " finished before " + at, 2);
     }
     if (all.empty()) throw Failure("no complete backup in " + root.string(), 2);
     return all.front();
@@ -1287,7 +1288,9 @@ Backup resolve_backup(const std::string& what, const fs::path& root, const std::
 int do_restore(const Topology& topo, const Options& o) {
   const fs::path root = topo.backup_dir;
   const Backup b = resolve_backup(o.from, root, o.at);
-  const std::string target = o.at.empty() ? "" : o.at == "latest" ? "latest" : recovery_target(o.at);
+  const std::string target = o.at.empty()       ? ""
+                             : o.at == "latest" ? "latest"
+                                                : recovery_target(o.at);
   try {
     (void)ts::db::dialect_of(o.to_url);
   } catch (const std::exception& e) {
@@ -1296,8 +1299,7 @@ int do_restore(const Topology& topo, const Options& o) {
   const fs::path wal = !o.wal_dir.empty()     ? fs::path(o.wal_dir)
                        : b.engine == "sqlite" ? b.dir.parent_path() / "sqlite-wal"
                                               : b.dir.parent_path() / "wal";
-  std::printf("tierstack db restore: backup %s (%s, %s)%s -> %s\n", b.id.c_str(),
-              b.engine.c_str(),
+  std::printf("tierstack db restore: backup %s (%s, %s)%s -> %s\n", b.id.c_str(), b.engine.c_str(),
               std::string(b.manifest.at("finished_at").as_string()).c_str(),
               target.empty() ? "" : (" recovered to " + o.at + " from " + wal.string()).c_str(),
               ts::db::redact_url(o.to_url).c_str());
@@ -1328,10 +1330,11 @@ int do_restore(const Topology& topo, const Options& o) {
     for (const auto& a : summarize_database(o.to_url))
       if (urls.count(a.app))
         for (const auto& t : a.tables)
-          if (t.rows > 0) held += (held.empty() ? "" : ", ") + t.table + " " + std::to_string(t.rows);
+          if (t.rows > 0)
+            held += (held.empty() ? "" : ", ") + t.table + " " + std::to_string(t.rows);
     if (!held.empty())
-      throw Failure("the target already holds data (" + held + " rows); pass --replace to replace it",
-                    3);
+      throw Failure(
+          "the target already holds data (" + held + " rows); pass --replace to replace it", 3);
   }
   fs::path bin_dir = o.bin_dir.empty() ? topo.bin_dir : fs::absolute(o.bin_dir);
   if (bin_dir.empty()) bin_dir = fs::read_symlink("/proc/self/exe").parent_path();
@@ -1361,8 +1364,8 @@ int do_restore(const Topology& topo, const Options& o) {
     throw Failure("the restored database does not match the backup");
   std::string apps;
   for (const auto& a : reference) apps += (apps.empty() ? "" : ", ") + a.app;
-  std::printf("restored %s from %s%s: %zu tables, %lld rows, verified, in %.1f s\n",
-              apps.c_str(), b.id.c_str(), target.empty() ? "" : (" at " + o.at).c_str(), tables,
+  std::printf("restored %s from %s%s: %zu tables, %lld rows, verified, in %.1f s\n", apps.c_str(),
+              b.id.c_str(), target.empty() ? "" : (" at " + o.at).c_str(), tables,
               static_cast<long long>(rows), seconds_since(t0));
   return 0;
 }
@@ -1444,11 +1447,13 @@ void restore_postgres_in_place(const fs::path& backup_root, const fs::path& data
   write_file(data_dir / "recovery.signal", "");
   std::ofstream conf(data_dir / "postgresql.auto.conf", std::ios::app);
   conf << "# tierstack drill lose-db: recover from " << b.id << " and the WAL archive\n"
-       << "restore_command = '" << [&] {
-            std::string c = ScratchCluster::restore_command(backup_root / "wal"), q;
-            for (char ch : c) q += ch == '\'' ? std::string("''") : std::string(1, ch);
-            return q;
-          }() << "'\nrecovery_target_timeline = 'latest'\n";
+       << "restore_command = '" <<
+      [&] {
+        std::string c = ScratchCluster::restore_command(backup_root / "wal"), q;
+        for (char ch : c) q += ch == '\'' ? std::string("''") : std::string(1, ch);
+        return q;
+      }()
+       << "'\nrecovery_target_timeline = 'latest'\n";
   conf.close();
   if (auto u = postgres_user()) chown_tree(data_dir, u->first, u->second);
 }
@@ -1457,8 +1462,8 @@ void restore_postgres_in_place(const fs::path& backup_root, const fs::path& data
 
 void add_backup_commands(CLI::App& db) {
   auto& o = opts();
-  backup_cmd = db.add_subcommand(
-      "backup", "a consistent backup of the apps' data while they serve traffic");
+  backup_cmd =
+      db.add_subcommand("backup", "a consistent backup of the apps' data while they serve traffic");
   backup_cmd->add_option("--to", o.to_dir, "backup directory (default: the topology's backup.dir)");
   backup_cmd->add_flag("--scheduled", o.scheduled,
                        "as tierstack up runs it: apply retention, verify when due, write metrics");
@@ -1471,8 +1476,7 @@ void add_backup_commands(CLI::App& db) {
                           "'latest' from the WAL archive");
   restore_cmd->add_flag("--replace", o.replace, "replace the data a non-empty target holds");
   restore_cmd->add_option("--app", o.app, "restore only this app's data");
-  restore_cmd->add_option("--wal-dir", o.wal_dir,
-                          "WAL archive (default: wal/ beside the backup)");
+  restore_cmd->add_option("--wal-dir", o.wal_dir, "WAL archive (default: wal/ beside the backup)");
   restore_cmd->add_option("--bin-dir", o.bin_dir,
                           "where the shop and microblog binaries are (default: the topology's)");
   list_cmd = db.add_subcommand("backups", "list backups with age, size and verification");
@@ -1602,7 +1606,8 @@ struct BackupSchedule::Impl {
       const auto db = topo.state_dir / "db" / (a.name + ".db");
       if (!fs::exists(db)) continue;
       try {
-        shippers[a.name] = std::make_unique<WalShipper>(db, topo.backup_dir / "sqlite-wal" / a.name);
+        shippers[a.name] =
+            std::make_unique<WalShipper>(db, topo.backup_dir / "sqlite-wal" / a.name);
       } catch (const std::exception& e) {
         std::cerr << now_text() << " WAL shipping for " << a.name << ": " << e.what() << "\n";
       }
@@ -1617,8 +1622,9 @@ struct BackupSchedule::Impl {
     // backup there is (0 when none), so the alert also covers "never".
     {
       const auto all = list_backups(topo.backup_dir);
-      write_metrics(topo, engine, all.empty() ? 0.0 : all.front().finished,
-                    all.empty() ? 0.0 : all.front().manifest.at("duration_seconds").to_number<double>());
+      write_metrics(
+          topo, engine, all.empty() ? 0.0 : all.front().finished,
+          all.empty() ? 0.0 : all.front().manifest.at("duration_seconds").to_number<double>());
     }
     auto next_shipper = Clock::now();
     auto next_sync_try = Clock::now();
@@ -1638,7 +1644,7 @@ struct BackupSchedule::Impl {
         if (receiver <= 0 && Clock::now() >= next_receiver) {
           try {
             const auto bin = pg_bindir() + "/pg_receivewal";
-            const std::vector<std::string> conn = {"-h", pg.host, "-p", std::to_string(pg.port),
+            const std::vector<std::string> conn = {"-h", pg.host,    "-p", std::to_string(pg.port),
                                                    "-U", "tierstack"};
             if (!slot_made) {
               // The slot makes the server keep WAL until it is archived.
@@ -1659,8 +1665,8 @@ struct BackupSchedule::Impl {
                 s.uid = u->first;
                 s.gid = u->second;
               }
-              s.argv = {bin, "-D", (topo.backup_dir / "wal").string(), "-S", kSlot,
-                        "--synchronous", "-n"};
+              s.argv = {bin, "-D", (topo.backup_dir / "wal").string(), "-S", kSlot, "--synchronous",
+                        "-n"};
               s.argv.insert(s.argv.end(), conn.begin(), conn.end());
               s.netns = pg.netns;
               s.log_file = logs / "pg_receivewal.log";
@@ -1710,8 +1716,8 @@ struct BackupSchedule::Impl {
         if (waitpid(backup, &st, WNOHANG) == backup) {
           const int rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
           std::cerr << now_text() << " scheduled backup "
-                    << (rc == 0 ? "done" : "FAILED (status " + std::to_string(rc) + ")")
-                    << " (" << (logs / "backup.log").string() << ")\n";
+                    << (rc == 0 ? "done" : "FAILED (status " + std::to_string(rc) + ")") << " ("
+                    << (logs / "backup.log").string() << ")\n";
           backup = -1;
         }
       }
@@ -1720,8 +1726,8 @@ struct BackupSchedule::Impl {
         asked = false;
         next_backup = Clock::now() + std::chrono::seconds(topo.backup_interval);
         SpawnOptions s;
-        s.argv = {self.string(),     "--topology", topo.file.string(), "--state-dir",
-                  topo.state_dir.string(), "db",   "backup",           "--scheduled"};
+        s.argv = {self.string(),           "--topology", topo.file.string(), "--state-dir",
+                  topo.state_dir.string(), "db",         "backup",           "--scheduled"};
         s.log_file = logs / "backup.log";
         try {
           backup = spawn(s);

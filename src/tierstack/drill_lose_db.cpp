@@ -171,7 +171,7 @@ int Supervisor::op_lose_db(const std::map<std::string, std::string>& args, const
     const auto self = tierstack_binary();
     SpawnOptions s;
     s.argv = {self.string(), "--topology", topo_.file.string(), "--state-dir", state_.string(),
-              "db", "backup"};
+              "db",          "backup"};
     s.log_file = logs_ / "backup.log";
     const auto t0 = Clock::now();
     if (run_to_end(s, std::chrono::seconds(600)) != 0) {
@@ -261,10 +261,11 @@ int Supervisor::op_lose_db(const std::map<std::string, std::string>& args, const
           fs::remove(state_ / "db" / (a.name + ".db" + suffix));
       out("drill: SQLite files and their WAL deleted, app instances killed (SIGKILL), " +
           std::to_string(acked_before) + " orders acknowledged so far");
-      wait_until([&] { return std::all_of(apps.begin(), apps.end(), [](Component* c) {
-                   return c->pid <= 0;
-                 }); },
-                 10s);
+      wait_until(
+          [&] {
+            return std::all_of(apps.begin(), apps.end(), [](Component* c) { return c->pid <= 0; });
+          },
+          10s);
       const auto t_restore = Clock::now();
       std::int64_t replayed = 0;
       for (const auto& a : topo_.apps) {
@@ -354,8 +355,7 @@ int Supervisor::op_lose_db(const std::map<std::string, std::string>& args, const
     if (a.at <= t_destroy && t_destroy - a.at <= 1s) ++last_second;
     if (it == stored.end()) {
       ++lost;
-      oldest_lost =
-          std::max(oldest_lost, std::chrono::duration<double>(t_destroy - a.at).count());
+      oldest_lost = std::max(oldest_lost, std::chrono::duration<double>(t_destroy - a.at).count());
     } else {
       if (it->second > 1) ++duplicated;
       if (a.sent > t_destroy) {
@@ -370,9 +370,10 @@ int Supervisor::op_lose_db(const std::map<std::string, std::string>& args, const
                 "ones were acknowledged at most %.2f s before it; %d checkouts gave up",
                 last_second, oldest_lost, gave_up.load());
   out(line);
-  std::snprintf(line, sizeof line,
-                "drill lose-db: %zu orders acknowledged, %d lost, %d duplicated, unavailable %.1f s",
-                acks.size(), lost, duplicated, unavailable);
+  std::snprintf(
+      line, sizeof line,
+      "drill lose-db: %zu orders acknowledged, %d lost, %d duplicated, unavailable %.1f s",
+      acks.size(), lost, duplicated, unavailable);
   out(line);
   return back && duplicated == 0 && gave_up == 0 ? 0 : 1;
 }

@@ -106,7 +106,8 @@ class Supervisor {
                         std::chrono::seconds ready_timeout, const Out& out);
   int op_kill(const std::vector<std::string>& names, const std::string& what, const Out& out);
   int op_restart_db(const Out& out);
-  int op_lose_db(const std::map<std::string, std::string>& args, const Out& out);  // drill_lose_db.cpp
+  int op_lose_db(const std::map<std::string, std::string>& args,
+                 const Out& out);  // drill_lose_db.cpp
   bool drain_out_of_pool(Component& c, const Out& out);
   bool stop_one(Component& c, const Out& out);
   bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout);

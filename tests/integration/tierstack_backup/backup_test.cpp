@@ -70,7 +70,8 @@ class Stack {
       << "[[app]]\nname = \"shop\"\nenv_prefix = \"SHOP\"\nurl_name = \"store\"\nseed = true\n"
       << "payment_gateway = \"sandbox\"\n"
       << "proxy_paths = [\"/api/\", \"/account/\", \"/payments/\", \"/images/\"]\n"
-      << "static_root = \"" << (dir_ / "static").string() << "\"\n"
+      << "static_root = \"" << (dir_ / "static").string()
+      << "\"\n"
       // A checkout cut off by the loss leaves its key claimed in the
       // restored database; the retry takes it over after this (120 s by default).
       << "[app.env]\nSHOP_IDEMPOTENCY_TAKEOVER_SECONDS = \"3\"\n"
@@ -165,16 +166,15 @@ std::int64_t in_stock_product(unsigned short lb) {
 // One checkout; returns the order id the store acknowledged (0: none).
 std::int64_t checkout(unsigned short lb, const Customer& c, std::int64_t product,
                       const std::string& key) {
-  auto r = http(lb, "POST", "/api/checkout/",
-                json::serialize(json::object{{"product_id", product},
-                                             {"address_id", c.address_id},
-                                             {"card",
-                                              {{"number", "4242424242424242"},
-                                               {"exp_month", 12},
-                                               {"exp_year", 2040},
-                                               {"cvc", "123"}}},
-                                             {"save_card", false}}),
-                {{"Authorization", "Bearer " + c.token}, {"Idempotency-Key", key}});
+  auto r = http(
+      lb, "POST", "/api/checkout/",
+      json::serialize(json::object{
+          {"product_id", product},
+          {"address_id", c.address_id},
+          {"card",
+           {{"number", "4242424242424242"}, {"exp_month", 12}, {"exp_year", 2040}, {"cvc", "123"}}},
+          {"save_card", false}}),
+      {{"Authorization", "Bearer " + c.token}, {"Idempotency-Key", key}});
   if (r.status != 201) return 0;
   return json::parse(r.body).at("id").to_number<std::int64_t>();
 }
@@ -188,8 +188,8 @@ class Writers {
       workers_.emplace_back([this, lb, i, product] {
         for (int k = 0; !stop_; ++k) {
           try {
-            const auto name =
-                "w" + std::to_string(::getpid()) + "_" + std::to_string(i) + "_" + std::to_string(k);
+            const auto name = "w" + std::to_string(::getpid()) + "_" + std::to_string(i) + "_" +
+                              std::to_string(k);
             const auto c = register_customer(lb, name);
             if (checkout(lb, c, product, "bk-" + name) > 0) ++orders_;
           } catch (const std::exception&) {
@@ -296,8 +296,7 @@ TEST_P(Backups, TakenDuringWritesRestoresVerifiedAndAKilledBackupLeavesNothingCo
   auto again = s.cmd({"db", "restore", "--from", backup.string(), "--to", target});
   EXPECT_EQ(again.status, 3) << again.output;
   EXPECT_NE(again.output.find("pass --replace"), std::string::npos) << again.output;
-  auto replaced =
-      s.cmd({"db", "restore", "--from", backup.string(), "--to", target, "--replace"});
+  auto replaced = s.cmd({"db", "restore", "--from", backup.string(), "--to", target, "--replace"});
   EXPECT_EQ(replaced.status, 0) << replaced.output;
 
   // A backup killed at its last step (data written, manifest not yet): no
@@ -377,16 +376,14 @@ TEST(ScheduledBackups, UpBacksUpEveryIntervalVerifiesKeepsTheLastAndExportsMetri
   double last = 0, interval = 0;
   const auto scrape_deadline = std::chrono::steady_clock::now() + 30s;
   while (std::chrono::steady_clock::now() < scrape_deadline && (last == 0 || interval == 0)) {
-    for (const auto& [name, out] :
-         std::vector<std::pair<std::string, double*>>{
+    for (const auto& [name, out] : std::vector<std::pair<std::string, double*>>{
              {"tierstack_backup_last_success_timestamp_seconds", &last},
              {"tierstack_backup_interval_seconds", &interval}}) {
       auto r = http(prom, "GET", "/api/v1/query?query=" + name);
       if (r.status != 200) continue;
       const auto v = json::parse(r.body);
       const auto& res = v.at("data").at("result").as_array();
-      if (!res.empty())
-        *out = std::stod(std::string(res[0].at("value").as_array()[1].as_string()));
+      if (!res.empty()) *out = std::stod(std::string(res[0].at("value").as_array()[1].as_string()));
     }
     std::this_thread::sleep_for(500ms);
   }
@@ -417,18 +414,17 @@ TEST(PointInTime, RestoreToATimeBetweenTwoOrdersRestoresExactlyTheFirst) {
   // pg_receivewal writes what the server flushed (within wal_writer_delay
   // with synchronous_commit=off) as it arrives.
   std::this_thread::sleep_for(2s);
-  const auto at =
-      "@" + std::to_string(std::chrono::duration<double>(t.time_since_epoch()).count());
+  const auto at = "@" + std::to_string(std::chrono::duration<double>(t.time_since_epoch()).count());
 
   TempPgDatabase target;
-  auto r = s.cmd({"db", "restore", "--from", "latest", "--at", at, "--to", target.url(), "--app",
-                  "shop"});
+  auto r = s.cmd(
+      {"db", "restore", "--from", "latest", "--at", at, "--to", target.url(), "--app", "shop"});
   ASSERT_EQ(r.status, 0) << r.output << "\n" << slurp(s.state() / "logs" / "pg_receivewal.log");
   auto db = ts::db::Pool::open(target.url(), {.max_size = 1});
   std::set<std::int64_t> ids;
-  for (const auto& row : db->query(
-           "SELECT id FROM shop_orders WHERE idempotency_key IN ('checkout:pitr-first', "
-           "'checkout:pitr-second')"))
+  for (const auto& row :
+       db->query("SELECT id FROM shop_orders WHERE idempotency_key IN ('checkout:pitr-first', "
+                 "'checkout:pitr-second')"))
     ids.insert(row.get<std::int64_t>(0));
   EXPECT_EQ(ids, std::set<std::int64_t>{first}) << r.output;
 
