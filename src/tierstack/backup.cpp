@@ -752,7 +752,7 @@ class ScratchCluster {
     if (uid_) chown_tree(dir_ / "data" / "pg_hba.conf", uid_->first, uid_->second);
     pid_ = spawn(o);
     // Ready: accepts connections and has left recovery.
-    const auto deadline = Clock::now() + 300s;
+    const auto deadline = Clock::now() + std::chrono::seconds(300);
     const std::string conninfo = "host=127.0.0.1 port=" + std::to_string(port_) +
                                  " user=tierstack dbname=postgres connect_timeout=2";
     for (;;) {
@@ -779,13 +779,13 @@ class ScratchCluster {
       }
       if (Clock::now() > deadline)
         throw Failure("the PostgreSQL server on the backup did not start");
-      std::this_thread::sleep_for(100ms);
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   }
   ~ScratchCluster() {
     if (pid_ > 0) {
       kill(pid_, SIGINT);  // fast shutdown
-      const auto deadline = Clock::now() + 30s;
+      const auto deadline = Clock::now() + std::chrono::seconds(30);
       int st = 0;
       while (waitpid(pid_, &st, WNOHANG) != pid_) {
         if (Clock::now() > deadline) {
@@ -793,7 +793,7 @@ class ScratchCluster {
           waitpid(pid_, &st, 0);
           break;
         }
-        std::this_thread::sleep_for(20ms);
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
       }
     }
     std::error_code ec;
@@ -816,7 +816,7 @@ class ScratchCluster {
       fs::create_directories(sub);
       SpawnOptions o;
       o.argv = {"/usr/bin/tar", "-xf", plain.string(), "-C", sub.string()};
-      run_tool(o, "unpacking " + tar, 300s);
+      run_tool(o, "unpacking " + tar, std::chrono::seconds(300));
       fs::remove(plain);
     }
   }
@@ -1003,7 +1003,7 @@ void apply_retention(const fs::path& root, int keep_last, int keep_days) {
     try {
       SpawnOptions o;
       o.argv = {pg_bindir() + "/pg_archivecleanup", (root / "wal").string(), oldest};
-      run_tool(o, "pg_archivecleanup", 60s);
+      run_tool(o, "pg_archivecleanup", std::chrono::seconds(60));
     } catch (const std::exception& e) {
       std::fprintf(stderr, "retention: %s\n", e.what());
     }
@@ -1042,10 +1042,10 @@ void backup_sqlite(const Source& src, const fs::path& root, const fs::path& tmp,
     sqlite3_backup* b = sqlite3_backup_init(to, "main", from, "main");
     int rc = SQLITE_OK;
     if (b) {
-      const auto deadline = Clock::now() + 60s;
+      const auto deadline = Clock::now() + std::chrono::seconds(60);
       while ((rc = sqlite3_backup_step(b, -1)) == SQLITE_BUSY || rc == SQLITE_LOCKED) {
         if (Clock::now() > deadline) break;
-        std::this_thread::sleep_for(20ms);
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
       }
       sqlite3_backup_finish(b);
     }
@@ -1107,11 +1107,11 @@ void backup_postgres(const Source& src, const fs::path& root, const fs::path& tm
   // ("expected start timeline 1 but found timeline 0"): try again then.
   for (int attempt = 1;; ++attempt) {
     try {
-      run_tool(o, "pg_basebackup", 1800s);
+      run_tool(o, "pg_basebackup", std::chrono::seconds(1800));
       break;
     } catch (const Failure& e) {
       if (attempt >= 10 || std::string(e.what()).find("timeline") == std::string::npos) throw;
-      std::this_thread::sleep_for(1s);
+      std::this_thread::sleep_for(std::chrono::seconds(1));
     }
   }
   test_interrupt("pg-basebackup");
@@ -1128,7 +1128,7 @@ void backup_postgres(const Source& src, const fs::path& root, const fs::path& tm
     SpawnOptions x;
     x.argv = {"/usr/bin/tar",        "-xf",         (tmp / "pg" / "base.tar").string(), "-C",
               (tmp / "pg").string(), "backup_label"};
-    run_tool(x, "reading backup_label", 60s);
+    run_tool(x, "reading backup_label", std::chrono::seconds(60));
     const auto label = read_file(tmp / "pg" / "backup_label");
     const auto p = label.find("(file ");
     if (p != std::string::npos)
@@ -1639,7 +1639,7 @@ struct BackupSchedule::Impl {
         if (receiver > 0 && waitpid(receiver, &st, WNOHANG) == receiver) {
           receiver = -1;
           slot_made = false;  // a restored cluster has no slot: make it again
-          next_receiver = Clock::now() + 1s;
+          next_receiver = Clock::now() + std::chrono::seconds(1);
         }
         if (receiver <= 0 && Clock::now() >= next_receiver) {
           try {
@@ -1653,7 +1653,7 @@ struct BackupSchedule::Impl {
               s.argv.insert(s.argv.end(), conn.begin(), conn.end());
               s.netns = pg.netns;
               s.log_file = logs / "pg_receivewal.log";
-              slot_made = run_to_end(s, 30s) == 0;
+              slot_made = run_to_end(s, std::chrono::seconds(30)) == 0;
             }
             if (slot_made) {
               fs::create_directories(topo.backup_dir / "wal");
@@ -1676,7 +1676,7 @@ struct BackupSchedule::Impl {
           } catch (const std::exception& e) {
             std::cerr << now_text() << " pg_receivewal: " << e.what() << "\n";
           }
-          next_receiver = Clock::now() + 1s;
+          next_receiver = Clock::now() + std::chrono::seconds(1);
         }
       }
       // SQLite: ship each app's new WAL frames (a shipper that fails is
@@ -1692,7 +1692,7 @@ struct BackupSchedule::Impl {
           } catch (const std::exception& e) {
             std::cerr << now_text() << " WAL shipping for " << a.name << ": " << e.what() << "\n";
             sh.reset();
-            next_shipper = Clock::now() + 1s;
+            next_shipper = Clock::now() + std::chrono::seconds(1);
           }
         }
       }
@@ -1708,7 +1708,7 @@ struct BackupSchedule::Impl {
       }
       if (!pg.host.empty() && receiver > 0 && !sync_on && Clock::now() >= next_sync_try) {
         set_sync(true);
-        next_sync_try = Clock::now() + 500ms;
+        next_sync_try = Clock::now() + std::chrono::milliseconds(500);
       }
       // The scheduled base backup, as a child process.
       if (backup > 0) {
@@ -1735,7 +1735,7 @@ struct BackupSchedule::Impl {
           std::cerr << now_text() << " scheduled backup: " << e.what() << "\n";
         }
       }
-      std::this_thread::sleep_for(100ms);
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     shippers.clear();
     if (!pg.host.empty()) set_sync(false);
@@ -1743,14 +1743,14 @@ struct BackupSchedule::Impl {
       if (*p > 0) {
         kill(*p, SIGTERM);
         int st = 0;
-        const auto deadline = Clock::now() + 20s;
+        const auto deadline = Clock::now() + std::chrono::seconds(20);
         while (waitpid(*p, &st, WNOHANG) != *p) {
           if (Clock::now() > deadline) {
             killpg(*p, SIGKILL);
             waitpid(*p, &st, 0);
             break;
           }
-          std::this_thread::sleep_for(20ms);
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
         *p = -1;
       }
@@ -1765,8 +1765,9 @@ BackupSchedule::BackupSchedule(const Topology& topo, const std::string& engine, 
 
 void BackupSchedule::pause_shipping() {
   impl_->paused = true;
-  const auto deadline = Clock::now() + 10s;
-  while (!impl_->shipping_stopped && Clock::now() < deadline) std::this_thread::sleep_for(5ms);
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (!impl_->shipping_stopped && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
 }
 
 void BackupSchedule::start_backups() {

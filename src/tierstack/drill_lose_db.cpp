@@ -202,7 +202,7 @@ int Supervisor::op_lose_db(const std::map<std::string, std::string>& args, const
           {"save_card", false}});
       for (int k = 0; !stop; ++k) {
         const std::string key = tag + "-c" + std::to_string(i) + "-o" + std::to_string(k);
-        const auto give_up = Clock::now() + 120s;
+        const auto give_up = Clock::now() + std::chrono::seconds(120);
         for (;;) {
           const auto sent = Clock::now();
           const auto r = request(host, port, "POST", "/api/checkout/", body, c.token, key);
@@ -218,16 +218,16 @@ int Supervisor::op_lose_db(const std::map<std::string, std::string>& args, const
             ++gave_up;
             break;
           }
-          std::this_thread::sleep_for(100ms);
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
         }
-        std::this_thread::sleep_for(20ms);
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
       }
     });
   auto finish_load = [&] {
     stop = true;
     for (auto& t : load) t.join();
   };
-  std::this_thread::sleep_for(3s);
+  std::this_thread::sleep_for(std::chrono::seconds(3));
 
   // Destroy the database.
   std::vector<Component*> apps;
@@ -265,7 +265,7 @@ int Supervisor::op_lose_db(const std::map<std::string, std::string>& args, const
           [&] {
             return std::all_of(apps.begin(), apps.end(), [](Component* c) { return c->pid <= 0; });
           },
-          10s);
+          std::chrono::seconds(10));
       const auto t_restore = Clock::now();
       std::int64_t replayed = 0;
       for (const auto& a : topo_.apps) {
@@ -292,7 +292,7 @@ int Supervisor::op_lose_db(const std::map<std::string, std::string>& args, const
         pg->restart_pending = false;
         if (pg->pid > 0) killpg(pg->pid, SIGKILL);
       }
-      wait_until([&] { return pg->pid <= 0; }, 10s);
+      wait_until([&] { return pg->pid <= 0; }, std::chrono::seconds(10));
       const auto data = state_ / "postgres" / "data";
       fs::remove_all(data);
       out("drill: PostgreSQL killed (SIGKILL) and its data directory deleted, " +
@@ -304,7 +304,7 @@ int Supervisor::op_lose_db(const std::map<std::string, std::string>& args, const
         pg->hold = false;
         start(*pg);
       }
-      wait_until([&] { return pg->ready; }, 300s);
+      wait_until([&] { return pg->ready; }, std::chrono::seconds(300));
       out("drill: PostgreSQL recovered from backup " + used +
           " and the WAL archive, promoted and ready in " +
           std::to_string(seconds_since(t_restore)).substr(0, 4) + " s");
@@ -316,20 +316,20 @@ int Supervisor::op_lose_db(const std::map<std::string, std::string>& args, const
   }
   const bool back = wait_until(
       [&] { return std::all_of(apps.begin(), apps.end(), [](Component* c) { return c->ready; }); },
-      60s);
+      std::chrono::seconds(60));
   out(std::string("drill: apps ") + (back ? "ready" : "NOT ready") + " " +
       std::to_string(seconds_since(t_destroy)).substr(0, 4) + " s after the loss");
   if (!postgres) backups_->resume_shipping();
   backups_->backup_now();  // a fresh snapshot for the new WAL chain
 
   // A little more load on the restored database, then count.
-  const auto settle = Clock::now() + 30s;
+  const auto settle = Clock::now() + std::chrono::seconds(30);
   while (Clock::now() < settle) {
     {
       std::lock_guard lk(mu);
-      if (first_ok_after && Clock::now() - *first_ok_after > 2s) break;
+      if (first_ok_after && Clock::now() - *first_ok_after > std::chrono::seconds(2)) break;
     }
-    std::this_thread::sleep_for(50ms);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   finish_load();
 
@@ -352,7 +352,7 @@ int Supervisor::op_lose_db(const std::map<std::string, std::string>& args, const
   double oldest_lost = 0;
   for (const auto& a : acks) {
     const auto it = stored.find("checkout:" + a.key);
-    if (a.at <= t_destroy && t_destroy - a.at <= 1s) ++last_second;
+    if (a.at <= t_destroy && t_destroy - a.at <= std::chrono::seconds(1)) ++last_second;
     if (it == stored.end()) {
       ++lost;
       oldest_lost = std::max(oldest_lost, std::chrono::duration<double>(t_destroy - a.at).count());

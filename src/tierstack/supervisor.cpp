@@ -327,13 +327,13 @@ void Supervisor::build_components() {
       // balancer; app_ports is ordered by name, so its first entry is not that.
       c->port = c->app_ports.at(apps.front()->name);
       c->stop_signal = SIGQUIT;  // graceful
-      c->stop_timeout = 15s;
+      c->stop_timeout = std::chrono::seconds(15);
       start_order_.push_back(c->name);
       comps_.push_back(std::move(c));
     }
   }
   lb->stop_signal = SIGQUIT;
-  lb->stop_timeout = 15s;
+  lb->stop_timeout = std::chrono::seconds(15);
   start_order_.push_back(lb->name);
   comps_.push_back(std::move(lb));
   for (auto& c : comps_) {
@@ -1214,7 +1214,7 @@ bool Supervisor::drain_out_of_pool(Component& c, const Out& out) {
   }
   // The reload is done when every worker that had the old pool has exited
   // (each finishes its in-flight requests first).
-  const auto deadline = Clock::now() + 15s;
+  const auto deadline = Clock::now() + std::chrono::seconds(15);
   for (pid_t w : old)
     while (alive(w) && Clock::now() < deadline) std::this_thread::sleep_for(10ms);
   out(c.name + ": out of the pool (web tier reloaded, " + std::to_string(old.size()) +
