@@ -501,11 +501,16 @@ std::uint32_t be32(const unsigned char* p) {
 
 constexpr std::size_t kWalHeader = 32, kFrameHeader = 24;
 
-// "<run> <seq>" of the generation being shipped for an app ("" if none).
+// "<run> <seq>" of the generation a running shipper is writing for an app
+// ("" if none runs: frames of an earlier run must never be replayed onto a
+// newer snapshot). The file holds "<run> <seq> <pid of the shipper>".
 std::string current_generation(const fs::path& app_dir) {
-  auto s = read_file(app_dir / "current");
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
+  std::istringstream in(read_file(app_dir / "current"));
+  std::string run;
+  int seq = 0;
+  pid_t pid = 0;
+  if (!(in >> run >> seq >> pid) || !alive(pid)) return "";
+  return run + " " + std::to_string(seq);
 }
 
 }  // namespace
@@ -521,6 +526,21 @@ class WalShipper {
       throw Failure("WAL shipping: cannot open " + db.string());
     sqlite3_busy_timeout(r_, 5000);
     sqlite3_busy_timeout(w_, 5000);
+    // Only a database in WAL mode (as the apps open theirs): in rollback
+    // mode a held read transaction would block every writer.
+    {
+      sqlite3_stmt* st = nullptr;
+      std::string mode;
+      if (sqlite3_prepare_v2(r_, "PRAGMA journal_mode", -1, &st, nullptr) == SQLITE_OK &&
+          sqlite3_step(st) == SQLITE_ROW)
+        mode = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+      sqlite3_finalize(st);
+      if (mode != "wal") {
+        sqlite3_close_v2(r_);
+        sqlite3_close_v2(w_);
+        throw Failure("WAL shipping: " + db.string() + " is not in WAL mode (" + mode + ")");
+      }
+    }
     // Our connections never checkpoint on their own.
     sqlite3_exec(r_, "PRAGMA wal_autocheckpoint=0", nullptr, nullptr, nullptr);
     sqlite3_exec(w_, "PRAGMA wal_autocheckpoint=0", nullptr, nullptr, nullptr);
@@ -538,6 +558,9 @@ class WalShipper {
     ship();
   }
   ~WalShipper() {
+    // No shipper, no generation to record (see current_generation).
+    std::error_code ec;
+    fs::remove(out_ / "current", ec);
     if (out_fd_ >= 0) close(out_fd_);
     if (wal_fd_ >= 0) close(wal_fd_);
     sqlite3_exec(r_, "COMMIT", nullptr, nullptr, nullptr);
@@ -585,7 +608,8 @@ class WalShipper {
     std::memcpy(salts_, header + 16, 8);
     page_size_ = be32(header + 8);
     pos_ = kWalHeader;
-    write_file(out_ / "current", run_ + " " + std::to_string(seq_) + "\n");
+    write_file(out_ / "current",
+               run_ + " " + std::to_string(seq_) + " " + std::to_string(getpid()) + "\n");
   }
 
   void ship() {
@@ -1554,6 +1578,7 @@ struct BackupSchedule::Impl {
   std::atomic<bool> stop{false};
   std::atomic<bool> paused{false};  // set by the lose-db drill while it replaces the database
   std::atomic<bool> shipping_stopped{false}, backup_asap{false}, backups_on{false};
+  std::atomic<bool> shippers_checked{false};
   bool sync_on = false;
 
   // pg_receivewal as the synchronous standby: a commit returns once the
@@ -1597,22 +1622,6 @@ struct BackupSchedule::Impl {
   std::thread thread;
   pid_t receiver = -1, backup = -1;
   std::map<std::string, std::unique_ptr<WalShipper>> shippers;
-
-  // SQLite: shipping starts before `up` reports ready, so that every backup
-  // from then on records a generation to replay from.
-  void start_shippers() {
-    if (engine != "sqlite") return;
-    for (const auto& a : topo.apps) {
-      const auto db = topo.state_dir / "db" / (a.name + ".db");
-      if (!fs::exists(db)) continue;
-      try {
-        shippers[a.name] =
-            std::make_unique<WalShipper>(db, topo.backup_dir / "sqlite-wal" / a.name);
-      } catch (const std::exception& e) {
-        std::cerr << now_text() << " WAL shipping for " << a.name << ": " << e.what() << "\n";
-      }
-    }
-  }
 
   void run() {
     const auto self = tierstack_binary();
@@ -1681,7 +1690,9 @@ struct BackupSchedule::Impl {
       }
       // SQLite: ship each app's new WAL frames (a shipper that fails is
       // started again a second later, on a new generation).
-      if (engine == "sqlite" && !paused) {
+      // Not before the topology is ready: the migrations create the files
+      // and switch them to WAL mode.
+      if (engine == "sqlite" && !paused && backups_on) {
         for (const auto& a : topo.apps) {
           const auto db = topo.state_dir / "db" / (a.name + ".db");
           auto& sh = shippers[a.name];
@@ -1696,6 +1707,7 @@ struct BackupSchedule::Impl {
           }
         }
       }
+      if (backups_on) shippers_checked = true;
       if (paused) {
         shippers.clear();
         shipping_stopped = true;
@@ -1759,7 +1771,6 @@ struct BackupSchedule::Impl {
 
 BackupSchedule::BackupSchedule(const Topology& topo, const std::string& engine, Postgres pg)
     : impl_(new Impl{topo, engine, std::move(pg)}) {
-  impl_->start_shippers();
   impl_->thread = std::thread([this] { impl_->run(); });
 }
 
@@ -1772,6 +1783,11 @@ void BackupSchedule::pause_shipping() {
 
 void BackupSchedule::start_backups() {
   impl_->backups_on = true;
+  // Return once the WAL shippers run (their first generation named), so
+  // that a backup taken right after `up` can record it.
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (!impl_->shippers_checked && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
 }
 
 void BackupSchedule::resume_shipping() {
