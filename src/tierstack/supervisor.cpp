@@ -863,7 +863,9 @@ void Supervisor::start_database() {
     std::string hba =
         "# Written by tierstack up --isolated.\nlocal all all trust\n"
         "host all all 127.0.0.1/32 trust\nhost all all " +
-        net_->subnet("data").cidr + " trust\n";
+        net_->subnet("data").cidr + " trust\n" +
+        // pg_basebackup and pg_receivewal (backups) from the database's own subnet.
+        "host replication all " + net_->subnet("data").cidr + " trust\n";
     for (const auto& z : topo_.zones)
       hba += "host all all " + net_->subnet("priv-" + z).cidr + " trust\n";
     write_file(dir / "pg_hba.conf", hba, 0600);
