@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <sodium.h>
 #include <sqlite3.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zstd.h>
@@ -287,13 +288,53 @@ std::string pg_bindir() {
 
 // Runs a tool to the end with its output in a temporary log; throws with the
 // log's tail when it fails.
+// The children a backup or restore is running (each leads its own process
+// group): a SIGTERM/SIGINT stops them before the command exits, so that
+// nothing (pg_basebackup, a scratch PostgreSQL) outlives it.
+std::atomic<pid_t> g_children[4];
+
+void track(pid_t pid, bool on) {
+  for (auto& c : g_children) {
+    pid_t expected = on ? 0 : pid;
+    if (c.compare_exchange_strong(expected, on ? pid : 0)) return;
+  }
+}
+
+extern "C" void stop_children(int sig) {
+  for (auto& c : g_children)
+    if (const pid_t p = c.load(); p > 0) killpg(p, SIGKILL);
+  _exit(128 + sig);
+}
+
 void run_tool(SpawnOptions o, const std::string& what, std::chrono::seconds timeout) {
   char name[] = "/tmp/tierstack-backup-XXXXXX";
   const int fd = mkstemp(name);
   if (fd < 0) throw Failure("cannot create a temporary file in /tmp");
   close(fd);
   o.log_file = name;
-  const int rc = run_to_end(o, timeout);
+  int rc = -1;
+  {
+    const pid_t pid = spawn(o);
+    track(pid, true);
+    const auto deadline = Clock::now() + timeout;
+    for (;;) {
+      int st = 0;
+      const pid_t r = waitpid(pid, &st, WNOHANG);
+      if (r == pid) {
+        rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        break;
+      }
+      if (r < 0 && errno != EINTR) break;
+      if (Clock::now() > deadline) {
+        killpg(pid, SIGKILL);
+        waitpid(pid, &st, 0);
+        rc = 124;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    track(pid, false);
+  }
   const std::string log = read_file(name);
   fs::remove(name);
   if (rc != 0) {
@@ -434,6 +475,29 @@ std::vector<AppSum> sums_of(const json::object& manifest) {
     out.push_back(std::move(s));
   }
   return out;
+}
+
+std::string trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+// The WAL archive a PostgreSQL backup continues in: wal/, or a wal-<time>/
+// kept when the archive had to start anew after a recovery (each names
+// itself in ARCHIVE_ID, which the backup recorded).
+fs::path wal_archive_of(const Backup& b) {
+  const auto root = b.dir.parent_path();
+  const auto* id = b.manifest.if_contains("wal_archive_id");
+  if (id) {
+    std::error_code ec;
+    for (auto& e : fs::directory_iterator(root, ec)) {
+      const auto n = e.path().filename().string();
+      if ((n == "wal" || n.starts_with("wal-")) &&
+          trimmed(read_file(e.path() / "ARCHIVE_ID")) == id->as_string())
+        return e.path();
+    }
+  }
+  return root / "wal";
 }
 
 // Compares what a database holds with what the manifest says, for the apps
@@ -775,6 +839,7 @@ class ScratchCluster {
                "local all all trust\nhost all all 127.0.0.1/32 trust\n", 0600);
     if (uid_) chown_tree(dir_ / "data" / "pg_hba.conf", uid_->first, uid_->second);
     pid_ = spawn(o);
+    track(pid_, true);
     // Ready: accepts connections and has left recovery.
     const auto deadline = Clock::now() + std::chrono::seconds(300);
     const std::string conninfo = "host=127.0.0.1 port=" + std::to_string(port_) +
@@ -807,6 +872,7 @@ class ScratchCluster {
     }
   }
   ~ScratchCluster() {
+    track(pid_, false);
     if (pid_ > 0) {
       kill(pid_, SIGINT);  // fast shutdown
       const auto deadline = Clock::now() + std::chrono::seconds(30);
@@ -1104,6 +1170,8 @@ void backup_sqlite(const Source& src, const fs::path& root, const fs::path& tmp,
 
 void backup_postgres(const Source& src, const fs::path& root, const fs::path& tmp,
                      json::object& manifest) {
+  if (const auto id = trimmed(read_file(root / "wal" / "ARCHIVE_ID")); !id.empty())
+    manifest["wal_archive_id"] = id;
   // pg_basebackup streams the WAL written during the copy alongside it
   // (-X stream), so the backup is consistent on its own; -c fast does not
   // wait for a spread checkpoint.
@@ -1322,7 +1390,7 @@ int do_restore(const Topology& topo, const Options& o) {
   }
   const fs::path wal = !o.wal_dir.empty()     ? fs::path(o.wal_dir)
                        : b.engine == "sqlite" ? b.dir.parent_path() / "sqlite-wal"
-                                              : b.dir.parent_path() / "wal";
+                                              : wal_archive_of(b);
   std::printf("tierstack db restore: backup %s (%s, %s)%s -> %s\n", b.id.c_str(), b.engine.c_str(),
               std::string(b.manifest.at("finished_at").as_string()).c_str(),
               target.empty() ? "" : (" recovered to " + o.at + " from " + wal.string()).c_str(),
@@ -1473,7 +1541,7 @@ void restore_postgres_in_place(const fs::path& backup_root, const fs::path& data
   conf << "# tierstack drill lose-db: recover from " << b.id << " and the WAL archive\n"
        << "restore_command = '" <<
       [&] {
-        std::string c = ScratchCluster::restore_command(backup_root / "wal"), q;
+        std::string c = ScratchCluster::restore_command(wal_archive_of(b)), q;
         for (char ch : c) q += ch == '\'' ? std::string("''") : std::string(1, ch);
         return q;
       }()
@@ -1516,6 +1584,8 @@ bool backup_command_parsed() {
 
 int run_backup_command(const std::string& topology_file, const std::string& state_dir) {
   signal(SIGPIPE, SIG_IGN);
+  signal(SIGTERM, stop_children);
+  signal(SIGINT, stop_children);
   ts::log::set_level(ts::log::Level::warn);
   const auto& o = opts();
   const char* what = backup_cmd->parsed()    ? "backup"
@@ -1529,6 +1599,11 @@ int run_backup_command(const std::string& topology_file, const std::string& stat
   } catch (const std::exception& e) {
     std::fprintf(stderr, "tierstack db %s: %s\n", what, e.what());
     return 2;
+  }
+  // A scheduled backup goes when its supervisor goes (even by SIGKILL).
+  if (o.scheduled) {
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() == 1) return 1;
   }
   try {
     if (list_cmd->parsed())
@@ -1635,11 +1710,21 @@ struct BackupSchedule::Impl {
           topo, engine, all.empty() ? 0.0 : all.front().finished,
           all.empty() ? 0.0 : all.front().manifest.at("duration_seconds").to_number<double>());
     }
+    // A pg_receivewal that a killed supervisor left behind.
+    if (const pid_t old =
+            std::atoi(read_file(topo.state_dir / "run" / "pg_receivewal.pid").c_str());
+        old > 0 && read_file("/proc/" + std::to_string(old) + "/cmdline").find("pg_receivewal") !=
+                       std::string::npos) {
+      killpg(old, SIGTERM);
+      wait_gone(old, std::chrono::seconds(10));
+    }
     auto next_shipper = Clock::now();
     auto next_sync_try = Clock::now();
     auto next_backup = Clock::now();  // the first one right away
     auto next_receiver = Clock::now();
     bool slot_made = false, asked = false;
+    int quick_exits = 0;
+    auto receiver_started = Clock::now();
     while (!stop) {
       // pg_receivewal: restarted whenever it exits (the database restarted,
       // a network blip), one second apart.
@@ -1649,6 +1734,32 @@ struct BackupSchedule::Impl {
           receiver = -1;
           slot_made = false;  // a restored cluster has no slot: make it again
           next_receiver = Clock::now() + std::chrono::seconds(1);
+          quick_exits =
+              Clock::now() - receiver_started < std::chrono::seconds(5) ? quick_exits + 1 : 0;
+          // After a recovery (a new timeline) the server may no longer have
+          // the segment the archive's end asks for ("has already been
+          // removed"), and pg_receivewal would fail forever. Such an archive
+          // is complete up to the recovery: keep it as wal-<time>/ (for
+          // restores of older backups, --wal-dir), start a new one from the
+          // server's present position, and take a base backup to go with it.
+          const auto log = read_file(logs / "pg_receivewal.log");
+          const auto removed = log.rfind("has already been removed");
+          const auto restarted = log.rfind("tierstack: archive restarted");
+          if (quick_exits >= 3 && removed != std::string::npos &&
+              (restarted == std::string::npos || removed > restarted)) {
+            const auto kept = topo.backup_dir / ("wal-" + std::to_string(std::time(nullptr)));
+            std::error_code ec;
+            fs::rename(topo.backup_dir / "wal", kept, ec);
+            std::cerr << now_text() << " pg_receivewal cannot continue the archive after a "
+                      << "recovery; kept it as " << kept.string()
+                      << " and starting a new one with a new base backup\n";
+            quick_exits = 0;
+            asked = true;
+            next_backup = Clock::now() + std::chrono::seconds(2);
+            // The log's old lines must not trigger this again.
+            std::ofstream(logs / "pg_receivewal.log", std::ios::app)
+                << "tierstack: archive restarted in " << (topo.backup_dir / "wal").string() << "\n";
+          }
         }
         if (receiver <= 0 && Clock::now() >= next_receiver) {
           try {
@@ -1666,6 +1777,8 @@ struct BackupSchedule::Impl {
             }
             if (slot_made) {
               fs::create_directories(topo.backup_dir / "wal");
+              if (read_file(topo.backup_dir / "wal" / "ARCHIVE_ID").empty())
+                write_file(topo.backup_dir / "wal" / "ARCHIVE_ID", random_hex(8) + "\n");
               SpawnOptions s;
               // As the postgres user (when tierstack is root), so that the
               // restore_command of a recovering server may read the archive.
@@ -1681,6 +1794,9 @@ struct BackupSchedule::Impl {
               s.log_file = logs / "pg_receivewal.log";
               s.env["PGAPPNAME"] = "tierstack_backup";
               receiver = spawn(s);
+              receiver_started = Clock::now();
+              write_file(topo.state_dir / "run" / "pg_receivewal.pid",
+                         std::to_string(receiver) + "\n");
             }
           } catch (const std::exception& e) {
             std::cerr << now_text() << " pg_receivewal: " << e.what() << "\n";
