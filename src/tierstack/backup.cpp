@@ -1737,13 +1737,17 @@ struct BackupSchedule::Impl {
           quick_exits =
               Clock::now() - receiver_started < std::chrono::seconds(5) ? quick_exits + 1 : 0;
           // After a recovery (a new timeline) the server may no longer have
-          // the segment the archive's end asks for ("has already been
-          // removed"), and pg_receivewal would fail forever. Such an archive
+          // the segment the archive's end asks for, and pg_receivewal would
+          // fail forever. Such an archive
           // is complete up to the recovery: keep it as wal-<time>/ (for
           // restores of older backups, --wal-dir), start a new one from the
           // server's present position, and take a base backup to go with it.
           const auto log = read_file(logs / "pg_receivewal.log");
-          const auto removed = log.rfind("has already been removed");
+          // "requested WAL segment … has already been removed", "requested
+          // starting point … is not in this server's history" / "is ahead of
+          // the WAL flush position": the server cannot serve where the
+          // archive ends.
+          const auto removed = log.rfind("ERROR:  requested ");
           const auto restarted = log.rfind("tierstack: archive restarted");
           if (quick_exits >= 3 && removed != std::string::npos &&
               (restarted == std::string::npos || removed > restarted)) {
