@@ -759,4 +759,51 @@ int run_db_command(const std::string& topology_file) {
   }
 }
 
+std::vector<AppSum> summarize_database(const std::string& url) {
+  try {
+    auto pool = open_pool("backed-up", url);
+    std::vector<AppSum> out;
+    for (const auto& app : known_apps()) {
+      const int v = ts::db::current_version(*pool, app.name);
+      if (v == 0) continue;
+      auto lease = pool->acquire();
+      ts::db::Transaction tx(*lease, ts::db::TxMode::read);
+      if (lease->dialect() == Dialect::postgres)
+        lease->execute_script("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+      AppSum sum{app.name, v, {}};
+      for (const auto& [name, table] : read_schema(*lease, {app.prefix}).tables) {
+        RowHasher hasher;
+        scan(*lease, table, 500, [&](const Result& r) {
+          for (const Row& row : r) hasher.add(row);
+        });
+        sum.tables.push_back({name, hasher.rows(), hasher.hex()});
+      }
+      tx.commit();
+      out.push_back(std::move(sum));
+    }
+    return out;
+  } catch (const ts::db::Error& e) {
+    throw std::runtime_error(std::string("reading ") + ts::db::redact_url(url) + ": " + e.what());
+  }
+}
+
+int copy_database(const std::string& from, const std::string& to, bool replace,
+                  const fs::path& bin_dir) {
+  Options o;
+  o.from = from;
+  o.to = to;
+  o.replace = replace;
+  try {
+    return copy(o, bin_dir);
+  } catch (const Failure& e) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "tierstack db copy: %s\n", e.what());
+    return e.status;
+  } catch (const std::exception& e) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "tierstack db copy: %s\n", e.what());
+    return 1;
+  }
+}
+
 }  // namespace tierstack

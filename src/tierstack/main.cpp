@@ -4,8 +4,10 @@
 //   tierstack down | status | logs [INSTANCE]
 //   tierstack deploy [--app NAME] [--bin-dir DIR] [--env KEY=VALUE]… [--ready-timeout S]
 //   tierstack drill kill-instance NAME | kill-zone ZONE | restart-db
-//   tierstack drill kill-db-primary [--customers N]
+//   tierstack drill kill-db-primary | lose-db [--customers N]
 //   tierstack db copy --from URL --to URL [--replace] [--bin-dir DIR]
+//   tierstack db backup [--to DIR] | backups | verify BACKUP
+//   tierstack db restore --from BACKUP --to URL [--at TIME] [--replace]
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -19,6 +21,7 @@
 #include <iostream>
 #include <thread>
 
+#include "tierstack/backup.hpp"
 #include "tierstack/dbcopy.hpp"
 #include "tierstack/netns.hpp"
 #include "tierstack/supervisor.hpp"
@@ -197,9 +200,16 @@ int main(int argc, char** argv) {
   int drill_customers = 4;
   kill_db_primary->add_option("--customers", drill_customers, "checkout threads (1-64)")
       ->check(CLI::Range(1, 64));
+  auto* lose_db = drill->add_subcommand(
+      "lose-db", "under checkout load, destroy the database, restore it from backup + WAL, count");
+  int lose_db_customers = 4;
+  lose_db->add_option("--customers", lose_db_customers, "concurrent customers checking out")
+      ->check(CLI::Range(1, 64));
   auto* db_cmd = add_db_command(cli);
+  add_backup_commands(*db_cmd);
 
   CLI11_PARSE(cli, argc, argv);
+  if (backup_command_parsed()) return run_backup_command(topology_file, state_override);
   if (db_cmd->parsed()) return run_db_command(topology_file);
 
   Topology topo;
@@ -239,6 +249,9 @@ int main(int argc, char** argv) {
     if (kill_db_primary->parsed())
       return control(state, {{"cmd", "kill-db-primary"},
                              {"args", {{"customers", std::to_string(drill_customers)}}}});
+    if (lose_db->parsed())
+      return control(state, {{"cmd", "lose-db"},
+                             {"args", {{"customers", std::to_string(lose_db_customers)}}}});
     return control(state, {{"cmd", "restart-db"}});
   }
 

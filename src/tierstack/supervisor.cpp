@@ -25,6 +25,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "tierstack/backup.hpp"
+
 namespace tierstack {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
@@ -869,8 +871,9 @@ void Supervisor::start_database() {
         "# Written by tierstack up --isolated.\nlocal all all trust\n"
         "host all all 127.0.0.1/32 trust\nhost all all " +
         net_->subnet("data").cidr + " trust\n" +
-        // The standby streams from the primary in the same subnet (pg_cluster.cpp).
-        "host replication replicator 127.0.0.1/32 trust\nhost replication replicator " +
+        // The standby (pg_cluster.cpp), pg_basebackup and pg_receivewal (backup.cpp)
+        // stream from the primary in the same subnet.
+        "host replication all 127.0.0.1/32 trust\nhost replication all " +
         net_->subnet("data").cidr + " trust\n";
     for (const auto& z : topo_.zones)
       hba += "host all all " + net_->subnet("priv-" + z).cidr + " trust\n";
@@ -1032,6 +1035,12 @@ int Supervisor::run(const std::function<void(const std::string&, bool)>& on_read
         (net_ ? "; isolated subnets" : ""));
     start_database();
     start_db_standby();  // pg_cluster.cpp
+    {
+      // WAL shipping starts before the apps write (backups once ready).
+      BackupSchedule::Postgres pg;
+      if (Component* db = db_primary()) pg = {db->host, db->port, db->spawn.netns};
+      backups_ = std::make_unique<BackupSchedule>(topo_, topo_.database, pg);
+    }
     for (auto& [app, url] : db_urls_) {
       std::string binary;
       for (auto& c : comps_)
@@ -1075,6 +1084,7 @@ int Supervisor::run(const std::function<void(const std::string&, bool)>& on_read
   } catch (const std::exception& e) {
     out(std::string("tierstack up failed: ") + e.what());
     stopping_ = true;
+    backups_.reset();
     if (prepared) stop_all();
     if (net_) net_->teardown();
     on_ready(log.str(), false);
@@ -1095,6 +1105,7 @@ int Supervisor::run(const std::function<void(const std::string&, bool)>& on_read
               std::to_string(find("lb")->port) + "/\n";
   for (auto& n : notes_) report += "note: " + n + "\n";
   report += "\nlogs: " + logs_.string() + "   stop: Ctrl-C or `tierstack down`\n";
+  backups_->start_backups();
   on_ready(report, true);
 
   std::thread control([this] { control_loop(); });
@@ -1103,6 +1114,7 @@ int Supervisor::run(const std::function<void(const std::string&, bool)>& on_read
   }
   control.join();
   db_monitor.join();
+  backups_.reset();  // pg_receivewal stops before the database does
   stop_all();
   if (net_) {
     const auto removed = net_->teardown();
@@ -1190,6 +1202,7 @@ int Supervisor::handle(const std::string& request, const Out& out) {
   }
   if (cmd == "restart-db") return op_restart_db(out);
   if (cmd == "kill-db-primary") return op_kill_db_primary(args, out);
+  if (cmd == "lose-db") return op_lose_db(args, out);
   out("unknown command " + cmd);
   return 2;
 }

@@ -21,6 +21,8 @@
 
 namespace tierstack {
 
+class BackupSchedule;
+
 enum class Kind { postgres, app, web, lb, node_exporter, prometheus };
 
 struct Component {
@@ -106,6 +108,8 @@ class Supervisor {
                         std::chrono::seconds ready_timeout, const Out& out);
   int op_kill(const std::vector<std::string>& names, const std::string& what, const Out& out);
   int op_restart_db(const Out& out);
+  int op_lose_db(const std::map<std::string, std::string>& args,
+                 const Out& out);  // drill_lose_db.cpp
   bool drain_out_of_pool(Component& c, const Out& out);
   bool stop_one(Component& c, const Out& out);
   bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout);
@@ -127,6 +131,8 @@ class Supervisor {
   UpOptions opts_;
   std::filesystem::path state_, logs_, run_dir_;
   std::unique_ptr<IsolatedNet> net_;  // with --isolated
+  // Scheduled backups and WAL shipping (backup.hpp), from ready until stop.
+  std::unique_ptr<BackupSchedule> backups_;
   std::vector<std::unique_ptr<Component>> comps_;
   std::vector<std::string> start_order_;
   std::vector<std::string> notes_;

@@ -17,6 +17,35 @@ std::uint16_t port_of(const View& n, std::uint16_t fallback) {
   return static_cast<std::uint16_t>(*v);
 }
 
+// A duration in seconds: an integer, or a string "90s", "15m", "1h", "2d".
+std::int64_t seconds_of(const toml::node_view<toml::node>& n, std::int64_t fallback,
+                        const std::string& key) {
+  if (!n) return fallback;
+  if (auto v = n.value<std::int64_t>()) {
+    if (*v < 0) throw std::runtime_error("topology: " + key + " must not be negative");
+    return *v;
+  }
+  const auto s = n.value<std::string>();
+  if (!s || s->empty()) throw std::runtime_error("topology: " + key + " must be like \"1h\"");
+  std::size_t used = 0;
+  std::int64_t v = 0;
+  try {
+    v = std::stoll(*s, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  const std::string unit = s->substr(used);
+  const std::int64_t mult = unit == "s" || unit.empty() ? 1
+                            : unit == "m"               ? 60
+                            : unit == "h"               ? 3600
+                            : unit == "d"               ? 86400
+                                                        : -1;
+  if (used == 0 || v < 0 || mult < 0)
+    throw std::runtime_error("topology: " + key + " = \"" + *s +
+                             "\" is not a duration (e.g. \"30s\", \"15m\", \"1h\", \"1d\")");
+  return v * mult;
+}
+
 fs::path resolve(const fs::path& root, const std::string& p) {
   if (p.empty()) return {};
   const fs::path path(p);
@@ -100,6 +129,27 @@ Topology load_topology(const fs::path& file) {
     }
   }
   if (topo.apps.empty()) throw std::runtime_error("topology: no [[app]] defined");
+
+  const auto backup_dir = t["backup"]["dir"].value_or(std::string());
+  topo.backup_dir = backup_dir.empty() ? (topo.state_dir.parent_path() / "backups")
+                                       : resolve(topo.root, backup_dir);
+  topo.backup_interval = seconds_of(t["backup"]["interval"], 3600, "backup.interval");
+  topo.backup_verify_interval =
+      seconds_of(t["backup"]["verify_interval"], 3600, "backup.verify_interval");
+  topo.backup_keep_last = static_cast<int>(t["backup"]["keep_last"].value_or(std::int64_t{24}));
+  topo.backup_keep_days = static_cast<int>(t["backup"]["keep_days"].value_or(std::int64_t{7}));
+  if (topo.backup_keep_last < 1)
+    throw std::runtime_error("topology: backup.keep_last must be at least 1");
+  if (topo.backup_keep_days < 0)
+    throw std::runtime_error("topology: backup.keep_days must not be negative");
+  {
+    // Backups inside the data they protect would go with it.
+    const auto b = topo.backup_dir.lexically_normal().string() + "/";
+    const auto st = topo.state_dir.lexically_normal().string() + "/";
+    if (b.starts_with(st))
+      throw std::runtime_error("topology: backup.dir (" + topo.backup_dir.string() +
+                               ") must not be inside state_dir (" + topo.state_dir.string() + ")");
+  }
   return topo;
 }
 

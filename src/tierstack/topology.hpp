@@ -49,6 +49,14 @@ struct Topology {
   std::string scrape_interval = "5s";
   std::uint16_t node_exporter_port = 0;
   std::vector<AppTier> apps;
+  // Backups ([backup]; docs/operations.md, "Backups and restore"). The
+  // directory is outside the state directory so losing one does not lose
+  // the other; default: "backups" beside the state directory.
+  std::filesystem::path backup_dir;
+  std::int64_t backup_interval = 3600;         // seconds between base backups in `up`; 0: none
+  int backup_keep_last = 24;                   // retention: the newest N …
+  int backup_keep_days = 7;                    // … and the newest of each of the last D days
+  std::int64_t backup_verify_interval = 3600;  // restore-test a scheduled backup at most this often
 };
 
 // Reads a topology file; throws std::runtime_error naming the problem.
