@@ -147,15 +147,39 @@ std::string tr(std::string_view locale, std::string_view msgid) {
 
 std::string format(std::string text,
                    std::initializer_list<std::pair<std::string_view, std::string_view>> args) {
-  for (const auto& [name, value] : args) {
-    for (const char* suffix : {"s", "d"}) {
-      const std::string key = "%(" + std::string(name) + ")" + suffix;
-      for (auto pos = text.find(key); pos != std::string::npos;
-           pos = text.find(key, pos + value.size()))
-        text.replace(pos, key.size(), value);
+  // One pass over the message: a substituted value is never scanned again, so
+  // user text that contains "%(name)d" or another placeholder stays literal.
+  // Found by tests/fuzz/fuzz_accept_language (corpus/accept_language/placeholder-in-value).
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto open = text.find("%(", i);
+    if (open == std::string::npos) break;
+    out.append(text, i, open - i);
+    const auto close = text.find(')', open + 2);
+    const std::string_view name = close == std::string::npos
+                                      ? std::string_view{}
+                                      : std::string_view(text).substr(open + 2, close - open - 2);
+    const bool typed = close != std::string::npos && close + 1 < text.size() &&
+                       (text[close + 1] == 's' || text[close + 1] == 'd');
+    const std::string_view* value = nullptr;
+    if (typed)
+      for (const auto& a : args)
+        if (a.first == name) {
+          value = &a.second;
+          break;
+        }
+    if (value) {
+      out += *value;
+      i = close + 2;
+    } else {
+      out += "%(";
+      i = open + 2;
     }
   }
-  return text;
+  out.append(text, std::min(i, text.size()));
+  return out;
 }
 
 std::string trf(std::string_view locale, std::string_view msgid,

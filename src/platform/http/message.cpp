@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include <charconv>
+#include <cmath>
 
 #include "platform/http/error.hpp"
 
@@ -88,7 +89,9 @@ std::optional<std::string> Request::query_param(std::string_view name) const {
     const auto pair = rest.substr(0, amp);
     const auto eq = pair.find('=');
     auto key = form_decode(pair.substr(0, eq));
-    if (key && *key == name) {
+    // An empty pair ("a=1&&b=2") names no parameter, as one at the end does not
+    // (WHATWG urlencoded parsing skips them).
+    if (key && !pair.empty() && *key == name) {
       if (eq == std::string_view::npos) return std::string();
       return form_decode(pair.substr(eq + 1));
     }
@@ -98,10 +101,29 @@ std::optional<std::string> Request::query_param(std::string_view name) const {
   return std::nullopt;
 }
 
+namespace {
+// A number beyond a double's range (1e999) parses as ±infinity, which
+// boost::json::serialize writes as "Infinity" — not JSON, so an echo of the
+// value, or a copy stored as JSON, could not be read back. Found by
+// tests/fuzz (fuzz_jwt, corpus/jwt/claims-infinity).
+bool all_finite(const boost::json::value& v) {
+  if (v.is_double()) return std::isfinite(v.get_double());
+  if (v.is_array()) {
+    for (const auto& e : v.get_array())
+      if (!all_finite(e)) return false;
+  } else if (v.is_object()) {
+    for (const auto& kv : v.get_object())
+      if (!all_finite(kv.value())) return false;
+  }
+  return true;
+}
+}  // namespace
+
 boost::json::value Request::json() const {
   boost::system::error_code ec;
   boost::json::value v = boost::json::parse(body, ec);
   if (ec) throw HttpError::bad_request("JSON parse error - " + ec.message());
+  if (!all_finite(v)) throw HttpError::bad_request("JSON parse error - number out of range");
   return v;
 }
 

@@ -306,4 +306,25 @@ TEST_P(MicroblogImport, RefusesANonEmptyTargetUnlessReplaceAndExplainsBadSources
 
 INSTANTIATE_TEST_SUITE_P(Engines, MicroblogImport, ::testing::Values("sqlite", "postgres"));
 
+// A DATETIME naming a day its month does not have: found by
+// tests/fuzz/fuzz_import_rows (corpus/import_rows/mb-ts-june-31), it was read
+// as the next month's day. Only a SQLite source can hold it (SQLAlchemy's
+// SQLite DATETIME is text; PostgreSQL's timestamp refuses it), so this runs
+// against SQLite sources.
+class MicroblogImportSqliteSource : public MicroblogImport {};
+
+TEST_P(MicroblogImportSqliteSource, ImpossibleDatetimeIsAnAnomaly) {
+  ts::db::connect(source.url())
+      ->query("UPDATE \"user\" SET last_seen = '2024-06-31 12:00:00' WHERE id = 1");
+  auto [status, out] = import();
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_TRUE(contains(out, "unreadable user.last_seen (NULL used): 1\n")) << out;
+  EXPECT_TRUE(contains(out, ": 2024-06-31 12:00:00")) << out;
+  EXPECT_FALSE(db->query("SELECT last_seen FROM mb_users WHERE id = 1")
+                   .scalar<std::optional<std::int64_t>>()
+                   .has_value());
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, MicroblogImportSqliteSource, ::testing::Values("sqlite"));
+
 }  // namespace

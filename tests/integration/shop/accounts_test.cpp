@@ -268,6 +268,18 @@ TEST_P(Accounts, RegistrationNamesMissingAndInvalidFields) {
             415);
 }
 
+// Found by fuzzing (tests/fuzz/corpus/jwt/claims-infinity): 1e999 parsed as
+// infinity, which serialises as "Infinity" (not JSON). Now a 400 parse error.
+TEST_P(Accounts, NumberOutOfRangeInBodyIsA400) {
+  auto r = srv.send("POST", "/account/register/",
+                    R"({"username":"bob","email":"b@x.io","password":1e999})", {});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(json(r).at("detail"), "JSON parse error - number out of range");
+  auto login = srv.send("POST", "/account/login/", R"({"username":"bob","password":[-1e999]})", {});
+  EXPECT_EQ(login.status, 400);
+  EXPECT_EQ(json(login).at("detail"), "JSON parse error - number out of range");
+}
+
 TEST_P(Accounts, RegistrationConflictsAreTheOriginalMessages) {
   srv.register_user("alice", "alicepass1", "alice@example.com");
   auto same_name =

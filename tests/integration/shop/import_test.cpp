@@ -233,4 +233,34 @@ TEST_P(ShopImport, RefusesANonEmptyStoreAndAMissingSource) {
 
 INSTANTIATE_TEST_SUITE_P(Engines, ShopImport, ::testing::Values("sqlite", "postgres"));
 
+// Datetimes with digits in the right places but no such day or time: found by
+// tests/fuzz/fuzz_import_rows (corpus/import_rows/shop-ts-day-92), they were
+// imported as written. Only a SQLite source can hold them (Django's SQLite
+// datetime columns are text; PostgreSQL's timestamptz refuses such values),
+// so this runs against SQLite sources.
+class ShopImportSqliteSource : public ShopImport {};
+
+TEST_P(ShopImportSqliteSource, ImpossibleDatetimesAreAnomalies) {
+  auto src = ts::db::connect(source.url());
+  src->query("UPDATE auth_user SET date_joined = '2021-06-92 16:03:10' WHERE id = 19");
+  src->query("UPDATE account_ordermodel SET paid_at = '2021-02-29 10:00:00' WHERE id = 78");
+  src.reset();
+  auto [status, out] = import();
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("users without a readable date_joined (import time used): 1\n    ty"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("orders with an unreadable paid_at (dropped): 1\n    2021-02-29 10:00:00"),
+            std::string::npos)
+      << out;
+  const auto joined =
+      db->query("SELECT date_joined FROM shop_users WHERE id = 19").scalar<std::string>();
+  EXPECT_EQ(joined.find("2021-06-92"), std::string::npos) << joined;
+  EXPECT_FALSE(db->query("SELECT paid_at FROM shop_orders WHERE id = 78")
+                   .scalar<std::optional<std::string>>()
+                   .has_value());
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, ShopImportSqliteSource, ::testing::Values("sqlite"));
+
 }  // namespace

@@ -124,6 +124,22 @@ TEST(Request, QueryParam) {
   EXPECT_EQ(req.query_param("fla"), std::nullopt);
 }
 
+// Found by tests/fuzz/fuzz_form (regression input corpus/form/empty-pairs):
+// an empty pair in the middle of a query answered query_param("") with "",
+// one at the end did not. Neither names a parameter; "=" does (empty name).
+TEST(Request, QueryParamSkipsEmptyPairs) {
+  Request req;
+  req.query = "f=%=&";
+  EXPECT_EQ(req.query_param(""), std::nullopt);
+  EXPECT_EQ(req.query_param("f"), std::nullopt);  // its escape is malformed
+  req.query = "a=1&&b=2";
+  EXPECT_EQ(req.query_param(""), std::nullopt);
+  EXPECT_EQ(req.query_param("b"), "2");
+  req.query = "&&=x&a=1";
+  EXPECT_EQ(req.query_param(""), "x");
+  EXPECT_EQ(req.query_param("a"), "1");
+}
+
 TEST(Request, ParamAndParamInt) {
   Request req;
   req.params = {{"id", "42"},
@@ -165,6 +181,27 @@ TEST(Request, JsonBody) {
       EXPECT_TRUE(e.body().at("detail").as_string().starts_with("JSON parse error")) << e.what();
     }
   }
+}
+
+// Found by tests/fuzz/fuzz_jwt (corpus/jwt/claims-infinity): 1e999 parsed as
+// infinity, which boost::json serialises as "Infinity", not JSON. A body with
+// a number out of a double's range is now a 400 like any other parse error.
+TEST(Request, JsonBodyRejectsNumbersOutOfRange) {
+  Request req;
+  for (const char* body : {"1e999", R"({"price":1e999})", R"([1,{"a":[-1.5e3000]}])"}) {
+    SCOPED_TRACE(body);
+    req.body = body;
+    try {
+      (void)req.json();
+      ADD_FAILURE() << "no HttpError";
+    } catch (const HttpError& e) {
+      EXPECT_EQ(e.status(), 400);
+      EXPECT_EQ(e.body().at("detail").as_string(), "JSON parse error - number out of range");
+    }
+  }
+  req.body = R"({"big":1.7976931348623157e308,"small":-1e-400,"int":18446744073709551615})";
+  const auto v = req.json();
+  EXPECT_EQ(boost::json::parse(boost::json::serialize(v)), v);
 }
 
 TEST(Response, Helpers) {

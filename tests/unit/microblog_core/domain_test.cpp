@@ -63,6 +63,20 @@ TEST(I18n, LocaleAndCatalog) {
   EXPECT_EQ(trf("en", "%(count)d followers", {{"count", "2"}}), "2 followers");
 }
 
+// Found by tests/fuzz/fuzz_accept_language (corpus/accept_language/
+// placeholder-in-value): a value containing "%(username)d" was expanded again
+// by the "d" pass. Values are inserted once and never rescanned.
+TEST(I18n, FormatNeverExpandsInsideValues) {
+  EXPECT_EQ(trf("en", "%(username)s said %(username)s", {{"username", "-%(username)d8e"}}),
+            "-%(username)d8e said -%(username)d8e");
+  EXPECT_EQ(trf("en", "%(username)s said %(when)s", {{"username", "%(when)s"}, {"when", "now"}}),
+            "%(when)s said now");
+  // Unknown or untyped placeholders and a lone "%(" stay as they are.
+  EXPECT_EQ(trf("en", "%(x)s %(username)q %(username", {{"username", "a"}}),
+            "%(x)s %(username)q %(username");
+  EXPECT_EQ(trf("en", "%(a)s%(a)d", {{"a", "1"}, {"a", "2"}}), "11");
+}
+
 TEST(Time, FromNowAndFormats) {
   const std::int64_t t0 = 1727326620123456;  // 2024-09-26T04:57:00.123456Z
   EXPECT_EQ(iso_utc(t0), "2024-09-26T04:57:00.123456+00:00");
