@@ -1,4 +1,5 @@
-// /api: tokens and users (spec §3). JSON errors {"error": reason[, "message"]}.
+// /api: tokens and users (spec §3). Its JSON errors {"error": reason[, "message"]}
+// are mapped in web/errors.cpp.
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -211,9 +212,92 @@ ts::http::Handler with_token_user(Microblog& app,
   });
 }
 
+// POST /api/tokens: the user's token, a new one when it expires within a minute.
+Response create_token(Microblog& app, Request& req) {
+  auto user = basic_user(app, req);
+  const auto now = domain::now_us();
+  auto st = storage::token_state(*app.db, user.id);
+  if (st.nonce && st.expiration && *st.expiration > now + 60'000'000)
+    return reply(json::object{{"token", token_for(app, *st.nonce)}});
+  const auto nonce = ts::auth::random_hex(16);
+  const auto token = token_for(app, nonce);
+  storage::store_token(*app.db, user.id, nonce, ts::auth::sha256_hex(token),
+                       now + kTokenLifetimeUs);
+  return reply(json::object{{"token", token}});
+}
+
+// GET /api/users/{id}: the token check and the user in one query.
+Response get_user(Microblog& app, Request& req) {
+  const auto hash = web::bearer_hash(req);  // 401 before anything about the user
+  const auto id = path_id(req);
+  auto found = storage::user_with_counts_for_token(*app.db, hash, domain::now_us(), id);
+  if (!found) throw web::api_bearer_failure();
+  if (!*found) throw api_error(404);
+  return user_reply(app.settings, (*found)->first, (*found)->second);
+}
+
+Response create_user(Microblog& app, Request& req) {
+  auto data = body_object(req);
+  auto username = str_field(data, "username"), email = str_field(data, "email"),
+       password = str_field(data, "password"), about = str_field(data, "about_me");
+  if (!username || !email || !password)
+    throw api_error(400, "must include username, email and password fields");
+  if (!domain::valid_username(*username)) throw api_error(400, "invalid username");
+  if (!domain::valid_email(*email)) throw api_error(400, "invalid email address");
+  if (!domain::valid_password_length(*password))
+    throw api_error(400, "password must be between " + std::to_string(domain::kPasswordMin) +
+                             " and " + std::to_string(domain::kPasswordMax) + " characters long");
+  if (about && domain::utf8_length(*about) > 140) throw api_error(400, "about_me is too long");
+  if (storage::username_taken(*app.db, *username))
+    throw api_error(400, "please use a different username");
+  if (storage::email_taken(*app.db, *email))
+    throw api_error(400, "please use a different email address");
+  // Shared with the registration form; only complete requests count.
+  if (auto d = app.register_by_address.take(req.client_ip); !d.allowed)
+    throw api_too_many(d.retry_after);
+  const auto hash = app.passwords.hash(*password);
+  const auto id = storage::create_user(*app.db, *username, *email, hash, about);
+  auto res = user_reply(app, *storage::user_by_id(*app.db, id), 201);
+  res.headers.set("Location", "/api/users/" + std::to_string(id));
+  return res;
+}
+
+Response update_user(Microblog& app, Request& req, const storage::UserRow& me) {
+  const auto id = path_id(req);
+  if (me.id != id) throw api_error(403);
+  auto u = storage::user_by_id(*app.db, id);
+  if (!u) throw api_error(404);
+  auto data = body_object(req);
+  auto username = str_field(data, "username"), email = str_field(data, "email"),
+       about = str_field(data, "about_me");
+  if (username && *username != u->username) {
+    if (!domain::valid_username(*username)) throw api_error(400, "invalid username");
+    if (storage::username_taken(*app.db, *username, u->id))
+      throw api_error(400, "please use a different username");
+  }
+  if (email && *email != u->email) {
+    if (!domain::valid_email(*email)) throw api_error(400, "invalid email address");
+    if (storage::email_taken(*app.db, *email, u->id))
+      throw api_error(400, "please use a different email address");
+  }
+  if (about && domain::utf8_length(*about) > 140) throw api_error(400, "about_me is too long");
+  // A new address is only mailed a confirmation link; the account keeps
+  // (and mail goes to) the old one until the link is opened
+  // (docs/compatibility.md). The answer's shape is unchanged.
+  storage::update_user(*app.db, id, username.value_or(u->username), u->email,
+                       about ? about : u->about_me);
+  auto updated = *storage::user_by_id(*app.db, id);
+  if (email && *email != u->email) send_email_change(app, updated, *email, "en");
+  return user_reply(app, updated);
+}
+
 }  // namespace
 
+// Who may call each route is in its registration: with_token_user hands the
+// token's user to the handler; signed_in also refuses a bad token on the
+// header, before a body is read.
 void register_api(Microblog& app, ts::http::Router& r) {
+  using storage::UserRow;
   ts::http::RouteOptions opts{.authenticate = false};
   // The read-only GETs on SQLite run on the network thread: an in-process
   // read takes less time than handing the request to the worker pool and
@@ -221,49 +305,28 @@ void register_api(Microblog& app, ts::http::Router& r) {
   // network, so they stay on the worker pool.
   ts::http::RouteOptions reads = opts;
   reads.blocking = app.db->dialect() != ts::db::Dialect::sqlite;
-  // Token required: checked on the header, before a body is read.
   ts::http::RouteOptions signed_in = opts;
   signed_in.access = ts::http::Access::user;
-  r.post("/api/tokens", api_handler([&app](Request& req) {
-           auto user = basic_user(app, req);
-           const auto now = domain::now_us();
-           auto st = storage::token_state(*app.db, user.id);
-           if (st.nonce && st.expiration && *st.expiration > now + 60'000'000)
-             return reply(json::object{{"token", token_for(app, *st.nonce)}});
-           const auto nonce = ts::auth::random_hex(16);
-           const auto token = token_for(app, nonce);
-           storage::store_token(*app.db, user.id, nonce, ts::auth::sha256_hex(token),
-                                now + kTokenLifetimeUs);
-           return reply(json::object{{"token", token}});
-         }),
-         opts);
+  r.post("/api/tokens", api_handler([&app](Request& req) { return create_token(app, req); }), opts);
   r.del("/api/tokens",
         with_token_user(app,
-                        [&app](Request&, const storage::UserRow& me) {
+                        [&app](Request&, const UserRow& me) {
                           storage::revoke_token(*app.db, me.id, domain::now_us());
                           return Response::empty(204);
                         }),
         signed_in);
-  r.get("/api/users/{id:int}", api_handler([&app](Request& req) {
-          // The token check and the user in one query.
-          const auto hash = web::bearer_hash(req);  // 401 before anything about the user
-          const auto id = path_id(req);
-          auto found = storage::user_with_counts_for_token(*app.db, hash, domain::now_us(), id);
-          if (!found) throw web::api_bearer_failure();
-          if (!*found) throw api_error(404);
-          return user_reply(app.settings, (*found)->first, (*found)->second);
-        }),
+  r.get("/api/users/{id:int}", api_handler([&app](Request& req) { return get_user(app, req); }),
         reads);
   r.get("/api/users",
         with_token_user(app,
-                        [&app](Request& req, const storage::UserRow&) {
+                        [&app](Request& req, const UserRow&) {
                           return collection(app, req, "all", 0, "/api/users");
                         }),
         reads);
   for (const char* kind : {"followers", "following"}) {
     r.get(std::string("/api/users/{id:int}/") + kind,
           with_token_user(app,
-                          [&app, kind](Request& req, const storage::UserRow&) {
+                          [&app, kind](Request& req, const UserRow&) {
                             const auto id = path_id(req);
                             if (!storage::user_by_id(*app.db, id)) throw api_error(404);
                             return collection(app, req, kind, id,
@@ -271,69 +334,10 @@ void register_api(Microblog& app, ts::http::Router& r) {
                           }),
           reads);
   }
-  r.post("/api/users", api_handler([&app](Request& req) {
-           auto data = body_object(req);
-           auto username = str_field(data, "username"), email = str_field(data, "email"),
-                password = str_field(data, "password"), about = str_field(data, "about_me");
-           if (!username || !email || !password)
-             throw api_error(400, "must include username, email and password fields");
-           if (!domain::valid_username(*username)) throw api_error(400, "invalid username");
-           if (!domain::valid_email(*email)) throw api_error(400, "invalid email address");
-           if (!domain::valid_password_length(*password))
-             throw api_error(400, "password must be between " +
-                                      std::to_string(domain::kPasswordMin) + " and " +
-                                      std::to_string(domain::kPasswordMax) + " characters long");
-           if (about && domain::utf8_length(*about) > 140)
-             throw api_error(400, "about_me is too long");
-           if (storage::username_taken(*app.db, *username))
-             throw api_error(400, "please use a different username");
-           if (storage::email_taken(*app.db, *email))
-             throw api_error(400, "please use a different email address");
-           // Shared with the registration form; only complete requests count.
-           if (auto d = app.register_by_address.take(req.client_ip); !d.allowed)
-             throw api_too_many(d.retry_after);
-           const auto hash = app.passwords.hash(*password);
-           const auto id = storage::create_user(*app.db, *username, *email, hash, about);
-           auto res = user_reply(app, *storage::user_by_id(*app.db, id), 201);
-           res.headers.set("Location", "/api/users/" + std::to_string(id));
-           return res;
-         }),
-         opts);
+  r.post("/api/users", api_handler([&app](Request& req) { return create_user(app, req); }), opts);
   r.put("/api/users/{id:int}",
-        with_token_user(app,
-                        [&app](Request& req, const storage::UserRow& me) {
-                          const auto id = path_id(req);
-                          if (me.id != id) throw api_error(403);
-                          auto u = storage::user_by_id(*app.db, id);
-                          if (!u) throw api_error(404);
-                          auto data = body_object(req);
-                          auto username = str_field(data, "username"),
-                               email = str_field(data, "email"),
-                               about = str_field(data, "about_me");
-                          if (username && *username != u->username) {
-                            if (!domain::valid_username(*username))
-                              throw api_error(400, "invalid username");
-                            if (storage::username_taken(*app.db, *username, u->id))
-                              throw api_error(400, "please use a different username");
-                          }
-                          if (email && *email != u->email) {
-                            if (!domain::valid_email(*email))
-                              throw api_error(400, "invalid email address");
-                            if (storage::email_taken(*app.db, *email, u->id))
-                              throw api_error(400, "please use a different email address");
-                          }
-                          if (about && domain::utf8_length(*about) > 140)
-                            throw api_error(400, "about_me is too long");
-                          // A new address is only mailed a confirmation link; the account keeps
-                          // (and mail goes to) the old one until the link is opened
-                          // (docs/compatibility.md). The answer's shape is unchanged.
-                          storage::update_user(*app.db, id, username.value_or(u->username),
-                                               u->email, about ? about : u->about_me);
-                          auto updated = *storage::user_by_id(*app.db, id);
-                          if (email && *email != u->email)
-                            send_email_change(app, updated, *email, "en");
-                          return user_reply(app, updated);
-                        }),
+        with_token_user(
+            app, [&app](Request& req, const UserRow& me) { return update_user(app, req, me); }),
         signed_in);
 }
 

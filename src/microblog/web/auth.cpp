@@ -139,9 +139,7 @@ Response register_user(Page& p) {
   f.submit = p.t("Register");
   auto show = [&] {
     for (auto* name : {"password", "password2"}) f[name].value.clear();
-    auto d = p.form_data(f);
-    d.set("heading", p.t("Register"));
-    return p.render("form_page", p.t("Register"), std::move(d));
+    return p.form_page(f, p.t("Register"), p.t("Register"));
   };
   if (p.is_post()) {
     p.fill(f);
@@ -183,11 +181,7 @@ Response reset_request(Page& p) {
   Form f;
   f.fields = {{"email", p.t("Email"), "email"}};
   f.submit = p.t("Request Password Reset");
-  auto show = [&] {
-    auto d = p.form_data(f);
-    d.set("heading", p.t("Reset Password"));
-    return p.render("form_page", p.t("Reset Password"), std::move(d));
-  };
+  auto show = [&] { return p.form_page(f, p.t("Reset Password"), p.t("Reset Password")); };
   if (p.is_post()) {
     p.fill(f);
     auto& e = f["email"];
@@ -222,9 +216,7 @@ Response reset_password(Page& p) {
     }
   }
   for (auto* name : {"password", "password2"}) f[name].value.clear();
-  auto d = p.form_data(f);
-  d.set("heading", p.t("Reset Your Password"));
-  return p.render("form_page", "", std::move(d));
+  return p.form_page(f, p.t("Reset Your Password"), "");
 }
 
 // The link mailed to a new address (account_mail.hpp). The token alone

@@ -161,6 +161,12 @@ mustache::data Page::form_data(const Form& f) {
   return d;
 }
 
+Response Page::form_page(const Form& f, const std::string& heading, const std::string& title) {
+  auto d = form_data(f);
+  d.set("heading", heading);
+  return render("form_page", title, std::move(d));
+}
+
 namespace {
 // Marks a relative time in cached markup: \x1f<microseconds>\x1f. The byte
 // cannot come from data: escape_html encodes it.

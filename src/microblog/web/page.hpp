@@ -75,6 +75,8 @@ class Page {
                   int status = 200);
 
   mustache::data form_data(const Form& f);
+  // A page that is one form (templates/form_page.mustache) under a heading.
+  Response form_page(const Form& f, const std::string& heading, const std::string& title);
   // The table of a list of posts (templates/_posts.mustache), with relative
   // times as of now.
   std::string posts_html(const std::vector<storage::PostRow>& posts, bool translatable);

@@ -147,9 +147,7 @@ Response edit_profile(Page& p, const storage::UserRow& me) {
     f["username"].value = me.username;
     f["about_me"].value = me.about_me.value_or("");
   }
-  auto d = p.form_data(f);
-  d.set("heading", p.t("Edit Profile"));
-  return p.render("form_page", p.t("Edit Profile"), std::move(d));
+  return p.form_page(f, p.t("Edit Profile"), p.t("Edit Profile"));
 }
 
 Response follow_action(Page& p, const storage::UserRow& me, bool follow) {

@@ -34,9 +34,9 @@ Response send_message(Page& p, const storage::UserRow& me) {
       return p.redirect(user_url(name));
     }
   }
-  auto d = p.form_data(f);
-  d.set("heading", domain::trf(p.locale, "Send Message to %(recipient)s", {{"recipient", name}}));
-  return p.render("form_page", p.t("Send Message"), std::move(d));
+  return p.form_page(f,
+                     domain::trf(p.locale, "Send Message to %(recipient)s", {{"recipient", name}}),
+                     p.t("Send Message"));
 }
 
 Response messages(Page& p, const storage::UserRow& me) {
