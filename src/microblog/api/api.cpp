@@ -1,4 +1,5 @@
-// /api: tokens and users (spec §3). JSON errors {"error": reason[, "message"]}.
+// /api: tokens and users (spec §3). Its JSON errors {"error": reason[, "message"]}
+// are mapped in web/errors.cpp.
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -9,7 +10,9 @@
 #include "microblog/domain/text.hpp"
 #include "microblog/domain/timefmt.hpp"
 #include "microblog/storage/storage.hpp"
+#include "microblog/web/access.hpp"
 #include "microblog/web/avatar.hpp"
+#include "microblog/web/errors.hpp"
 #include "platform/auth/crypto.hpp"
 #include "platform/auth/login.hpp"
 #include "platform/core/json_text.hpp"
@@ -22,7 +25,6 @@
 namespace microblog::api {
 
 namespace json = boost::json;
-using ts::http::HttpError;
 using ts::http::Request;
 using ts::http::Response;
 
@@ -30,38 +32,9 @@ namespace {
 
 constexpr std::int64_t kTokenLifetimeUs = 3600'000'000;
 
-const char* reason(int status) {
-  switch (status) {
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 415:
-      return "Unsupported Media Type";
-    case 429:
-      return "Too Many Requests";
-    default:
-      return "Internal Server Error";
-  }
-}
-
-HttpError error(int status, const std::string& message = "") {
-  json::object o{{"error", reason(status)}};
-  if (!message.empty()) o["message"] = message;
-  return HttpError(status, json::value(std::move(o)));
-}
-
-// 429 with when to come back.
-HttpError too_many(std::chrono::seconds retry_after) {
-  return error(429).with_header("Retry-After",
-                                std::to_string(std::max<std::int64_t>(1, retry_after.count())));
-}
+using web::api_error;
+using web::api_handler;
+using web::api_too_many;
 
 // The original's JSON: keys sorted, compact, trailing newline.
 json::value sorted(const json::value& v) {
@@ -92,15 +65,12 @@ std::string token_for(const Microblog& app, const std::string& nonce) {
 }
 
 storage::UserRow basic_user(Microblog& app, Request& req) {
-  auto fail = [] {
-    return error(401).with_header("WWW-Authenticate", "Basic realm=\"Authentication Required\"");
-  };
   const auto h = req.header("Authorization").value_or("");
-  if (h.size() < 6 || !ts::http::iequals(h.substr(0, 6), "Basic ")) throw fail();
+  if (h.size() < 6 || !ts::http::iequals(h.substr(0, 6), "Basic ")) throw web::api_basic_failure();
   auto decoded = ts::auth::base64_decode(ts::core::trim(h.substr(6)));
-  if (!decoded) throw fail();
+  if (!decoded) throw web::api_basic_failure();
   const auto colon = decoded->find(':');
-  if (colon == std::string::npos) throw fail();
+  if (colon == std::string::npos) throw web::api_basic_failure();
   const auto username = decoded->substr(0, colon), password = decoded->substr(colon + 1);
   std::optional<storage::UserRow> user;
   const auto result = app.passwords.login(username, req.client_ip, password, [&] {
@@ -108,27 +78,8 @@ storage::UserRow basic_user(Microblog& app, Request& req) {
     return storage::login_account(*app.db, user);
   });
   if (result.status == ts::auth::PasswordLogin::Status::throttled)
-    throw too_many(result.retry_after);
-  if (!result) throw fail();
-  return *user;
-}
-
-HttpError bearer_failure() {
-  return error(401).with_header("WWW-Authenticate", "Bearer realm=\"Authentication Required\"");
-}
-
-// The SHA-256 (hex) of the request's bearer token; 401 when there is none.
-std::string bearer_hash(const Request& req) {
-  const auto h = req.header("Authorization").value_or("");
-  if (h.size() < 7 || !ts::http::iequals(h.substr(0, 7), "Bearer ")) throw bearer_failure();
-  const auto token = std::string(ts::core::trim(h.substr(7)));
-  if (token.empty()) throw bearer_failure();
-  return ts::auth::sha256_hex(token);
-}
-
-storage::UserRow token_user(Microblog& app, Request& req) {
-  auto user = storage::user_by_token_hash(*app.db, bearer_hash(req), domain::now_us());
-  if (!user) throw bearer_failure();
+    throw api_too_many(result.retry_after);
+  if (!result) throw web::api_basic_failure();
   return *user;
 }
 
@@ -234,17 +185,17 @@ Response collection(Microblog& app, Request& req, const std::string& kind, std::
 
 json::object body_object(Request& req) {
   const auto ct = req.header("Content-Type").value_or("");
-  if (ct.find("json") == std::string_view::npos) throw error(415);
+  if (ct.find("json") == std::string_view::npos) throw api_error(415);
   boost::system::error_code ec;
   auto v = json::parse(req.body, ec);
-  if (ec || !v.is_object()) throw error(400);
+  if (ec || !v.is_object()) throw api_error(400);
   return v.as_object();
 }
 
 std::optional<std::string> str_field(const json::object& o, const char* key) {
   auto* v = o.if_contains(key);
   if (!v) return std::nullopt;
-  if (!v->is_string()) throw error(400, std::string(key) + " must be a string");
+  if (!v->is_string()) throw api_error(400, std::string(key) + " must be a string");
   return std::string(v->as_string());
 }
 
@@ -252,29 +203,101 @@ std::int64_t path_id(Request& req) {
   return req.param_int("id");
 }
 
-// Catches what the handlers throw and turns anything unexpected into the API's 500.
-ts::http::Handler guarded(std::function<Response(Request&)> fn) {
-  return [fn = std::move(fn)](Request& req) -> Response {
-    try {
-      return fn(req);
-    } catch (const HttpError& e) {
-      if (e.body().is_object() && e.body().as_object().contains("error")) throw;
-      throw error(e.status());
-    } catch (const ts::db::ConnectionLost&) {
-      throw;
-    } catch (const ts::db::PoolTimeout&) {
-      throw;
-    } catch (const ts::db::UniqueViolation&) {
-      throw error(400, "please use a different username");
-    } catch (const std::exception&) {
-      throw error(500);
-    }
-  };
+// An API handler for a bearer token's user, who is handed to it.
+ts::http::Handler with_token_user(Microblog& app,
+                                  std::function<Response(Request&, const storage::UserRow&)> fn) {
+  return api_handler([&app, fn = std::move(fn)](Request& req) {
+    const auto me = web::token_user(app, req);
+    return fn(req, me);
+  });
+}
+
+// POST /api/tokens: the user's token, a new one when it expires within a minute.
+Response create_token(Microblog& app, Request& req) {
+  auto user = basic_user(app, req);
+  const auto now = domain::now_us();
+  auto st = storage::token_state(*app.db, user.id);
+  if (st.nonce && st.expiration && *st.expiration > now + 60'000'000)
+    return reply(json::object{{"token", token_for(app, *st.nonce)}});
+  const auto nonce = ts::auth::random_hex(16);
+  const auto token = token_for(app, nonce);
+  storage::store_token(*app.db, user.id, nonce, ts::auth::sha256_hex(token),
+                       now + kTokenLifetimeUs);
+  return reply(json::object{{"token", token}});
+}
+
+// GET /api/users/{id}: the token check and the user in one query.
+Response get_user(Microblog& app, Request& req) {
+  const auto hash = web::bearer_hash(req);  // 401 before anything about the user
+  const auto id = path_id(req);
+  auto found = storage::user_with_counts_for_token(*app.db, hash, domain::now_us(), id);
+  if (!found) throw web::api_bearer_failure();
+  if (!*found) throw api_error(404);
+  return user_reply(app.settings, (*found)->first, (*found)->second);
+}
+
+Response create_user(Microblog& app, Request& req) {
+  auto data = body_object(req);
+  auto username = str_field(data, "username"), email = str_field(data, "email"),
+       password = str_field(data, "password"), about = str_field(data, "about_me");
+  if (!username || !email || !password)
+    throw api_error(400, "must include username, email and password fields");
+  if (!domain::valid_username(*username)) throw api_error(400, "invalid username");
+  if (!domain::valid_email(*email)) throw api_error(400, "invalid email address");
+  if (!domain::valid_password_length(*password))
+    throw api_error(400, "password must be between " + std::to_string(domain::kPasswordMin) +
+                             " and " + std::to_string(domain::kPasswordMax) + " characters long");
+  if (about && domain::utf8_length(*about) > 140) throw api_error(400, "about_me is too long");
+  if (storage::username_taken(*app.db, *username))
+    throw api_error(400, "please use a different username");
+  if (storage::email_taken(*app.db, *email))
+    throw api_error(400, "please use a different email address");
+  // Shared with the registration form; only complete requests count.
+  if (auto d = app.register_by_address.take(req.client_ip); !d.allowed)
+    throw api_too_many(d.retry_after);
+  const auto hash = app.passwords.hash(*password);
+  const auto id = storage::create_user(*app.db, *username, *email, hash, about);
+  auto res = user_reply(app, *storage::user_by_id(*app.db, id), 201);
+  res.headers.set("Location", "/api/users/" + std::to_string(id));
+  return res;
+}
+
+Response update_user(Microblog& app, Request& req, const storage::UserRow& me) {
+  const auto id = path_id(req);
+  if (me.id != id) throw api_error(403);
+  auto u = storage::user_by_id(*app.db, id);
+  if (!u) throw api_error(404);
+  auto data = body_object(req);
+  auto username = str_field(data, "username"), email = str_field(data, "email"),
+       about = str_field(data, "about_me");
+  if (username && *username != u->username) {
+    if (!domain::valid_username(*username)) throw api_error(400, "invalid username");
+    if (storage::username_taken(*app.db, *username, u->id))
+      throw api_error(400, "please use a different username");
+  }
+  if (email && *email != u->email) {
+    if (!domain::valid_email(*email)) throw api_error(400, "invalid email address");
+    if (storage::email_taken(*app.db, *email, u->id))
+      throw api_error(400, "please use a different email address");
+  }
+  if (about && domain::utf8_length(*about) > 140) throw api_error(400, "about_me is too long");
+  // A new address is only mailed a confirmation link; the account keeps
+  // (and mail goes to) the old one until the link is opened
+  // (docs/compatibility.md). The answer's shape is unchanged.
+  storage::update_user(*app.db, id, username.value_or(u->username), u->email,
+                       about ? about : u->about_me);
+  auto updated = *storage::user_by_id(*app.db, id);
+  if (email && *email != u->email) send_email_change(app, updated, *email, "en");
+  return user_reply(app, updated);
 }
 
 }  // namespace
 
+// Who may call each route is in its registration: with_token_user hands the
+// token's user to the handler; signed_in also refuses a bad token on the
+// header, before a body is read.
 void register_api(Microblog& app, ts::http::Router& r) {
+  using storage::UserRow;
   ts::http::RouteOptions opts{.authenticate = false};
   // The read-only GETs on SQLite run on the network thread: an in-process
   // read takes less time than handing the request to the worker pool and
@@ -282,108 +305,39 @@ void register_api(Microblog& app, ts::http::Router& r) {
   // network, so they stay on the worker pool.
   ts::http::RouteOptions reads = opts;
   reads.blocking = app.db->dialect() != ts::db::Dialect::sqlite;
-  // Token required: checked on the header, before a body is read.
   ts::http::RouteOptions signed_in = opts;
   signed_in.access = ts::http::Access::user;
-  r.post("/api/tokens", guarded([&app](Request& req) {
-           auto user = basic_user(app, req);
-           const auto now = domain::now_us();
-           auto st = storage::token_state(*app.db, user.id);
-           if (st.nonce && st.expiration && *st.expiration > now + 60'000'000)
-             return reply(json::object{{"token", token_for(app, *st.nonce)}});
-           const auto nonce = ts::auth::random_hex(16);
-           const auto token = token_for(app, nonce);
-           storage::store_token(*app.db, user.id, nonce, ts::auth::sha256_hex(token),
-                                now + kTokenLifetimeUs);
-           return reply(json::object{{"token", token}});
-         }),
-         opts);
-  r.del("/api/tokens", guarded([&app](Request& req) {
-          auto user = token_user(app, req);
-          storage::revoke_token(*app.db, user.id, domain::now_us());
-          return Response::empty(204);
-        }),
+  r.post("/api/tokens", api_handler([&app](Request& req) { return create_token(app, req); }), opts);
+  r.del("/api/tokens",
+        with_token_user(app,
+                        [&app](Request&, const UserRow& me) {
+                          storage::revoke_token(*app.db, me.id, domain::now_us());
+                          return Response::empty(204);
+                        }),
         signed_in);
-  r.get("/api/users/{id:int}", guarded([&app](Request& req) {
-          // The token check and the user in one query.
-          const auto hash = bearer_hash(req);  // 401 before anything about the user
-          const auto id = path_id(req);
-          auto found = storage::user_with_counts_for_token(*app.db, hash, domain::now_us(), id);
-          if (!found) throw bearer_failure();
-          if (!*found) throw error(404);
-          return user_reply(app.settings, (*found)->first, (*found)->second);
-        }),
+  r.get("/api/users/{id:int}", api_handler([&app](Request& req) { return get_user(app, req); }),
         reads);
-  r.get("/api/users", guarded([&app](Request& req) {
-          token_user(app, req);
-          return collection(app, req, "all", 0, "/api/users");
-        }),
+  r.get("/api/users",
+        with_token_user(app,
+                        [&app](Request& req, const UserRow&) {
+                          return collection(app, req, "all", 0, "/api/users");
+                        }),
         reads);
   for (const char* kind : {"followers", "following"}) {
-    r.get(std::string("/api/users/{id:int}/") + kind, guarded([&app, kind](Request& req) {
-            token_user(app, req);
-            const auto id = path_id(req);
-            if (!storage::user_by_id(*app.db, id)) throw error(404);
-            return collection(app, req, kind, id, "/api/users/" + std::to_string(id) + "/" + kind);
-          }),
+    r.get(std::string("/api/users/{id:int}/") + kind,
+          with_token_user(app,
+                          [&app, kind](Request& req, const UserRow&) {
+                            const auto id = path_id(req);
+                            if (!storage::user_by_id(*app.db, id)) throw api_error(404);
+                            return collection(app, req, kind, id,
+                                              "/api/users/" + std::to_string(id) + "/" + kind);
+                          }),
           reads);
   }
-  r.post("/api/users", guarded([&app](Request& req) {
-           auto data = body_object(req);
-           auto username = str_field(data, "username"), email = str_field(data, "email"),
-                password = str_field(data, "password"), about = str_field(data, "about_me");
-           if (!username || !email || !password)
-             throw error(400, "must include username, email and password fields");
-           if (!domain::valid_username(*username)) throw error(400, "invalid username");
-           if (!domain::valid_email(*email)) throw error(400, "invalid email address");
-           if (!domain::valid_password_length(*password))
-             throw error(400, "password must be between " + std::to_string(domain::kPasswordMin) +
-                                  " and " + std::to_string(domain::kPasswordMax) +
-                                  " characters long");
-           if (about && domain::utf8_length(*about) > 140) throw error(400, "about_me is too long");
-           if (storage::username_taken(*app.db, *username))
-             throw error(400, "please use a different username");
-           if (storage::email_taken(*app.db, *email))
-             throw error(400, "please use a different email address");
-           // Shared with the registration form; only complete requests count.
-           if (auto d = app.register_by_address.take(req.client_ip); !d.allowed)
-             throw too_many(d.retry_after);
-           const auto hash = app.passwords.hash(*password);
-           const auto id = storage::create_user(*app.db, *username, *email, hash, about);
-           auto res = user_reply(app, *storage::user_by_id(*app.db, id), 201);
-           res.headers.set("Location", "/api/users/" + std::to_string(id));
-           return res;
-         }),
-         opts);
-  r.put("/api/users/{id:int}", guarded([&app](Request& req) {
-          auto me = token_user(app, req);
-          const auto id = path_id(req);
-          if (me.id != id) throw error(403);
-          auto u = storage::user_by_id(*app.db, id);
-          if (!u) throw error(404);
-          auto data = body_object(req);
-          auto username = str_field(data, "username"), email = str_field(data, "email"),
-               about = str_field(data, "about_me");
-          if (username && *username != u->username) {
-            if (!domain::valid_username(*username)) throw error(400, "invalid username");
-            if (storage::username_taken(*app.db, *username, u->id))
-              throw error(400, "please use a different username");
-          }
-          if (email && *email != u->email) {
-            if (!domain::valid_email(*email)) throw error(400, "invalid email address");
-            if (storage::email_taken(*app.db, *email, u->id))
-              throw error(400, "please use a different email address");
-          }
-          if (about && domain::utf8_length(*about) > 140) throw error(400, "about_me is too long");
-          // A new address is only mailed a confirmation link; the account keeps
-          // (and mail goes to) the old one until the link is opened
-          // (docs/compatibility.md). The answer's shape is unchanged.
-          storage::update_user(*app.db, id, username.value_or(u->username), u->email,
-                               about ? about : u->about_me);
-          auto updated = *storage::user_by_id(*app.db, id);
-          if (email && *email != u->email) send_email_change(app, updated, *email, "en");
-          return user_reply(app, updated);
-        }),
+  r.post("/api/users", api_handler([&app](Request& req) { return create_user(app, req); }), opts);
+  r.put("/api/users/{id:int}",
+        with_token_user(
+            app, [&app](Request& req, const UserRow& me) { return update_user(app, req, me); }),
         signed_in);
 }
 

@@ -9,11 +9,19 @@
 #include "platform/http/message.hpp"
 #include "platform/http/router.hpp"
 
+#include "microblog/storage/storage.hpp"
+
 namespace microblog {
 struct Microblog;
 }
 
 namespace microblog::web {
+
+// The SHA-256 (hex) of the request's bearer token; the API's 401 when there
+// is none.
+std::string bearer_hash(const ts::http::Request& req);
+// The user the request's bearer token belongs to; the API's 401 otherwise.
+storage::UserRow token_user(Microblog& app, const ts::http::Request& req);
 
 std::optional<ts::http::Response> check_access(Microblog& app, ts::http::Request& req,
                                                ts::http::Access access);

@@ -92,18 +92,8 @@ void check_passwords(Page& p, Form& f) {
                                     {{"other_name", "password"}}));
 }
 
-// A refused attempt: the form error, 429 and when to come back.
-Response too_many(Page& p, Form& f, std::chrono::seconds retry_after,
-                  const std::function<Response()>& render) {
-  f.errors.push_back(p.t("Too many attempts. Please wait a minute and try again."));
-  auto r = render();
-  r.status = 429;
-  r.headers.set("Retry-After", std::to_string(std::max<std::int64_t>(1, retry_after.count())));
-  return r;
-}
-
 Response login(Page& p) {
-  if (p.user) return p.redirect("/index");
+  if (p.ctx.user) return p.redirect("/index");
   Form f = login_form(p);
   auto show = [&] { return p.render("login", p.t("Sign In"), p.form_data(f)); };
   if (p.is_post()) {
@@ -117,13 +107,13 @@ Response login(Page& p) {
             return storage::login_account(*p.app.db, user);
           });
       if (result.status == ts::auth::PasswordLogin::Status::throttled)
-        return too_many(p, f, result.retry_after, show);
+        return form_too_many(p, f, result.retry_after, show);
       if (!result) {
         p.flash(p.t("Invalid username or password"));
         // Unlike the original, keep next= so the retry still lands there.
         return p.redirect("/auth/login" + (p.req.query.empty() ? "" : "?" + p.req.query));
       }
-      p.login(*user, !f["remember_me"].value.empty());
+      p.ctx.login(*user, !f["remember_me"].value.empty());
       const auto next = p.req.query_param("next");
       return p.redirect(next && domain::is_safe_next(*next) ? *next : "/index");
     }
@@ -132,26 +122,24 @@ Response login(Page& p) {
 }
 
 Response logout_page(Page& p) {
-  if (!p.user) return p.redirect("/index");
+  if (!p.ctx.user) return p.redirect("/index");
   return p.render("logout", p.t("Logout"), p.form_data(Form{{}, p.t("Logout")}));
 }
 
 Response logout(Page& p) {
-  if (p.csrf_valid()) p.logout();
+  if (p.csrf_valid()) p.ctx.logout();
   return p.redirect("/index");
 }
 
 Response register_user(Page& p) {
-  if (p.user) return p.redirect("/index");
+  if (p.ctx.user) return p.redirect("/index");
   Form f;
   f.fields = {{"username", p.t("Username")}, {"email", p.t("Email"), "email"}};
   f = password_fields(p, f);
   f.submit = p.t("Register");
   auto show = [&] {
     for (auto* name : {"password", "password2"}) f[name].value.clear();
-    auto d = p.form_data(f);
-    d.set("heading", p.t("Register"));
-    return p.render("form_page", p.t("Register"), std::move(d));
+    return p.form_page(f, p.t("Register"), p.t("Register"));
   };
   if (p.is_post()) {
     p.fill(f);
@@ -173,7 +161,7 @@ Response register_user(Page& p) {
     // correcting typos is not refused.
     if (f.valid())
       if (auto d = p.app.register_by_address.take(p.req.client_ip); !d.allowed)
-        return too_many(p, f, d.retry_after, show);
+        return form_too_many(p, f, d.retry_after, show);
     if (f.valid()) {
       try {
         storage::create_user(*p.app.db, u.value, e.value,
@@ -189,15 +177,11 @@ Response register_user(Page& p) {
 }
 
 Response reset_request(Page& p) {
-  if (p.user) return p.redirect("/index");
+  if (p.ctx.user) return p.redirect("/index");
   Form f;
   f.fields = {{"email", p.t("Email"), "email"}};
   f.submit = p.t("Request Password Reset");
-  auto show = [&] {
-    auto d = p.form_data(f);
-    d.set("heading", p.t("Reset Password"));
-    return p.render("form_page", p.t("Reset Password"), std::move(d));
-  };
+  auto show = [&] { return p.form_page(f, p.t("Reset Password"), p.t("Reset Password")); };
   if (p.is_post()) {
     p.fill(f);
     auto& e = f["email"];
@@ -205,7 +189,7 @@ Response reset_request(Page& p) {
       e.errors.push_back(p.t("Invalid email address."));
     if (f.valid()) {
       if (auto d = p.app.reset_by_address.take(p.req.client_ip); !d.allowed)
-        return too_many(p, f, d.retry_after, show);
+        return form_too_many(p, f, d.retry_after, show);
       if (auto user = storage::user_by_email(*p.app.db, std::string(ts::core::trim(e.value))))
         send_reset_email(p.app, *user, p.locale);
       p.flash(p.t("Check your email for the instructions to reset your password"));
@@ -216,7 +200,7 @@ Response reset_request(Page& p) {
 }
 
 Response reset_password(Page& p) {
-  if (p.user) return p.redirect("/index");
+  if (p.ctx.user) return p.redirect("/index");
   auto user = verify_reset_token(p.app, std::string(p.req.param("token")));
   if (!user) return p.redirect("/index");
   Form f = password_fields(p, Form{});
@@ -232,9 +216,7 @@ Response reset_password(Page& p) {
     }
   }
   for (auto* name : {"password", "password2"}) f[name].value.clear();
-  auto d = p.form_data(f);
-  d.set("heading", p.t("Reset Your Password"));
-  return p.render("form_page", "", std::move(d));
+  return p.form_page(f, p.t("Reset Your Password"), "");
 }
 
 // The link mailed to a new address (account_mail.hpp). The token alone
@@ -243,7 +225,7 @@ Response reset_password(Page& p) {
 // account's address changes. Asking to sign in first would only add a step
 // for the owner who opens the mail on another device.
 Response confirm_email(Page& p) {
-  const std::string after = p.user ? "/index" : "/auth/login";
+  const std::string after = p.ctx.user ? "/index" : "/auth/login";
   auto change = verify_email_change(p.app, std::string(p.req.param("token")));
   if (!change) {
     p.flash(p.t("The confirmation link is invalid or has expired."));
@@ -267,17 +249,17 @@ Response confirm_email(Page& p) {
 }  // namespace
 
 void register_auth(Microblog& app, ts::http::Router& r) {
-  r.get("/auth/login", page(app, false, login), no_session_inline());
-  r.post("/auth/login", page(app, false, login));
-  r.get("/auth/logout", page(app, false, logout_page), no_session_inline());
-  r.post("/auth/logout", page(app, false, logout));
-  r.get("/auth/register", page(app, false, register_user), no_session_inline());
-  r.post("/auth/register", page(app, false, register_user));
-  r.get("/auth/reset_password_request", page(app, false, reset_request), no_session_inline());
-  r.post("/auth/reset_password_request", page(app, false, reset_request));
-  r.get("/auth/reset_password/{token}", page(app, false, reset_password));
-  r.post("/auth/reset_password/{token}", page(app, false, reset_password));
-  r.get("/auth/confirm_email/{token}", page(app, false, confirm_email));
+  r.get("/auth/login", page(app, login), no_session_inline());
+  r.post("/auth/login", page(app, login));
+  r.get("/auth/logout", page(app, logout_page), no_session_inline());
+  r.post("/auth/logout", page(app, logout));
+  r.get("/auth/register", page(app, register_user), no_session_inline());
+  r.post("/auth/register", page(app, register_user));
+  r.get("/auth/reset_password_request", page(app, reset_request), no_session_inline());
+  r.post("/auth/reset_password_request", page(app, reset_request));
+  r.get("/auth/reset_password/{token}", page(app, reset_password));
+  r.post("/auth/reset_password/{token}", page(app, reset_password));
+  r.get("/auth/confirm_email/{token}", page(app, confirm_email));
 }
 
 }  // namespace microblog::web

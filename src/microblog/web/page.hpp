@@ -1,15 +1,16 @@
 #pragma once
-// Per-request state of a server-rendered page: the signed session cookie
-// (session id, user, session generation, flashes), the current user, the
-// locale, CSRF, forms and rendering into the layout.
+// The views of the server-rendered pages: forms, rendering into the layout,
+// lists of posts, and the pipeline that runs a view after its request
+// context (web/context.hpp) is built.
 #include <functional>
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "microblog/app.hpp"
 #include "microblog/storage/storage.hpp"
+#include "microblog/web/context.hpp"
+#include "microblog/web/errors.hpp"
 #include "microblog/web/view.hpp"
 #include "platform/http/message.hpp"
 #include "platform/http/router.hpp"
@@ -45,29 +46,25 @@ struct Form {
   bool valid() const;
 };
 
+// A view's handle on the request: the context (who asks, in what language)
+// and the rendering: forms, the layout, lists of posts (with the per-process
+// cache) and pagers. Views read and write the session through ctx.
 class Page {
  public:
-  Page(Microblog& app, Request& req);
+  explicit Page(RequestContext& c) : ctx(c), app(c.app), req(c.req), locale(c.locale) {}
 
+  RequestContext& ctx;
   Microblog& app;
   Request& req;
-  std::optional<storage::UserRow> user;
-  std::int64_t unread_messages = 0;  // for the navigation bar, read with the user
-  std::int64_t open_tasks = 0;
-  std::optional<std::int64_t> content_version;  // read with the user
-  std::string locale;
-  std::map<std::string, std::string> form;  // decoded POST body
+  const std::string& locale;
 
-  std::string t(std::string_view msgid) const;
-  void flash(std::string message);
-  std::string csrf_token();
-  // The form's csrf_token (or X-CSRF-Token header) belongs to this session.
-  bool csrf_valid() const;
-  std::string field(const std::string& name) const;
-  bool is_post() const;
-
-  void login(const storage::UserRow& u, bool remember);
-  void logout();
+  std::string t(std::string_view msgid) const { return ctx.t(msgid); }
+  void flash(std::string message) { ctx.flash(std::move(message)); }
+  std::string csrf_token() { return ctx.csrf_token(); }
+  bool csrf_valid() const { return ctx.csrf_valid(); }
+  bool is_post() const { return ctx.is_post(); }
+  Response redirect(const std::string& location) { return ctx.redirect(location); }
+  Response finish(Response r) { return ctx.finish(std::move(r)); }
 
   // Copies the POST values into the form, checks CSRF and "required".
   void fill(Form& f);
@@ -76,10 +73,10 @@ class Page {
 
   Response render(const std::string& tmpl, const std::string& title, mustache::data data,
                   int status = 200);
-  Response redirect(const std::string& location);
-  Response finish(Response r);
 
   mustache::data form_data(const Form& f);
+  // A page that is one form (templates/form_page.mustache) under a heading.
+  Response form_page(const Form& f, const std::string& heading, const std::string& title);
   // The table of a list of posts (templates/_posts.mustache), with relative
   // times as of now.
   std::string posts_html(const std::vector<storage::PostRow>& posts, bool translatable);
@@ -92,31 +89,23 @@ class Page {
   mustache::data pager(const std::string& base, int page, bool has_more, bool messages = false);
 
  private:
-  std::string sid_;
-  std::string csrf_, csrf_sid_;  // token made for session id csrf_sid_
-  std::int64_t uid_ = 0;
-  std::int64_t gen_ = 0;
-  bool remember_ = false;
-  std::vector<std::string> flashes_;
-  bool dirty_ = false;
   // Rows rendered with a marker in place of each relative time ("3 minutes
   // ago"), which expand_times fills in: cached tables stay correct as they age.
   std::string posts_markup(const std::vector<storage::PostRow>& posts, bool translatable);
   void expand_times(std::string_view markup, std::string& out) const;
+  mustache::data layout_data(const std::string& title, std::string content);
 };
 
+// The page pipeline: build the request context, record the visit
+// (touch_last_seen), then the view; errors as web/errors.cpp maps them, and
+// the session cookie on the way out.
 using PageFn = std::function<Response(Page&)>;
-// Wraps a page handler: session, login requirement (302 to the login page
-// with next=…), last-seen, error pages and the session cookie.
-ts::http::Handler page(Microblog& app, bool login_required, PageFn fn);
-// Options for a GET page that does no database work for a visitor without a
-// session cookie (it shows a form, or redirects to the login page): such
-// requests run on the network thread instead of waiting for the worker pool.
-ts::http::RouteOptions no_session_inline();
-
-// Accept negotiation as the original: JSON unless text/html is preferred.
-bool wants_json(const Request& req);
-Response error_response(Microblog& app, Request& req, int status);
+// A view anyone may see.
+ts::http::Handler page(Microblog& app, PageFn fn);
+// A view for a signed-in user, who is handed to it; anyone else is sent to
+// the login page (with next=…).
+using SignedInFn = std::function<Response(Page&, const storage::UserRow& me)>;
+ts::http::Handler signed_in_page(Microblog& app, SignedInFn fn);
 
 std::string user_url(std::string_view username);
 
@@ -124,8 +113,5 @@ void register_auth(Microblog& app, ts::http::Router& r);
 void register_pages(Microblog& app, ts::http::Router& r);
 void register_social(Microblog& app, ts::http::Router& r);
 void register_static(Microblog& app, ts::http::Router& r);
-// Unknown URLs: the HTML "Not Found" page for browsers, JSON for API paths
-// (/api/…) and for clients that prefer JSON, as the original.
-void register_not_found(Microblog& app, ts::http::Router& r);
 
 }  // namespace microblog::web

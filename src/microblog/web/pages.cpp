@@ -21,7 +21,7 @@ storage::UserRow find_user(Page& p) {
   return *u;
 }
 
-Response home(Page& p, bool with_form) {
+Response home(Page& p, const storage::UserRow& me, bool with_form) {
   Form f;
   f.fields = {{"post", p.t("Say something"), "textarea"}};
   f.fields[0].minlength = 1;
@@ -32,8 +32,7 @@ Response home(Page& p, bool with_form) {
     p.length(f["post"], 1, 140);
     if (f.valid()) {
       const auto body = f["post"].value;
-      storage::create_post(*p.app.db, p.user->id, body, domain::detect_language(body),
-                           domain::now_us());
+      storage::create_post(*p.app.db, me.id, body, domain::detect_language(body), domain::now_us());
       p.flash(p.t("Your post is now live!"));
       return p.redirect("/index");
     }
@@ -41,7 +40,7 @@ Response home(Page& p, bool with_form) {
   const int page = page_number(p);
   const int per = p.app.settings.posts_per_page;
   bool has_more = false;
-  const auto uid = p.user->id;
+  const auto uid = me.id;
   auto posts_html = p.posts_html_cached(
       with_form ? "feed:" + std::to_string(uid) + ":" + std::to_string(page)
                 : "explore:" + std::to_string(page),
@@ -51,14 +50,15 @@ Response home(Page& p, bool with_form) {
       },
       has_more);
   mustache::data d;
-  d.set("heading", domain::trf(p.locale, "Hi, %(username)s!", {{"username", p.user->username}}));
+  d.set("heading", domain::trf(p.locale, "Hi, %(username)s!", {{"username", me.username}}));
   if (with_form) put(d, "form", p.form_data(f));
   d.set("posts_html", std::move(posts_html));
   put(d, "pager", p.pager(with_form ? "/index" : "/explore", page, has_more));
   return p.render("index", p.t(with_form ? "Home" : "Explore"), std::move(d));
 }
 
-mustache::data profile_data(Page& p, const storage::UserRow& u, int avatar, bool short_date) {
+mustache::data profile_data(Page& p, const storage::UserRow& me, const storage::UserRow& u,
+                            int avatar, bool short_date) {
   mustache::data d;
   d.set("username", u.username);
   d.set("url", user_url(u.username));
@@ -74,10 +74,10 @@ mustache::data profile_data(Page& p, const storage::UserRow& u, int avatar, bool
         domain::trf(p.locale, "%(count)d followers", {{"count", std::to_string(c.followers)}}));
   d.set("following",
         domain::trf(p.locale, "%(count)d following", {{"count", std::to_string(c.following)}}));
-  const bool me = u.id == p.user->id;
-  d.set("is_me", me);
-  if (!me) {
-    const bool following = storage::is_following(*p.app.db, p.user->id, u.id);
+  const bool is_me = u.id == me.id;
+  d.set("is_me", is_me);
+  if (!is_me) {
+    const bool following = storage::is_following(*p.app.db, me.id, u.id);
     d.set("following_user", following);
     d.set("not_following_user", !following);
     d.set("follow_url", "/follow/" + ts::core::percent_encode(u.username));
@@ -90,7 +90,7 @@ mustache::data profile_data(Page& p, const storage::UserRow& u, int avatar, bool
   return d;
 }
 
-Response user_page(Page& p) {
+Response user_page(Page& p, const storage::UserRow& me) {
   const auto u = find_user(p);
   const int page = page_number(p);
   bool has_more = false;
@@ -98,16 +98,16 @@ Response user_page(Page& p) {
       "user:" + std::to_string(u.id) + ":" + std::to_string(page),
       [&] { return storage::user_posts(*p.app.db, u.id, page, p.app.settings.posts_per_page); },
       has_more);
-  auto d = profile_data(p, u, 256, false);
+  auto d = profile_data(p, me, u, 256, false);
   d.set("heading", p.t("User") + ": " + u.username);
   d.set("posts_html", std::move(posts_html));
   put(d, "pager", p.pager(user_url(u.username), page, has_more));
   return p.render("user", "", std::move(d));
 }
 
-Response popup(Page& p) {
+Response popup(Page& p, const storage::UserRow& me) {
   const auto u = find_user(p);
-  auto d = profile_data(p, u, 64, true);
+  auto d = profile_data(p, me, u, 64, true);
   d.set("t", mustache::data{});
   mustache::data t;
   t.set("last_seen_on", p.t("Last seen on"));
@@ -117,7 +117,7 @@ Response popup(Page& p) {
   return p.finish(Response::html(p.app.templates.render("popup", d)));
 }
 
-Response edit_profile(Page& p) {
+Response edit_profile(Page& p, const storage::UserRow& me) {
   Form f;
   f.fields = {{"username", p.t("Username")}, {"about_me", p.t("About me"), "textarea"}};
   f["about_me"].required = false;
@@ -130,13 +130,13 @@ Response edit_profile(Page& p) {
     if (u.errors.empty() && !domain::valid_username(u.value))
       u.errors.push_back(
           p.t("Usernames may only use letters, digits, '.', '_' and '-' (at most 64)."));
-    if (u.errors.empty() && u.value != p.user->username &&
-        storage::username_taken(*p.app.db, u.value, p.user->id))
+    if (u.errors.empty() && u.value != me.username &&
+        storage::username_taken(*p.app.db, u.value, me.id))
       u.errors.push_back(p.t("Please use a different username."));
     p.length(f["about_me"], 0, 140);
     if (f.valid()) {
       try {
-        storage::update_user(*p.app.db, p.user->id, u.value, p.user->email, f["about_me"].value);
+        storage::update_user(*p.app.db, me.id, u.value, me.email, f["about_me"].value);
         p.flash(p.t("Your changes have been saved."));
         return p.redirect("/edit_profile");
       } catch (const ts::db::UniqueViolation&) {
@@ -144,15 +144,13 @@ Response edit_profile(Page& p) {
       }
     }
   } else {
-    f["username"].value = p.user->username;
-    f["about_me"].value = p.user->about_me.value_or("");
+    f["username"].value = me.username;
+    f["about_me"].value = me.about_me.value_or("");
   }
-  auto d = p.form_data(f);
-  d.set("heading", p.t("Edit Profile"));
-  return p.render("form_page", p.t("Edit Profile"), std::move(d));
+  return p.form_page(f, p.t("Edit Profile"), p.t("Edit Profile"));
 }
 
-Response follow_action(Page& p, bool follow) {
+Response follow_action(Page& p, const storage::UserRow& me, bool follow) {
   if (!p.csrf_valid()) return p.redirect("/index");
   const std::string name(p.req.param("username"));
   auto u = storage::user_by_username(*p.app.db, name);
@@ -160,15 +158,15 @@ Response follow_action(Page& p, bool follow) {
     p.flash(domain::trf(p.locale, "User %(username)s not found.", {{"username", name}}));
     return p.redirect("/index");
   }
-  if (u->id == p.user->id) {
+  if (u->id == me.id) {
     p.flash(p.t(follow ? "You cannot follow yourself!" : "You cannot unfollow yourself!"));
     return p.redirect(user_url(name));
   }
   if (follow) {
-    storage::follow(*p.app.db, p.user->id, u->id);
+    storage::follow(*p.app.db, me.id, u->id);
     p.flash(domain::trf(p.locale, "You are following %(username)s!", {{"username", name}}));
   } else {
-    storage::unfollow(*p.app.db, p.user->id, u->id);
+    storage::unfollow(*p.app.db, me.id, u->id);
     p.flash(domain::trf(p.locale, "You are not following %(username)s.", {{"username", name}}));
   }
   return p.redirect(user_url(name));
@@ -177,19 +175,25 @@ Response follow_action(Page& p, bool follow) {
 }  // namespace
 
 void register_pages(Microblog& app, ts::http::Router& r) {
+  const auto home_page = [](Page& p, const storage::UserRow& me) { return home(p, me, true); };
   for (const char* path : {"/", "/index"}) {
-    r.get(path, page(app, true, [](Page& p) { return home(p, true); }), no_session_inline());
-    r.post(path, page(app, true, [](Page& p) { return home(p, true); }),
-           {.access = ts::http::Access::user});
+    r.get(path, signed_in_page(app, home_page), no_session_inline());
+    r.post(path, signed_in_page(app, home_page), {.access = ts::http::Access::user});
   }
-  r.get("/explore", page(app, true, [](Page& p) { return home(p, false); }), no_session_inline());
-  r.get("/user/{username}", page(app, true, user_page), no_session_inline());
-  r.get("/user/{username}/popup", page(app, true, popup), no_session_inline());
-  r.get("/edit_profile", page(app, true, edit_profile), no_session_inline());
-  r.post("/edit_profile", page(app, true, edit_profile), {.access = ts::http::Access::user});
-  r.post("/follow/{username}", page(app, true, [](Page& p) { return follow_action(p, true); }),
+  r.get("/explore",
+        signed_in_page(app, [](Page& p, const storage::UserRow& me) { return home(p, me, false); }),
+        no_session_inline());
+  r.get("/user/{username}", signed_in_page(app, user_page), no_session_inline());
+  r.get("/user/{username}/popup", signed_in_page(app, popup), no_session_inline());
+  r.get("/edit_profile", signed_in_page(app, edit_profile), no_session_inline());
+  r.post("/edit_profile", signed_in_page(app, edit_profile), {.access = ts::http::Access::user});
+  r.post("/follow/{username}",
+         signed_in_page(
+             app, [](Page& p, const storage::UserRow& me) { return follow_action(p, me, true); }),
          {.access = ts::http::Access::user});
-  r.post("/unfollow/{username}", page(app, true, [](Page& p) { return follow_action(p, false); }),
+  r.post("/unfollow/{username}",
+         signed_in_page(
+             app, [](Page& p, const storage::UserRow& me) { return follow_action(p, me, false); }),
          {.access = ts::http::Access::user});
 }
 

@@ -16,7 +16,7 @@ namespace {
 
 namespace json = boost::json;
 
-Response send_message(Page& p) {
+Response send_message(Page& p, const storage::UserRow& me) {
   const std::string name(p.req.param("recipient"));
   auto recipient = storage::user_by_username(*p.app.db, name);
   if (!recipient) throw ts::http::HttpError::not_found();
@@ -29,23 +29,21 @@ Response send_message(Page& p) {
     p.fill(f);
     p.length(f["message"], 1, 140);
     if (f.valid()) {
-      storage::send_message(*p.app.db, p.user->id, recipient->id, f["message"].value,
-                            domain::now_us());
+      storage::send_message(*p.app.db, me.id, recipient->id, f["message"].value, domain::now_us());
       p.flash(p.t("Your message has been sent."));
       return p.redirect(user_url(name));
     }
   }
-  auto d = p.form_data(f);
-  d.set("heading", domain::trf(p.locale, "Send Message to %(recipient)s", {{"recipient", name}}));
-  return p.render("form_page", p.t("Send Message"), std::move(d));
+  return p.form_page(f,
+                     domain::trf(p.locale, "Send Message to %(recipient)s", {{"recipient", name}}),
+                     p.t("Send Message"));
 }
 
-Response messages(Page& p) {
-  storage::mark_messages_read(*p.app.db, p.user->id, domain::now_us());
-  p.unread_messages = 0;
+Response messages(Page& p, const storage::UserRow& me) {
+  storage::mark_messages_read(*p.app.db, me.id, domain::now_us());
+  p.ctx.unread_messages = 0;
   const int page = domain::parse_page(p.req.query_param("page"));
-  auto msgs =
-      storage::received_messages(*p.app.db, p.user->id, page, p.app.settings.posts_per_page);
+  auto msgs = storage::received_messages(*p.app.db, me.id, page, p.app.settings.posts_per_page);
   mustache::data d;
   d.set("heading", p.t("Messages"));
   d.set("posts_html", p.posts_html(msgs.items, false));
@@ -53,7 +51,7 @@ Response messages(Page& p) {
   return p.render("list", "", std::move(d));
 }
 
-Response notifications(Page& p) {
+Response notifications(Page& p, const storage::UserRow& me) {
   double since = 0;
   if (auto s = p.req.query_param("since")) {
     try {
@@ -63,7 +61,7 @@ Response notifications(Page& p) {
     }
   }
   json::array out;
-  for (const auto& n : storage::notifications_since(*p.app.db, p.user->id, since)) {
+  for (const auto& n : storage::notifications_since(*p.app.db, me.id, since)) {
     boost::system::error_code ec;
     auto data = json::parse(n.payload_json, ec);
     out.push_back(json::object{
@@ -72,7 +70,7 @@ Response notifications(Page& p) {
   return p.finish(Response::json(out));
 }
 
-Response search(Page& p) {
+Response search(Page& p, const storage::UserRow&) {
   const auto q = std::string(ts::core::trim(p.req.query_param("q").value_or("")));
   if (q.empty()) return p.redirect("/explore");
   const int page = domain::parse_page(p.req.query_param("page"));
@@ -90,11 +88,11 @@ Response search(Page& p) {
   return p.render("list", p.t("Search"), std::move(d));
 }
 
-Response export_posts(Page& p) {
-  const auto me = user_url(p.user->username);
-  if (!p.csrf_valid()) return p.redirect(me);
+Response export_posts(Page& p, const storage::UserRow& me) {
+  const auto mine = user_url(me.username);
+  if (!p.csrf_valid()) return p.redirect(mine);
   const auto now = domain::now_us();
-  const auto history = storage::task_history(*p.app.db, p.user->id, "export_posts");
+  const auto history = storage::task_history(*p.app.db, me.id, "export_posts");
   if (history.open) {
     p.flash(p.t("An export task is currently in progress"));
   } else if (history.last_created > now - kExportIntervalUs) {
@@ -102,19 +100,19 @@ Response export_posts(Page& p) {
     // flood that mailbox.
     p.flash(p.t("You have exported your posts recently. Please try again in a few minutes."));
   } else if (!storage::enqueue_task(*p.app.db, new_task_id(), "export_posts",
-                                    p.t("Exporting posts..."), p.user->id, now)) {
+                                    p.t("Exporting posts..."), me.id, now)) {
     p.flash(p.t("An export task is currently in progress"));
   }
-  return p.redirect(me);
+  return p.redirect(mine);
 }
 
-Response translate_text(Page& p) {
-  if (!p.csrf_valid()) throw ts::http::HttpError(400, json::object{{"error", "Bad Request"}});
+Response translate_text(Page& p, const storage::UserRow& me) {
+  if (!p.csrf_valid()) throw api_error(400);
   json::value body;
   try {
     body = p.req.json();
   } catch (const ts::http::HttpError&) {
-    return p.finish(Response::json(json::object{{"error", "Bad Request"}}, 400));
+    return p.finish(json_error(400));
   }
   auto str = [&](const char* k) -> std::optional<std::string> {
     if (!body.is_object()) return std::nullopt;
@@ -130,16 +128,13 @@ Response translate_text(Page& p) {
     return true;
   };
   if (!text || text->size() > 1000 || !code_ok(src) || !code_ok(dst))
-    return p.finish(Response::json(
-        json::object{{"error", "Bad Request"},
-                     {"message", "text, source_language and dest_language are required"}},
-        400));
+    return p.finish(json_error(400, "text, source_language and dest_language are required"));
   const auto& tr = p.app.settings.translator;
   std::string result;
   if (!tr.enabled()) {
     result = p.t("Error: the translation service is not configured.");
-  } else if (!p.app.translate_by_user.take(std::to_string(p.user->id)).allowed) {
-    return p.finish(Response::json(json::object{{"error", "Too Many Requests"}}, 429));
+  } else if (!p.app.translate_by_user.take(std::to_string(me.id)).allowed) {
+    return p.finish(json_error(429));
   } else {
     auto t = translate(tr, *text, *src, *dst);
     result = t ? *t : p.t("Error: the translation service failed.");
@@ -150,14 +145,14 @@ Response translate_text(Page& p) {
 }  // namespace
 
 void register_social(Microblog& app, ts::http::Router& r) {
-  r.get("/send_message/{recipient}", page(app, true, send_message), no_session_inline());
-  r.post("/send_message/{recipient}", page(app, true, send_message),
+  r.get("/send_message/{recipient}", signed_in_page(app, send_message), no_session_inline());
+  r.post("/send_message/{recipient}", signed_in_page(app, send_message),
          {.access = ts::http::Access::user});
-  r.get("/messages", page(app, true, messages), no_session_inline());
-  r.get("/notifications", page(app, true, notifications), no_session_inline());
-  r.get("/search", page(app, true, search), no_session_inline());
-  r.post("/export_posts", page(app, true, export_posts), {.access = ts::http::Access::user});
-  r.post("/translate", page(app, true, translate_text), {.access = ts::http::Access::user});
+  r.get("/messages", signed_in_page(app, messages), no_session_inline());
+  r.get("/notifications", signed_in_page(app, notifications), no_session_inline());
+  r.get("/search", signed_in_page(app, search), no_session_inline());
+  r.post("/export_posts", signed_in_page(app, export_posts), {.access = ts::http::Access::user});
+  r.post("/translate", signed_in_page(app, translate_text), {.access = ts::http::Access::user});
 }
 
 }  // namespace microblog::web
