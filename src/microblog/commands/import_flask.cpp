@@ -546,13 +546,7 @@ void print_report(State& st, double secs) {
   for (const char* t : {"users", "posts", "followers", "messages", "notifications", "tasks"})
     std::printf("  %-14s %8lld rows  %6lld skipped\n", t, static_cast<long long>(st.imported[t]),
                 static_cast<long long>(st.skipped[t]));
-  std::printf("anomalies:%s\n", st.bad.counts.empty() ? " none" : "");
-  for (const auto& [kind, count] : st.bad.counts) {
-    std::printf("  %s: %lld\n", kind.c_str(), static_cast<long long>(count));
-    for (const auto& ex : st.bad.items[kind]) std::printf("    %s\n", ex.c_str());
-    if (count > static_cast<std::int64_t>(st.bad.items[kind].size())) std::printf("    …\n");
-  }
-  std::fflush(stdout);
+  st.bad.print();
 }
 
 }  // namespace

@@ -28,6 +28,7 @@
 #include "platform/db/import_support.hpp"
 #include "shop/app.hpp"
 #include "shop/commands/commands.hpp"
+#include "shop/commands/us_states.hpp"
 #include "shop/domain/timestamps.hpp"
 #include "shop/storage/tables.hpp"
 
@@ -137,18 +138,8 @@ std::string squash(const std::string& s) {
   return out;
 }
 
-const std::set<std::string>& us_states() {
-  static const std::set<std::string> s = {
-      "Alabama",       "Alaska",      "Arizona",        "Arkansas",      "California",
-      "Colorado",      "Connecticut", "Delaware",       "Florida",       "Georgia",
-      "Hawaii",        "Idaho",       "Illinois",       "Indiana",       "Iowa",
-      "Kansas",        "Kentucky",    "Louisiana",      "Maine",         "Maryland",
-      "Massachusetts", "Michigan",    "Minnesota",      "Mississippi",   "Missouri",
-      "Montana",       "Nebraska",    "Nevada",         "New Hampshire", "New Jersey",
-      "New Mexico",    "New York",    "North Carolina", "North Dakota",  "Ohio",
-      "Oklahoma",      "Oregon",      "Pennsylvania",   "Rhode Island",  "South Carolina",
-      "South Dakota",  "Tennessee",   "Texas",          "Utah",          "Vermont",
-      "Virginia",      "Washington",  "West Virginia",  "Wisconsin",     "Wyoming"};
+const std::set<std::string_view>& us_states() {
+  static const std::set<std::string_view> s(kUsStates.begin(), kUsStates.end());
   return s;
 }
 
@@ -507,13 +498,7 @@ void print_report(State& st, double secs) {
   std::printf("\nshop import-django: imported in %.1f s\n", secs);
   for (const auto& s : steps())
     std::printf("  %-10s %8lld rows\n", s.label, static_cast<long long>(st.imported[s.label]));
-  std::printf("anomalies:%s\n", st.bad.counts.empty() ? " none" : "");
-  for (const auto& [kind, count] : st.bad.counts) {
-    std::printf("  %s: %lld\n", kind.c_str(), static_cast<long long>(count));
-    for (const auto& ex : st.bad.items[kind]) std::printf("    %s\n", ex.c_str());
-    if (count > static_cast<std::int64_t>(st.bad.items[kind].size())) std::printf("    …\n");
-  }
-  std::fflush(stdout);
+  st.bad.print();
 }
 
 }  // namespace

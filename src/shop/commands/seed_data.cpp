@@ -1,4 +1,5 @@
 #include "shop/commands/seed_data.hpp"
+#include "shop/commands/us_states.hpp"
 
 #include <algorithm>
 #include <array>
@@ -81,18 +82,6 @@ constexpr std::array<std::string_view, 16> kCityStem = {
     "Oak",     "River",    "Mill",  "Bright", "Clear", "Rock", "Pleasant", "Maple"};
 constexpr std::array<std::string_view, 8> kCityEnd = {"mouth", "ville", "field", "ton",
                                                       "burg",  "port",  "side",  " City"};
-constexpr std::array<std::string_view, 50> kStates = {
-    "Alabama",       "Alaska",      "Arizona",        "Arkansas",      "California",
-    "Colorado",      "Connecticut", "Delaware",       "Florida",       "Georgia",
-    "Hawaii",        "Idaho",       "Illinois",       "Indiana",       "Iowa",
-    "Kansas",        "Kentucky",    "Louisiana",      "Maine",         "Maryland",
-    "Massachusetts", "Michigan",    "Minnesota",      "Mississippi",   "Missouri",
-    "Montana",       "Nebraska",    "Nevada",         "New Hampshire", "New Jersey",
-    "New Mexico",    "New York",    "North Carolina", "North Dakota",  "Ohio",
-    "Oklahoma",      "Oregon",      "Pennsylvania",   "Rhode Island",  "South Carolina",
-    "South Dakota",  "Tennessee",   "Texas",          "Utah",          "Vermont",
-    "Virginia",      "Washington",  "West Virginia",  "Wisconsin",     "Wyoming"};
-
 constexpr const char* kSeedDomain = "@seed.example.com";
 constexpr std::int64_t kUserNumberBase = 1000;
 
@@ -139,7 +128,7 @@ UserRow make_user(std::uint64_t seed, std::int64_t i) {
   u.house_no = std::to_string(1 + r.below(99998));
   u.landmark = std::string(r.pick(kStreet));
   u.city = std::string(r.pick(kCityStem)) + std::string(r.pick(kCityEnd));
-  u.state = std::string(r.pick(kStates));
+  u.state = std::string(r.pick(kUsStates));
   const bool visa = r.below(3) != 0;
   u.brand = visa ? "visa" : "mastercard";
   u.last4 = r.digits(4);
