@@ -144,11 +144,12 @@ class BulkWriter {
   std::size_t written() const noexcept { return written_; }
 
  private:
-  // Enough rows to make the round trips rare, few enough parameters for any
-  // engine's limit (SQLite's is 32766, PostgreSQL's 65535).
+  // Enough rows to make the round trips rare (a hundredth of one a row), few
+  // enough parameters to prepare quickly: SQLite looks "$n" names up in a list
+  // while parsing, quadratic in the parameters of one statement.
   static std::size_t default_batch(std::size_t cols) {
-    const std::size_t by_params = cols ? 4000 / cols : 1;
-    return by_params < 1 ? 1 : (by_params > 250 ? 250 : by_params);
+    const std::size_t by_params = cols ? 1000 / cols : 1;
+    return by_params < 1 ? 1 : (by_params > 100 ? 100 : by_params);
   }
 
   Connection& conn_;
