@@ -28,6 +28,19 @@ void Anomalies::add(const std::string& kind, const std::string& example) {
   if (v.size() < 10) v.push_back(example);
 }
 
+void Anomalies::print() const {
+  std::printf("anomalies:%s\n", counts.empty() ? " none" : "");
+  for (const auto& [kind, count] : counts) {
+    std::printf("  %s: %lld\n", kind.c_str(), static_cast<long long>(count));
+    const auto it = items.find(kind);
+    const std::size_t shown = it == items.end() ? 0 : it->second.size();
+    if (it != items.end())
+      for (const auto& ex : it->second) std::printf("    %s\n", ex.c_str());
+    if (count > static_cast<std::int64_t>(shown)) std::printf("    …\n");
+  }
+  std::fflush(stdout);
+}
+
 Progress::Progress(std::string command, std::string table, std::size_t total)
     : command_(std::move(command)),
       table_(std::move(table)),

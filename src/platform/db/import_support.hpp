@@ -25,6 +25,9 @@ struct Anomalies {
   std::map<std::string, std::vector<std::string>> items;  // kind → examples
   std::map<std::string, std::int64_t> counts;
   void add(const std::string& kind, const std::string& example);
+  // The report's end on stdout: "anomalies: none", or each kind with its
+  // count and examples ("…" when there were more).
+  void print() const;
 };
 
 // A progress line on stdout, "<command>: <table> [####.....] n/total rows,

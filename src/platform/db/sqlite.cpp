@@ -42,7 +42,8 @@ class SqliteConnection final : public Connection {
   Dialect dialect() const noexcept override { return Dialect::sqlite; }
 
   Result query(std::string_view sql, const Params& params) override {
-    sqlite3_stmt* st = prepare(sql);
+    const Entry& entry = prepare(sql);
+    sqlite3_stmt* st = entry.stmt;
     struct Reset {
       sqlite3_stmt* st;
       ~Reset() {
@@ -50,7 +51,7 @@ class SqliteConnection final : public Connection {
         sqlite3_clear_bindings(st);
       }
     } reset{st};
-    bind(st, params);
+    bind(entry, params);
 
     const int ncol = sqlite3_column_count(st);
     auto columns = std::make_shared<std::vector<std::string>>();
@@ -104,13 +105,33 @@ class SqliteConnection final : public Connection {
   struct Entry {
     sqlite3_stmt* stmt;
     std::uint64_t last_use;
+    // For each parameter position, the n of its name "$n" (0 when the name is
+    // not of that form): read once here, because sqlite3_bind_parameter_name
+    // walks a list, and asking it for every position of every execution was
+    // quadratic in the parameters of a multi-row INSERT.
+    std::vector<std::size_t> numbers;
   };
 
-  sqlite3_stmt* prepare(std::string_view sql) {
+  static std::vector<std::size_t> parameter_numbers(sqlite3_stmt* st) {
+    std::vector<std::size_t> numbers(static_cast<std::size_t>(sqlite3_bind_parameter_count(st)));
+    for (std::size_t i = 0; i < numbers.size(); ++i) {
+      const char* name = sqlite3_bind_parameter_name(st, static_cast<int>(i + 1));
+      std::size_t n = 0;
+      bool ok = name && name[0] == '$' && name[1] >= '1' && name[1] <= '9';
+      for (const char* c = ok ? name + 1 : ""; ok && *c; ++c) {
+        ok = *c >= '0' && *c <= '9' && n < 100'000'000;
+        n = n * 10 + static_cast<std::size_t>(*c - '0');
+      }
+      numbers[i] = ok ? n : 0;
+    }
+    return numbers;
+  }
+
+  const Entry& prepare(std::string_view sql) {
     const std::string key(sql);
     if (auto it = cache_.find(key); it != cache_.end()) {
       it->second.last_use = ++tick_;
-      return it->second.stmt;
+      return it->second;
     }
     sqlite3_stmt* st = nullptr;
     const char* tail = nullptr;
@@ -123,8 +144,7 @@ class SqliteConnection final : public Connection {
       throw Error("sqlite: query() takes a single statement; use execute_script() for several");
     }
     if (cache_.size() >= cache_cap_) evict_oldest();
-    cache_.emplace(key, Entry{st, ++tick_});
-    return st;
+    return cache_.emplace(key, Entry{st, ++tick_, parameter_numbers(st)}).first->second;
   }
 
   void evict_oldest() {
@@ -136,27 +156,23 @@ class SqliteConnection final : public Connection {
     cache_.erase(oldest);
   }
 
-  void bind(sqlite3_stmt* st, const Params& params) {
-    const int expected = sqlite3_bind_parameter_count(st);
+  void bind(const Entry& entry, const Params& params) {
+    sqlite3_stmt* st = entry.stmt;
+    const int expected = static_cast<int>(entry.numbers.size());
     if (expected != static_cast<int>(params.size()))
       throw Error("sqlite: statement takes " + std::to_string(expected) + " parameters, " +
                   std::to_string(params.size()) + " given");
-    // Each of the statement's parameters by position, from its name "$n":
-    // linear in the number of parameters (looking each "$n" up by name was
-    // quadratic, which a multi-row INSERT of hundreds of values notices).
-    // SQLite numbers distinct names, so `expected` distinct names that are all
-    // in 1..size() cover every parameter once.
+    // Each of the statement's parameters by position, from its name "$n"
+    // (read at prepare time): linear in the number of parameters. SQLite
+    // numbers distinct names, so `expected` distinct names that are all in
+    // 1..size() cover every parameter once.
     for (int idx = 1; idx <= expected; ++idx) {
-      const char* name = sqlite3_bind_parameter_name(st, idx);
-      std::size_t n = 0;
-      bool ok = name && name[0] == '$' && name[1] >= '1' && name[1] <= '9';
-      for (const char* c = ok ? name + 1 : ""; ok && *c; ++c) {
-        ok = *c >= '0' && *c <= '9' && n < params.size();
-        n = n * 10 + static_cast<std::size_t>(*c - '0');
-      }
-      if (!ok || n < 1 || n > params.size())
+      const std::size_t n = entry.numbers[static_cast<std::size_t>(idx - 1)];
+      if (n < 1 || n > params.size()) {
+        const char* name = sqlite3_bind_parameter_name(st, idx);
         throw Error(std::string("sqlite: statement uses parameter ") + (name ? name : "?") +
                     " (placeholders must be $1, $2, ... up to the number of parameters given)");
+      }
       const auto& v = params[n - 1].variant();
       int rc = SQLITE_OK;
       if (std::holds_alternative<std::nullptr_t>(v)) {

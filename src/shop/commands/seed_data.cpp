@@ -1,4 +1,5 @@
 #include "shop/commands/seed_data.hpp"
+#include "shop/commands/us_states.hpp"
 
 #include <algorithm>
 #include <array>
@@ -12,6 +13,7 @@
 #include "platform/auth/password.hpp"
 #include "platform/db/connection.hpp"
 #include "shop/domain/timestamps.hpp"
+#include "shop/storage/tables.hpp"
 
 namespace shop::commands {
 namespace {
@@ -80,35 +82,8 @@ constexpr std::array<std::string_view, 16> kCityStem = {
     "Oak",     "River",    "Mill",  "Bright", "Clear", "Rock", "Pleasant", "Maple"};
 constexpr std::array<std::string_view, 8> kCityEnd = {"mouth", "ville", "field", "ton",
                                                       "burg",  "port",  "side",  " City"};
-constexpr std::array<std::string_view, 50> kStates = {
-    "Alabama",       "Alaska",      "Arizona",        "Arkansas",      "California",
-    "Colorado",      "Connecticut", "Delaware",       "Florida",       "Georgia",
-    "Hawaii",        "Idaho",       "Illinois",       "Indiana",       "Iowa",
-    "Kansas",        "Kentucky",    "Louisiana",      "Maine",         "Maryland",
-    "Massachusetts", "Michigan",    "Minnesota",      "Mississippi",   "Missouri",
-    "Montana",       "Nebraska",    "Nevada",         "New Hampshire", "New Jersey",
-    "New Mexico",    "New York",    "North Carolina", "North Dakota",  "Ohio",
-    "Oklahoma",      "Oregon",      "Pennsylvania",   "Rhode Island",  "South Carolina",
-    "South Dakota",  "Tennessee",   "Texas",          "Utah",          "Vermont",
-    "Virginia",      "Washington",  "West Virginia",  "Wisconsin",     "Wyoming"};
-
 constexpr const char* kSeedDomain = "@seed.example.com";
 constexpr std::int64_t kUserNumberBase = 1000;
-
-// "(…$1…$k),(…)" for `rows` rows of `cols` parameters.
-std::string values_sql(std::size_t rows, std::size_t cols) {
-  std::string out;
-  std::size_t n = 1;
-  for (std::size_t r = 0; r < rows; ++r) {
-    out += r ? ",(" : "(";
-    for (std::size_t c = 0; c < cols; ++c) {
-      if (c) out += ',';
-      out += '$' + std::to_string(n++);
-    }
-    out += ')';
-  }
-  return out;
-}
 
 using domain::Timestamp;
 
@@ -153,7 +128,7 @@ UserRow make_user(std::uint64_t seed, std::int64_t i) {
   u.house_no = std::to_string(1 + r.below(99998));
   u.landmark = std::string(r.pick(kStreet));
   u.city = std::string(r.pick(kCityStem)) + std::string(r.pick(kCityEnd));
-  u.state = std::string(r.pick(kStates));
+  u.state = std::string(r.pick(kUsStates));
   const bool visa = r.below(3) != 0;
   u.brand = visa ? "visa" : "mastercard";
   u.last4 = r.digits(4);
@@ -174,6 +149,63 @@ std::int64_t count_seed_users(ts::db::Pool& db) {
       .scalar<std::int64_t>();
 }
 
+// One statement of generated users (ids assigned by the database); their ids
+// by user name.
+std::map<std::string, std::int64_t> write_users(ts::db::Connection& conn,
+                                                const std::vector<UserRow>& rows,
+                                                const std::string& hash,
+                                                const std::string& date_joined) {
+  std::map<std::string, std::int64_t> id_of;
+  auto users = storage::bulk_writer(conn, storage::users_table(), storage::Ids::assign, rows.size(),
+                                    "id, username", [&](const ts::db::Result& r) {
+                                      for (const auto& row : r)
+                                        id_of[row.get<std::string>(1)] = row.get<std::int64_t>(0);
+                                    });
+  for (const auto& u : rows) {
+    storage::UserRow w;
+    w.username = u.username;
+    w.email = u.email;
+    w.password_hash = hash;
+    w.date_joined = date_joined;
+    users.add(w);
+  }
+  users.flush();
+  return id_of;
+}
+
+storage::SandboxCardRow sandbox_card(const UserRow& u, const std::string& date_joined) {
+  return {u.card_id, u.customer_id, "succeed", u.brand, u.last4, u.exp_month, u.exp_year,
+          u.name,    u.city,        "USA",     u.state, u.pin,   date_joined, date_joined};
+}
+
+// Each generated user's address and saved card, and with the sandbox gateway
+// the processor's side of the same card: a customer with one attached card
+// that succeeds (brand, last four, expiry; no number).
+void write_user_extras(ts::db::Connection& conn, const std::vector<UserRow>& rows,
+                       const std::map<std::string, std::int64_t>& id_of,
+                       const std::string& date_joined, bool sandbox) {
+  const auto n = rows.size();
+  auto addresses = storage::bulk_writer(conn, storage::addresses_table(), storage::Ids::assign, n);
+  auto cards = storage::bulk_writer(conn, storage::cards_table(), storage::Ids::assign, n);
+  auto customers =
+      storage::bulk_writer(conn, storage::sandbox_customers_table(), storage::Ids::keep, n);
+  auto sandbox_cards =
+      storage::bulk_writer(conn, storage::sandbox_cards_table(), storage::Ids::keep, n);
+  for (const auto& u : rows) {
+    const auto uid = id_of.at(u.username);
+    addresses.add({0, uid, u.name, u.phone, u.pin, u.house_no, u.landmark, u.city, u.state});
+    cards.add({0, uid, u.email, u.name, u.customer_id, u.card_id, u.brand, u.last4, u.exp_month,
+               u.exp_year, u.city, "USA", u.state, u.pin, date_joined});
+    if (!sandbox) continue;
+    customers.add({u.customer_id, u.email, date_joined});
+    sandbox_cards.add(sandbox_card(u, date_joined));
+  }
+  customers.flush();
+  sandbox_cards.flush();
+  addresses.flush();
+  cards.flush();
+}
+
 void add_users(ts::db::Pool& db, const LargeSetOptions& o, LargeSetResult& res,
                const std::function<void(std::string_view)>& progress) {
   const std::int64_t have = count_seed_users(db);
@@ -192,54 +224,8 @@ void add_users(ts::db::Pool& db, const LargeSetOptions& o, LargeSetResult& res,
       const std::int64_t e = std::min<std::int64_t>(end, s + kRowsPerStatement);
       std::vector<UserRow> rows;
       for (std::int64_t i = s; i < e; ++i) rows.push_back(make_user(o.seed, i));
-      ts::db::Params p;
-      for (const auto& u : rows) {
-        p.insert(p.end(), {u.username, u.email, hash, 0, 1, 0, date_joined, 0});
-      }
-      const auto ids = tx.query(
-          "INSERT INTO shop_users (username, email, password_hash, is_staff, is_active, "
-          "is_superuser, date_joined, password_reset_required) VALUES " +
-              values_sql(rows.size(), 8) + " RETURNING id, username",
-          p);
-      std::map<std::string, std::int64_t> id_of;
-      for (const auto& row : ids) id_of[row.get<std::string>(1)] = row.get<std::int64_t>(0);
-
-      ts::db::Params a, c, sc, sk;
-      for (const auto& u : rows) {
-        const auto uid = id_of.at(u.username);
-        a.insert(a.end(), {uid, u.name, u.phone, u.pin, u.house_no, u.landmark, u.city, u.state});
-        c.insert(c.end(), {uid, u.email, u.name, u.customer_id, u.card_id, u.brand, u.last4,
-                           u.exp_month, u.exp_year, u.city, "USA", u.state, u.pin, date_joined});
-        if (!o.sandbox_gateway) continue;
-        sc.insert(sc.end(), {u.customer_id, u.email, date_joined});
-        sk.insert(sk.end(),
-                  {u.card_id, u.customer_id, "succeed", u.brand, u.last4, u.exp_month, u.exp_year,
-                   u.name, u.city, "USA", u.state, u.pin, date_joined, date_joined});
-      }
-      if (o.sandbox_gateway) {
-        // The processor's side of the same cards: a customer with one
-        // attached card that succeeds (brand, last four, expiry; no number).
-        tx.query("INSERT INTO shop_sandbox_customers (id, email, created_at) VALUES " +
-                     values_sql(rows.size(), 3),
-                 sc);
-        tx.query(
-            "INSERT INTO shop_sandbox_cards (id, customer_id, behaviour, brand, last4, exp_month, "
-            "exp_year, name, address_city, address_country, address_state, address_zip, "
-            "created_at, attached_at) VALUES " +
-                values_sql(rows.size(), 14),
-            sk);
-      }
-      tx.query(
-          "INSERT INTO shop_addresses (user_id, name, phone_number, pin_code, house_no, landmark, "
-          "city, state) VALUES " +
-              values_sql(rows.size(), 8),
-          a);
-      tx.query(
-          "INSERT INTO shop_cards (user_id, email, name_on_card, customer_id, card_id, brand, "
-          "last4, exp_month, exp_year, address_city, address_country, address_state, "
-          "address_zip, created_at) VALUES " +
-              values_sql(rows.size(), 14),
-          c);
+      const auto id_of = write_users(tx.connection(), rows, hash, date_joined);
+      write_user_extras(tx.connection(), rows, id_of, date_joined, o.sandbox_gateway);
       res.users_added += static_cast<std::int64_t>(rows.size());
       res.addresses_added += static_cast<std::int64_t>(rows.size());
       res.cards_added += static_cast<std::int64_t>(rows.size());
@@ -292,6 +278,46 @@ struct SeedProduct {
   std::string name;
 };
 
+// Order i of the generated set: a function of (seed, i), the users and the
+// products only.
+storage::OrderRow make_order(std::uint64_t seed, std::int64_t i, Timestamp base,
+                             const std::vector<SeedUser>& users,
+                             const std::vector<SeedProduct>& products) {
+  Rng r(seed, kOrder, static_cast<std::uint64_t>(i));
+  const auto& u = users[r.below(users.size())];
+  const auto& pr = products[r.below(products.size())];
+  const bool paid = r.below(2) == 0;
+  const bool delivered = r.below(2) == 0;
+  // Spread over the two years before the base date, to the second.
+  const auto created = base - std::chrono::seconds(r.below(730ULL * 24 * 3600));
+  const auto paid_at = created + std::chrono::seconds(30 + r.below(600));
+  const auto delivered_at = created + std::chrono::hours(48 + r.below(24 * 8));
+  storage::OrderRow w;
+  w.user_id = u.id;
+  w.name = u.name;
+  w.ordered_item = pr.name;
+  w.product_id = pr.id;
+  w.card_number = u.last4;
+  w.address = u.house_no + " " + u.landmark + ", " + u.city + ", " + u.state + " " + u.pin;
+  w.address_id = u.address_id;
+  w.shipping_name = u.name;
+  w.shipping_phone_number = u.phone;
+  w.shipping_house_no = u.house_no;
+  w.shipping_landmark = u.landmark;
+  w.shipping_city = u.city;
+  w.shipping_state = u.state;
+  w.shipping_pin_code = u.pin;
+  w.paid_status = paid;
+  if (paid) w.paid_at = domain::format_db_timestamp(paid_at);
+  w.total_price_cents = pr.cents;
+  w.is_delivered = delivered;
+  if (delivered) w.delivered_at = plain_datetime(delivered_at);
+  if (paid) w.charge_id = "ch_seed" + std::to_string(i);
+  w.idempotency_key = "seed-" + std::to_string(i);
+  w.created_at = domain::format_db_timestamp(created);
+  return w;
+}
+
 void add_orders(ts::db::Pool& db, const LargeSetOptions& o, LargeSetResult& res,
                 const std::function<void(std::string_view)>& progress) {
   const std::int64_t have =
@@ -309,62 +335,17 @@ void add_orders(ts::db::Pool& db, const LargeSetOptions& o, LargeSetResult& res,
   if (users.empty()) throw std::runtime_error("orders need generated users: pass --users N");
 
   constexpr std::size_t kRowsPerStatement = 200;
-  constexpr std::size_t kCols = 22;
   const auto base = base_time();
   for (std::int64_t start = have; start < o.orders;) {
     const std::int64_t end = std::min<std::int64_t>(o.orders, start + std::int64_t(o.batch));
     auto lease = db.acquire();
     ts::db::Transaction tx(*lease);
-    for (std::int64_t s = start; s < end; s += kRowsPerStatement) {
-      const std::int64_t e = std::min<std::int64_t>(end, s + kRowsPerStatement);
-      ts::db::Params p;
-      p.reserve(static_cast<std::size_t>(e - s) * kCols);
-      for (std::int64_t i = s; i < e; ++i) {
-        Rng r(o.seed, kOrder, static_cast<std::uint64_t>(i));
-        const auto& u = users[r.below(users.size())];
-        const auto& pr = products[r.below(products.size())];
-        const bool paid = r.below(2) == 0;
-        const bool delivered = r.below(2) == 0;
-        // Spread over the two years before the base date, to the second.
-        const auto created = base - std::chrono::seconds(r.below(730ULL * 24 * 3600));
-        const auto paid_at = created + std::chrono::seconds(30 + r.below(600));
-        const auto delivered_at = created + std::chrono::hours(48 + r.below(24 * 8));
-        const std::string address =
-            u.house_no + " " + u.landmark + ", " + u.city + ", " + u.state + " " + u.pin;
-        p.insert(p.end(),
-                 {u.id,
-                  u.name,
-                  pr.name,
-                  pr.id,
-                  u.last4,
-                  address,
-                  u.address_id,
-                  u.name,
-                  u.phone,
-                  u.house_no,
-                  u.landmark,
-                  u.city,
-                  u.state,
-                  u.pin,
-                  paid ? 1 : 0,
-                  paid ? ts::db::Value(domain::format_db_timestamp(paid_at)) : ts::db::Value(),
-                  pr.cents,
-                  delivered ? 1 : 0,
-                  delivered ? ts::db::Value(plain_datetime(delivered_at)) : ts::db::Value(),
-                  paid ? ts::db::Value("ch_seed" + std::to_string(i)) : ts::db::Value(),
-                  "seed-" + std::to_string(i),
-                  domain::format_db_timestamp(created)});
-      }
-      tx.query(
-          "INSERT INTO shop_orders (user_id, name, ordered_item, product_id, card_number, "
-          "address, address_id, shipping_name, shipping_phone_number, shipping_house_no, "
-          "shipping_landmark, shipping_city, shipping_state, shipping_pin_code, paid_status, "
-          "paid_at, total_price_cents, is_delivered, delivered_at, charge_id, idempotency_key, "
-          "created_at) VALUES " +
-              values_sql(static_cast<std::size_t>(e - s), kCols),
-          p);
-      res.orders_added += e - s;
-    }
+    auto orders = storage::bulk_writer(tx.connection(), storage::orders_table(),
+                                       storage::Ids::assign, kRowsPerStatement);
+    for (std::int64_t i = start; i < end; ++i)
+      orders.add(make_order(o.seed, i, base, users, products));
+    orders.flush();
+    res.orders_added += end - start;
     tx.commit();
     progress("orders: " + std::to_string(end) + "/" + std::to_string(o.orders));
     start = end;

@@ -1,0 +1,165 @@
+#pragma once
+// A table's columns written once, as a list of (column name, struct member),
+// and what is made from that list: the SELECT list, the INSERT column list
+// with its $n placeholders (one row or many; the same text for SQLite and
+// PostgreSQL), a struct's parameters for an INSERT, and a row decoded into the
+// struct. BulkWriter batches structs into multi-row INSERTs inside the
+// caller's transaction.
+//
+//   struct Tag { std::int64_t id = 0; std::string name; bool pinned = false; };
+//   const ts::db::Table<Tag> tags("tags", {{"id", &Tag::id}, {"name", &Tag::name},
+//                                          {"pinned", &Tag::pinned}});
+//   conn.query("SELECT " + tags.select_list() + " FROM tags WHERE id = $1", {id});
+//   ts::db::BulkWriter<Tag> w(tx.connection(), tags.without({"id"}));
+//   w.add(tag);  ...  w.flush();
+//
+// bool members are written as 0/1: the schemas keep flags in INTEGER columns
+// with CHECK (x IN (0, 1)), in both dialects.
+#include "platform/db/connection.hpp"
+
+#include <cstddef>
+#include <functional>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace ts::db {
+
+// "($1,$2),($3,$4)" for `rows` rows of `cols` parameters, numbered from 1.
+std::string values_placeholders(std::size_t rows, std::size_t cols);
+// "INSERT INTO <table> (<c1>, <c2>) VALUES (<placeholders>)[ RETURNING <returning>]".
+std::string insert_sql(std::string_view table, const std::vector<std::string>& columns,
+                       std::size_t rows, std::string_view returning = {});
+// After rows were written with their ids kept (an import): PostgreSQL's
+// identity sequence of the table's "id" moves past them, so new rows do not
+// collide; SQLite needs nothing. `table` is a name from code, never input.
+void move_identity_past_ids(Connection& conn, std::string_view table);
+// "c1, c2" or, with an alias, "a.c1, a.c2".
+std::string select_list(const std::vector<std::string>& columns, std::string_view alias = {});
+
+template <class T>
+class Table {
+ public:
+  struct Column {
+    template <class M>
+    Column(std::string_view column_name, M T::*member)
+        : name(column_name),
+          encode([member](const T& t) { return to_value(t.*member); }),
+          decode([member](const Row& r, std::size_t i, T& t) { t.*member = r.get<M>(i); }) {}
+    std::string name;
+    std::function<Value(const T&)> encode;
+    std::function<void(const Row&, std::size_t, T&)> decode;
+  };
+
+  Table(std::string name, std::vector<Column> columns)
+      : name_(std::move(name)), columns_(std::move(columns)) {
+    for (const auto& c : columns_) names_.push_back(c.name);
+  }
+
+  const std::string& name() const noexcept { return name_; }
+  const std::vector<std::string>& column_names() const noexcept { return names_; }
+  std::size_t size() const noexcept { return columns_.size(); }
+
+  // The same table without some columns (typically "id", which the database
+  // assigns when the rows are new).
+  Table without(std::initializer_list<std::string_view> drop) const {
+    std::vector<Column> kept;
+    for (const auto& c : columns_) {
+      bool dropped = false;
+      for (auto d : drop) dropped = dropped || c.name == d;
+      if (!dropped) kept.push_back(c);
+    }
+    return Table(name_, std::move(kept));
+  }
+
+  std::string select_list(std::string_view alias = {}) const {
+    return db::select_list(names_, alias);
+  }
+  std::string insert_sql(std::size_t rows = 1, std::string_view returning = {}) const {
+    return db::insert_sql(name_, names_, rows, returning);
+  }
+  // Appends the struct's values in column order.
+  void encode(const T& t, Params& out) const {
+    for (const auto& c : columns_) out.push_back(c.encode(t));
+  }
+  // Reads the struct from a row whose cells from `first` on are this table's
+  // columns in order (a SELECT of select_list()).
+  T decode(const Row& row, std::size_t first = 0) const {
+    T t{};
+    for (std::size_t i = 0; i < columns_.size(); ++i) columns_[i].decode(row, first + i, t);
+    return t;
+  }
+
+ private:
+  static Value to_value(bool b) { return b ? 1 : 0; }
+  template <class M>
+  static Value to_value(const M& m) {
+    return Value(m);
+  }
+
+  std::string name_;
+  std::vector<Column> columns_;
+  std::vector<std::string> names_;
+};
+
+// Rows of one table written as multi-row INSERTs of up to `rows_per_statement`
+// rows (the statement text repeats, so each connection prepares it once),
+// on the caller's connection, inside the caller's transaction: one statement
+// per batch instead of one per row. flush() writes what is pending; call it
+// before committing. With `returning`, each statement's RETURNING rows go to
+// the sink (the engines do not promise their order: match them by a column).
+template <class T>
+class BulkWriter {
+ public:
+  using Sink = std::function<void(const Result&)>;
+
+  BulkWriter(Connection& conn, Table<T> table, std::size_t rows_per_statement = 0,
+             std::string returning = {}, Sink sink = {})
+      : conn_(conn),
+        table_(std::move(table)),
+        batch_(rows_per_statement ? rows_per_statement : default_batch(table_.size())),
+        returning_(std::move(returning)),
+        sink_(std::move(sink)) {
+    params_.reserve(batch_ * table_.size());
+  }
+
+  void add(const T& row) {
+    table_.encode(row, params_);
+    if (++pending_ == batch_) flush();
+  }
+  void flush() {
+    if (pending_ == 0) return;
+    // The full-batch text is built once; only a last, shorter batch differs.
+    if (full_sql_.empty()) full_sql_ = table_.insert_sql(batch_, returning_);
+    const auto r = conn_.query(
+        pending_ == batch_ ? full_sql_ : table_.insert_sql(pending_, returning_), params_);
+    written_ += pending_;
+    pending_ = 0;
+    params_.clear();
+    if (sink_) sink_(r);
+  }
+  std::size_t written() const noexcept { return written_; }
+
+ private:
+  // Enough rows to make the round trips rare (a hundredth of one a row), few
+  // enough parameters to prepare quickly: SQLite looks "$n" names up in a list
+  // while parsing, quadratic in the parameters of one statement.
+  static std::size_t default_batch(std::size_t cols) {
+    const std::size_t by_params = cols ? 1000 / cols : 1;
+    return by_params < 1 ? 1 : (by_params > 100 ? 100 : by_params);
+  }
+
+  Connection& conn_;
+  Table<T> table_;
+  std::size_t batch_;
+  std::string returning_;
+  Sink sink_;
+  std::string full_sql_;
+  Params params_;
+  std::size_t pending_ = 0, written_ = 0;
+};
+
+}  // namespace ts::db
