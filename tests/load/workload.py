@@ -423,9 +423,11 @@ class Workload:
         form = urllib.parse.urlencode({"username": u["name"], "password": u["password"], "csrf_token": m.group(1)})
         st, _, rh = self.mb.call(u["src"], "POST", "/auth/login", "mb POST /auth/login", form,
                                  headers=cookie_header(jar), expect=(302, 303))
+        if st not in (302, 303):
+            return False  # keep the session the user had: a failed sign-in does not sign out
         cookies_from(rh, jar)
         u["jar"] = jar
-        return st in (302, 303)
+        return True
 
     def mb_token(self, u):
         if not u["src"].mb_login.take():
@@ -446,7 +448,8 @@ class Workload:
 
     def page(self, u, path, label):
         st, body, rh = self.mb.call(u["src"], "GET", path, label, headers=cookie_header(u["jar"]))
-        cookies_from(rh, u["jar"])
+        if 200 <= st < 400:  # an error page's cookies (if any) are not the session's
+            cookies_from(rh, u["jar"])
         return body.decode("utf-8", "replace")
 
     def a_explore(self):
@@ -479,7 +482,8 @@ class Workload:
         fields = dict(fields, csrf_token=m.group(1))
         st, _, rh = self.mb.call(u["src"], "POST", target, label, urllib.parse.urlencode(fields),
                                  headers=cookie_header(u["jar"]), expect=(302, 303))
-        cookies_from(rh, u["jar"])
+        if 200 <= st < 400:
+            cookies_from(rh, u["jar"])
 
     def a_post(self):
         u = self.user()
