@@ -300,10 +300,10 @@ def reconcile(stack, driver, tag):
     return len(acks), lost, dup, unacked, details
 
 
-def proc_sample(pid, reads=5, spacing=0.02):
+def proc_sample(pid, reads=10, spacing=0.04):
     """(RSS KiB, peak RSS KiB, open fds, threads) of a process, or None when it
-    is gone. RSS is the lowest of a few reads 20 ms apart: every password hash
-    (argon2id, m = 19 MiB) holds 19 MiB for some 30-50 ms and frees it, and
+    is gone. RSS is the lowest of ten reads 40 ms apart: every password hash
+    (argon2id, m = 19 MiB) holds 19 MiB for some 30-100 ms and frees it, and
     that working set must not be mistaken for growth; the highest read is
     kept as the peak."""
     try:

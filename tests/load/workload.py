@@ -183,6 +183,7 @@ class Workload:
         self.products = []
         self.admin = None
         self.stop = threading.Event()
+        self.held = threading.local()  # per worker: the user locks its action holds
         self.pending_checkouts = 0
         self.abandoned = 0
         self.checkout_retries = 0
@@ -387,7 +388,7 @@ class Workload:
         if st != 201:
             return False
         u = {"name": name, "password": pw, "id": json.loads(body)["id"], "jar": {}, "api_token": None,
-             "src": src, "login": Bucket(4, 3 / 60)}
+             "src": src, "login": Bucket(4, 3 / 60), "busy": threading.Lock()}
         if self.mb_login(u) and self.mb_token(u):
             with self.lock:
                 self.mb_users.append(u)
@@ -441,7 +442,18 @@ class Workload:
         return st == 200
 
     def user(self):
-        u = self.pick(self.mb_users)
+        """A microblog user for this action, held until the action ends: one
+        action at a time per user, as one person in one browser (a sign-in
+        in parallel would start a new session under a form being filled in,
+        and the form would rightly be refused)."""
+        for _ in range(20):
+            u = self.pick(self.mb_users)
+            if u["busy"].acquire(blocking=False):
+                break
+        else:
+            u = self.pick(self.mb_users)
+            u["busy"].acquire()
+        self.held.locks.append(u["busy"])
         if time.time() - u.get("token_at", 0) > 1800:  # API tokens last an hour
             self.mb_token(u)
         return u
@@ -516,7 +528,7 @@ class Workload:
         self.mb.call(u["src"], "GET", path, label, headers=h)
 
     def a_mb_login(self):
-        u = self.pick(self.mb_users)
+        u = self.user()
         if not self.mb_login(u):
             self.a_explore()
 
@@ -572,6 +584,7 @@ class Workload:
                 raise SystemExit("workload: could not register microblog users: %s" % self.rec.failures[:3])
 
     def worker(self, q):
+        self.held.locks = []
         while True:
             item = q.get()
             if item is None:
@@ -581,6 +594,10 @@ class Workload:
             except Exception as e:  # a bug in the driver, not the stack: say so
                 print("workload: action %s raised %r" % (getattr(item, "__name__", item), e), file=sys.stderr)
                 self.rec.request(time.time(), time.time(), "driver error", "-", 0, False, False, repr(e))
+            finally:
+                for lk in self.held.locks:
+                    lk.release()
+                self.held.locks = []
 
     def run(self):
         self.prepare()
