@@ -2,7 +2,7 @@
 
 #include <boost/json.hpp>
 
-#include "platform/http/error.hpp"
+#include "shop/api/errors.hpp"
 #include "shop/domain/sandbox_gateway.hpp"
 #include "shop/payments/stripe_gateway.hpp"
 #include "shop/storage/sandbox.hpp"
@@ -10,25 +10,12 @@
 
 namespace shop {
 
-using ts::http::HttpError;
+using api::token_not_valid;
+using api::unauthorized;
 
 namespace {
 
 constexpr const char* kDevSecret = "development-only-secret-key-do-not-use-in-production!";
-
-HttpError unauthorized(boost::json::object body) {
-  return HttpError(401, boost::json::value(std::move(body)))
-      .with_header("WWW-Authenticate", "Bearer realm=\"api\"");
-}
-
-HttpError token_not_valid(std::string_view message) {
-  return unauthorized(
-      {{"detail", "Given token not valid for any token type"},
-       {"code", "token_not_valid"},
-       {"messages",
-        boost::json::array{boost::json::object{
-            {"token_class", "AccessToken"}, {"token_type", "access"}, {"message", message}}}}});
-}
 
 }  // namespace
 
@@ -144,17 +131,6 @@ void authenticate(Shop& shop, ts::http::Request& req) {
 
 const User* current_user(const ts::http::Request& req) {
   return std::any_cast<User>(&req.user);
-}
-
-const User& require_user(const ts::http::Request& req) {
-  if (const auto* u = current_user(req)) return *u;
-  throw unauthorized({{"detail", "Authentication credentials were not provided."}});
-}
-
-const User& require_admin(const ts::http::Request& req) {
-  const auto& u = require_user(req);
-  if (!u.is_staff) throw HttpError(403, "You do not have permission to perform this action.");
-  return u;
 }
 
 std::string issue_access_token(const Shop& shop, std::int64_t user_id, std::int64_t generation) {

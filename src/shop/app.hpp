@@ -86,12 +86,9 @@ void authenticate(Shop& shop, ts::http::Request& req);
 // Throws the original's 401 bodies for a malformed header or a bad token.
 std::optional<boost::json::object> verify_bearer(const Shop& shop, const ts::http::Request& req);
 
+// The user authenticate() signed in, or nullptr. Handlers of routes that
+// declare their access read it through api::caller (src/shop/api/access.hpp).
 const User* current_user(const ts::http::Request& req);
-// 401 {"detail":"Authentication credentials were not provided."} when anonymous.
-const User& require_user(const ts::http::Request& req);
-// 401 when anonymous, 403 {"detail":"You do not have permission to perform this action."} for
-// non-staff.
-const User& require_admin(const ts::http::Request& req);
 
 // Access and refresh tokens for a user (claims token_type, exp, iat, jti,
 // user_id, gen). gen is the user's token_generation: a password change raises

@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "platform/service/service.hpp"
+#include "shop/api/access.hpp"
 #include "shop/api/routes.hpp"
 #include "shop/app.hpp"
 #include "shop/commands/commands.hpp"
@@ -29,18 +30,16 @@ int main(int argc, char** argv) {
     shop::api::register_products(*shop, ctx.router);
     shop::api::register_accounts(*shop, ctx.router);
     shop::api::register_addresses(*shop, ctx.router);
-    shop::api::register_payments(*shop, ctx.router);
+    shop::api::register_cards(*shop, ctx.router);
+    shop::api::register_checkout(*shop, ctx.router);
     shop::api::register_orders(*shop, ctx.router);
     shop::api::register_reports(*shop, ctx.router);
     ctx.server->set_authenticator([](ts::http::Request& req) { shop::authenticate(*shop, req); });
-    // RouteOptions::access, with the handlers' own refusals (401, 403), on
-    // the header: an anonymous upload is refused before its body is read.
+    // RouteOptions::access (401, 403), on the header: an anonymous upload is
+    // refused before its body is read.
     ctx.server->set_access_check(
         [](ts::http::Request& req, ts::http::Access access) -> std::optional<ts::http::Response> {
-          if (access == ts::http::Access::staff)
-            shop::require_admin(req);
-          else
-            shop::require_user(req);
+          shop::api::check_access(req, access);
           return std::nullopt;
         });
   };

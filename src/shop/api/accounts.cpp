@@ -12,7 +12,8 @@
 #include "platform/auth/login.hpp"
 #include "platform/core/text.hpp"
 #include "platform/db/error.hpp"
-#include "platform/http/error.hpp"
+#include "shop/api/access.hpp"
+#include "shop/api/errors.hpp"
 #include "shop/api/routes.hpp"
 #include "shop/domain/timestamps.hpp"
 #include "shop/domain/validation.hpp"
@@ -25,8 +26,6 @@ using boost::json::object;
 using ts::http::HttpError;
 using ts::http::Request;
 using ts::http::Response;
-
-constexpr std::string_view kRealm = "Bearer realm=\"api\"";
 
 // ---- request bodies ----------------------------------------------------
 
@@ -49,10 +48,6 @@ std::string header_param(std::string_view value, std::string_view name) {
     return std::string(v);
   }
   return {};
-}
-
-HttpError malformed(std::string_view what) {
-  return HttpError(400, "Malformed request body: " + std::string(what));
 }
 
 object parse_form(std::string_view body) {
@@ -149,33 +144,6 @@ object user_json(const storage::UserRecord& u) {
   o["email"] = u.email;
   o["admin"] = u.is_staff;
   return o;
-}
-
-HttpError field_errors(const domain::FieldErrors& errors) {
-  return HttpError(400, boost::json::value(errors.to_json()));
-}
-
-HttpError details(int status, std::string_view text) {
-  return HttpError(status, boost::json::value(object{{"details", text}}));
-}
-
-HttpError no_active_account() {
-  return HttpError(401, "No active account found with the given credentials")
-      .with_header("WWW-Authenticate", std::string(kRealm));
-}
-
-// simplejwt's TokenViewBase answer for a refresh token it will not take.
-HttpError refresh_not_valid(std::string_view message) {
-  return HttpError(401,
-                   boost::json::value(object{{"detail", message}, {"code", "token_not_valid"}}))
-      .with_header("WWW-Authenticate", std::string(kRealm));
-}
-
-HttpError throttled(std::chrono::seconds retry_after) {
-  const auto seconds = std::max<std::int64_t>(1, retry_after.count());
-  return HttpError(429, "Request was throttled. Expected available in " + std::to_string(seconds) +
-                            " seconds.")
-      .with_header("Retry-After", std::to_string(seconds));
 }
 
 // ---- tokens ----------------------------------------------------------------
@@ -317,14 +285,9 @@ Response refresh(Shop& shop, Request& req) {
   const auto claims = claims_of(*outcome.claims);
   if (!claims) throw refresh_not_valid("Token is invalid or expired");
   auto user = storage::find_user(db, claims->user_id);
-  if (!user)
-    throw HttpError(
-        401, boost::json::value(object{{"detail", "User not found"}, {"code", "user_not_found"}}))
-        .with_header("WWW-Authenticate", std::string(kRealm));
+  if (!user) throw unauthorized({{"detail", "User not found"}, {"code", "user_not_found"}});
   if (!user->is_active)
-    throw HttpError(
-        401, boost::json::value(object{{"detail", "User is inactive"}, {"code", "user_inactive"}}))
-        .with_header("WWW-Authenticate", std::string(kRealm));
+    throw unauthorized({{"detail", "User is inactive"}, {"code", "user_inactive"}});
   // Issued before the latest password change, which ended that session and
   // every refresh chain it started.
   if (claims->generation != user->token_generation)
@@ -345,13 +308,13 @@ Response refresh(Shop& shop, Request& req) {
 
 Response logout(Shop& shop, Request& req) {
   auto& db = *shop.db;
-  const auto& me = require_user(req);
+  const auto& me = caller(req);
   const auto body = read_body(req);
 
   // authenticate() accepted the access token; read its jti and expiry again.
   const auto access = shop.signer.verify(bearer_token(req), "access");
   const auto access_claims = access ? claims_of(*access.claims) : std::nullopt;
-  if (!access_claims) throw HttpError(401, "Authentication credentials were not provided.");
+  if (!access_claims) throw detail_error(401, "Authentication credentials were not provided.");
 
   std::optional<TokenClaims> refresh_claims;
   if (const auto* value = body.if_contains("refresh"); value && !value->is_null()) {
@@ -375,7 +338,7 @@ Response logout(Shop& shop, Request& req) {
 }
 
 Response user_detail(Shop& shop, Request& req) {
-  const auto& me = require_user(req);
+  const auto& me = caller(req);
   const auto pk = req.param_int("pk");
   auto user = storage::find_user(*shop.db, pk);
   if (!user) throw details(404, "User not found");
@@ -386,7 +349,7 @@ Response user_detail(Shop& shop, Request& req) {
 
 Response user_update(Shop& shop, Request& req) {
   auto& db = *shop.db;
-  const auto& me = require_user(req);
+  const auto& me = caller(req);
   const auto pk = req.param_int("pk");
   auto current = storage::find_user(db, pk);
   if (!current) throw details(404, "User not found.");
@@ -453,7 +416,7 @@ Response user_update(Shop& shop, Request& req) {
 
 Response user_delete(Shop& shop, Request& req) {
   auto& db = *shop.db;
-  const auto& me = require_user(req);
+  const auto& me = caller(req);
   const auto pk = req.param_int("pk");
   auto user = storage::find_user(db, pk);
   if (!user) throw details(404, "User not found.");
@@ -481,17 +444,16 @@ void register_accounts(Shop& shop, ts::http::Router& router) {
       "/account/login/", [s](Request& req) { return login(*s, req); }, token_view);
   router.post(
       "/account/token/refresh/", [s](Request& req) { return refresh(*s, req); }, token_view);
-  const ts::http::RouteOptions signed_in{.access = ts::http::Access::user};
   router.post(
-      "/account/logout/", [s](Request& req) { return logout(*s, req); }, signed_in);
+      "/account/logout/", [s](Request& req) { return logout(*s, req); }, kSignedIn);
   router.get(
-      "/account/user/{pk:int}/", [s](Request& req) { return user_detail(*s, req); }, signed_in);
+      "/account/user/{pk:int}/", [s](Request& req) { return user_detail(*s, req); }, kSignedIn);
   router.put(
       "/account/user_update/{pk:int}/", [s](Request& req) { return user_update(*s, req); },
-      signed_in);
+      kSignedIn);
   router.post(
       "/account/user_delete/{pk:int}/", [s](Request& req) { return user_delete(*s, req); },
-      signed_in);
+      kSignedIn);
 }
 
 }  // namespace shop::api

@@ -2,13 +2,13 @@
 // create-address/, update-address/<pk>/, delete-address/<pk>/.
 #include <boost/json.hpp>
 
-#include "platform/http/error.hpp"
+#include "shop/api/access.hpp"
+#include "shop/api/body.hpp"
+#include "shop/api/errors.hpp"
 #include "shop/api/routes.hpp"
 #include "shop/storage/addresses.hpp"
 
 namespace shop::api {
-
-using ts::http::HttpError;
 
 namespace {
 
@@ -79,10 +79,6 @@ boost::json::object address_json(const storage::Address& a) {
           {"user", a.user_id}};
 }
 
-HttpError details(int status, std::string_view text) {
-  return HttpError(status, boost::json::value(boost::json::object{{"details", text}}));
-}
-
 std::int64_t path_id(const ts::http::Request& req) {
   return req.param_int("pk");
 }
@@ -112,11 +108,10 @@ boost::json::object read_body_object(const ts::http::Request& req) {
 
 void register_addresses(Shop& shop, ts::http::Router& router) {
   auto db = shop.db;
-  const ts::http::RouteOptions signed_in{.access = ts::http::Access::user};
 
   // The original had no permission class here and crashed (500) for anonymous callers.
-  router.get("/account/all-address-details/", signed_in, [db](ts::http::Request& req) {
-    const auto& user = require_user(req);
+  router.get("/account/all-address-details/", kSignedIn, [db](ts::http::Request& req) {
+    const auto& user = caller(req);
     boost::json::array out;
     for (const auto& a : storage::list_addresses(*db, user.id)) out.push_back(address_json(a));
     return ts::http::Response::json(out);
@@ -124,29 +119,29 @@ void register_addresses(Shop& shop, ts::http::Router& router) {
 
   // The original served any address to anyone (IDOR); here the owner or an
   // admin, and 404 for everyone else so ids do not reveal anything.
-  router.get("/account/address-details/{pk:int}/", signed_in, [db](ts::http::Request& req) {
-    const auto& user = require_user(req);
+  router.get("/account/address-details/{pk:int}/", kSignedIn, [db](ts::http::Request& req) {
+    const auto& user = caller(req);
     auto a = storage::find_address(*db, path_id(req));
     if (!a || (a->user_id != user.id && !user.is_staff)) throw HttpError::not_found();
     return ts::http::Response::json(address_json(*a));
   });
 
-  router.post("/account/create-address/", signed_in, [db](ts::http::Request& req) {
-    const auto& user = require_user(req);
+  router.post("/account/create-address/", kSignedIn, [db](ts::http::Request& req) {
+    const auto& user = caller(req);
     auto fields = domain::validate_address(read_body_object(req));
-    if (!fields) throw HttpError(400, boost::json::value(fields.error().to_json()));
+    if (!fields) throw field_errors(fields.error());
     storage::Address a{0, user.id, std::move(fields.value())};
     a.id = storage::insert_address(*db, user.id, a.fields);
     return ts::http::Response::json(address_json(a));  // 200, as the original
   });
 
-  router.put("/account/update-address/{pk:int}/", signed_in, [db](ts::http::Request& req) {
-    const auto& user = require_user(req);
+  router.put("/account/update-address/{pk:int}/", kSignedIn, [db](ts::http::Request& req) {
+    const auto& user = caller(req);
     auto a = storage::find_address(*db, path_id(req));
     if (!a) throw details(404, "Not found.");
     if (a->user_id != user.id) throw details(403, "Permission denied.");
     auto fields = domain::validate_address_update(read_body_object(req), a->fields);
-    if (!fields) throw HttpError(400, boost::json::value(fields.error().to_json()));
+    if (!fields) throw field_errors(fields.error());
     a->fields = std::move(fields.value());
     storage::update_address(*db, a->id, a->fields);
     return ts::http::Response::json(address_json(*a));
@@ -154,8 +149,8 @@ void register_addresses(Shop& shop, ts::http::Router& router) {
 
   // The original answered anonymous callers 403 (no permission class); 401
   // here like every other endpoint that needs a login.
-  router.del("/account/delete-address/{pk:int}/", signed_in, [db](ts::http::Request& req) {
-    const auto& user = require_user(req);
+  router.del("/account/delete-address/{pk:int}/", kSignedIn, [db](ts::http::Request& req) {
+    const auto& user = caller(req);
     auto a = storage::find_address(*db, path_id(req));
     if (!a) throw details(404, "Not found.");
     if (a->user_id != user.id) throw details(403, "Permission denied.");

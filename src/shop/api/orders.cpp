@@ -7,25 +7,19 @@
 
 #include "platform/core/paginate.hpp"
 #include "platform/core/text.hpp"
-#include "platform/http/error.hpp"
+#include "shop/api/access.hpp"
+#include "shop/api/body.hpp"
+#include "shop/api/errors.hpp"
 #include "shop/api/routes.hpp"
 #include "shop/domain/checkout.hpp"
 #include "shop/storage/orders.hpp"
 
 namespace shop::api {
 
-boost::json::object read_body_object(const ts::http::Request& req);  // addresses.cpp
-
-using ts::http::HttpError;
-
 namespace {
 
 constexpr std::int64_t kDefaultPageSize = 50;
 constexpr std::int64_t kMaxPageSize = 500;
-
-HttpError field_error(std::string_view field, std::string_view message) {
-  return HttpError::fields({{std::string(field), std::string(message)}});
-}
 
 std::optional<std::int64_t> positive_int(const std::optional<std::string>& text,
                                          std::string_view field) {
@@ -66,11 +60,9 @@ ts::http::Response raw_json(std::string body, int status = 200) {
 
 void register_orders(Shop& shop, ts::http::Router& router) {
   auto db = shop.db;
-  const ts::http::RouteOptions signed_in{.access = ts::http::Access::user};
-  const ts::http::RouteOptions staff{.access = ts::http::Access::staff};
 
-  router.get("/account/all-orders-list/", signed_in, [db](ts::http::Request& req) {
-    const auto& user = require_user(req);
+  router.get("/account/all-orders-list/", kSignedIn, [db](ts::http::Request& req) {
+    const auto& user = caller(req);
     const std::optional<std::int64_t> owner =
         user.is_staff ? std::nullopt : std::optional<std::int64_t>(user.id);
     const auto page = req.query_param("page");
@@ -115,13 +107,12 @@ void register_orders(Shop& shop, ts::http::Router& router) {
     return raw_json(std::move(out));
   });
 
-  router.put("/account/change-order-status/{pk:int}/", staff, [db](ts::http::Request& req) {
-    require_admin(req);
+  router.put("/account/change-order-status/{pk:int}/", kStaff, [db](ts::http::Request& req) {
     const auto id = req.param_int("pk");
     auto update = domain::parse_delivery_update(read_body_object(req));
     // Not found before validation, as a missing object outranks a bad body.
     if (!storage::find_order(*db, id)) throw HttpError::not_found();
-    if (!update) throw HttpError(400, boost::json::value(update.error().to_json()));
+    if (!update) throw field_errors(update.error());
     storage::update_delivery(*db, id, update.value());
     auto order = storage::find_order(*db, id);
     if (!order) throw HttpError::not_found();

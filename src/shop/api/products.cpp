@@ -3,7 +3,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
-#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <stop_token>
@@ -16,28 +15,22 @@
 #include "platform/core/log.hpp"
 #include "platform/core/paginate.hpp"
 #include "platform/core/text.hpp"
-#include "platform/http/error.hpp"
 #include "platform/http/multipart.hpp"
+#include "shop/api/access.hpp"
+#include "shop/api/errors.hpp"
 #include "shop/api/routes.hpp"
 #include "shop/domain/money.hpp"
-#include "shop/domain/validation.hpp"
-#include "shop/media/image.hpp"
 #include "shop/media/store.hpp"
+#include "shop/service/products.hpp"
 #include "shop/storage/products.hpp"
 
 namespace shop::api {
 namespace {
 
-using ts::http::HttpError;
 using ts::http::Request;
 using ts::http::Response;
 
 namespace msg {
-constexpr std::string_view kNotAFile =
-    "The submitted data was not a file. Check the encoding type on the form.";
-constexpr std::string_view kInvalidImage =
-    "Upload a valid image. The file you uploaded was either not an image or a corrupted image.";
-constexpr std::string_view kEmptyFile = "The submitted file is empty.";
 constexpr std::string_view kInvalidPage = "Invalid page.";
 }  // namespace msg
 
@@ -201,25 +194,10 @@ bool valid_utf8(std::string_view s) {
   return true;
 }
 
-// What the client sent for "image".
-struct ImageInput {
-  enum Kind {
-    missing,     // no such key
-    file,        // a file part (bytes below)
-    empty_file,  // a file input left empty: filename="" and no bytes
-    value,       // a plain value (JSON or form text), never a file
-  } kind = missing;
-  std::string bytes;
-  boost::json::value json;
-};
+using service::ImageInput;
 
-struct ProductInput {
-  boost::json::object fields;  // everything but the image, as the validators take it
-  ImageInput image;
-};
-
-ProductInput read_input(const Request& req, std::size_t max_image_bytes) {
-  ProductInput in;
+service::ProductForm read_input(const Request& req, std::size_t max_image_bytes) {
+  service::ProductForm in;
   const auto content_type = req.header("Content-Type").value_or("");
   const auto media = content_type.substr(0, content_type.find(';'));
   auto is = [&](std::string_view t) {
@@ -293,43 +271,6 @@ ProductInput read_input(const Request& req, std::size_t max_image_bytes) {
   return in;
 }
 
-// Verifies an uploaded file; returns its format or adds the field error.
-std::optional<media::ImageFormat> check_image_file(const ImageInput& image,
-                                                   const Settings& settings,
-                                                   domain::FieldErrors& errors) {
-  if (image.bytes.empty()) {
-    errors.add("image", std::string(msg::kEmptyFile));
-    return std::nullopt;
-  }
-  if (image.bytes.size() > settings.max_image_bytes)
-    throw HttpError(413, "The image is larger than the limit of " +
-                             std::to_string(settings.max_image_bytes) + " bytes.");
-  const auto header = media::read_header(image.bytes);
-  if (!header) {
-    errors.add("image", std::string(msg::kInvalidImage));
-    return std::nullopt;
-  }
-  // From the header alone: decoding a few hundred kilobytes of a huge image
-  // would allocate width × height × channels bytes first.
-  const auto pixels = static_cast<std::int64_t>(header->width) * header->height;
-  if (pixels > settings.max_image_pixels) {
-    errors.add("image", "The image is " + std::to_string(header->width) + "x" +
-                            std::to_string(header->height) + " pixels; at most " +
-                            std::to_string(settings.max_image_pixels) +
-                            " pixels (width times height) are accepted.");
-    return std::nullopt;
-  }
-  if (!media::decodes(image.bytes, *header)) {
-    errors.add("image", std::string(msg::kInvalidImage));
-    return std::nullopt;
-  }
-  return header->format;
-}
-
-[[noreturn]] void throw_validation(const domain::FieldErrors& errors) {
-  throw HttpError(400, boost::json::value{{"detail", errors.to_json()}});
-}
-
 std::int64_t product_id(const Request& req) {
   // The original took <str:pk> and crashed (500) on anything not found;
   // a non-numeric or unknown id is a 404 here.
@@ -338,23 +279,6 @@ std::int64_t product_id(const Request& req) {
   } catch (const HttpError&) {
     throw HttpError::not_found();
   }
-}
-
-// Removes a file we generated once no product refers to it any more (the
-// original never deleted files; names we did not generate are left alone).
-void drop_unused_image(Shop& shop, const std::optional<std::string>& name) {
-  if (!name || !media::is_generated_name(*name)) return;
-  const auto users = shop.db->query("SELECT COUNT(*) FROM shop_products WHERE image = $1", {*name})
-                         .scalar<std::int64_t>();
-  if (users == 0) {
-    std::error_code ec;
-    std::filesystem::remove(shop.settings.media_dir + "/" + *name, ec);
-  }
-}
-
-void remove_quietly(const std::string& dir, const std::string& name) {
-  std::error_code ec;
-  std::filesystem::remove(dir + "/" + name, ec);
 }
 
 // ---- pagination ----------------------------------------------------------------
@@ -467,53 +391,13 @@ Response page_from_database(ts::db::Pool& db, const Request& req) {
   return page_response(pr, page, result.count, {json.begin(), json.end()});
 }
 
-}  // namespace
-
-void register_products(Shop& shop, ts::http::Router& router) {
+// GET /api/products/ and /api/product/<id>/: from the in-memory catalogue
+// (returned, for the writes to refresh) or, with the cache disabled, the database.
+std::shared_ptr<Catalogue> register_reads(Shop& shop, ts::http::Router& router) {
   auto db = shop.db;
   Shop* s = &shop;
-  const std::size_t max_image = shop.settings.max_image_bytes;
-  ts::http::RouteOptions upload;
-  upload.body_limit = max_image + (64 << 10);
-  // Staff only: checked on the header, so an anonymous upload is refused
-  // before any of its megabytes are read.
-  upload.access = ts::http::Access::staff;
-  const ts::http::RouteOptions staff{.access = ts::http::Access::staff};
-
   const auto interval = shop.settings.catalogue_cache;
-  std::shared_ptr<Catalogue> catalogue;
-  if (interval.count() > 0) {
-    catalogue = std::make_shared<Catalogue>(db, interval);
-    catalogue->start();
-    // Memory only: no database, no worker hop (see Catalogue).
-    const ts::http::RouteOptions fast{.blocking = false, .authenticate = false};
-    auto snapshot = [catalogue] {
-      auto snap = catalogue->get();
-      if (!snap) throw HttpError::unavailable("The catalogue is not loaded yet; try again.");
-      return snap;
-    };
-    router.get(
-        "/api/products/",
-        [s, snapshot](Request& req) {
-          check_public_token(*s, req);
-          const auto snap = snapshot();
-          // The original's unpaginated list unless the client asks for a search or a page.
-          if (wants_page(req)) return page_from_snapshot(*snap, req);
-          return json_text(snap->list);
-        },
-        fast);
-    router.get(
-        "/api/product/{pk}/",
-        [s, snapshot](Request& req) {
-          check_public_token(*s, req);
-          const auto id = product_id(req);
-          const auto snap = snapshot();
-          auto it = snap->by_id.find(id);
-          if (it == snap->by_id.end()) throw HttpError::not_found();
-          return json_text(snap->products[it->second].json);
-        },
-        fast);
-  } else {
+  if (interval.count() <= 0) {
     router.get("/api/products/", [db](Request& req) {
       if (wants_page(req)) return page_from_database(*db, req);
       boost::json::array out;
@@ -525,7 +409,53 @@ void register_products(Shop& shop, ts::http::Router& router) {
       if (!p) throw HttpError::not_found();
       return Response::json(to_json(*p));
     });
+    return nullptr;
   }
+  auto catalogue = std::make_shared<Catalogue>(db, interval);
+  catalogue->start();
+  // Memory only: no database, no worker hop (see Catalogue).
+  const ts::http::RouteOptions fast{.blocking = false, .authenticate = false};
+  auto snapshot = [catalogue] {
+    auto snap = catalogue->get();
+    if (!snap) throw HttpError::unavailable("The catalogue is not loaded yet; try again.");
+    return snap;
+  };
+  router.get(
+      "/api/products/",
+      [s, snapshot](Request& req) {
+        check_public_token(*s, req);
+        const auto snap = snapshot();
+        // The original's unpaginated list unless the client asks for a search or a page.
+        if (wants_page(req)) return page_from_snapshot(*snap, req);
+        return json_text(snap->list);
+      },
+      fast);
+  router.get(
+      "/api/product/{pk}/",
+      [s, snapshot](Request& req) {
+        check_public_token(*s, req);
+        const auto id = product_id(req);
+        const auto snap = snapshot();
+        auto it = snap->by_id.find(id);
+        if (it == snap->by_id.end()) throw HttpError::not_found();
+        return json_text(snap->products[it->second].json);
+      },
+      fast);
+  return catalogue;
+}
+
+}  // namespace
+
+void register_products(Shop& shop, ts::http::Router& router) {
+  Shop* s = &shop;
+  const std::size_t max_image = shop.settings.max_image_bytes;
+  ts::http::RouteOptions upload;
+  upload.body_limit = max_image + (64 << 10);
+  // Staff only: checked on the header, so an anonymous upload is refused
+  // before any of its megabytes are read.
+  upload.access = ts::http::Access::staff;
+
+  const auto catalogue = register_reads(shop, router);
   auto changed = [catalogue] {
     if (catalogue) catalogue->changed();
   };
@@ -533,105 +463,30 @@ void register_products(Shop& shop, ts::http::Router& router) {
   router.post(
       "/api/product-create/",
       [s, changed, max_image](Request& req) {
-        require_admin(req);
-        auto in = read_input(req, max_image);
-        domain::FieldErrors errors;
-        auto fields = domain::validate_product(in.fields);
-        if (!fields) errors = fields.error();
-        std::optional<media::ImageFormat> format;
-        switch (in.image.kind) {
-          case ImageInput::missing:
-            errors.add("image", std::string(domain::msg::kRequired));
-            break;
-          case ImageInput::file:
-            format = check_image_file(in.image, s->settings, errors);
-            break;
-          case ImageInput::empty_file:
-            break;  // a file input left empty: a product without an image
-          case ImageInput::value:
-            if (!in.image.json.is_null()) errors.add("image", std::string(msg::kNotAFile));
-            break;
-        }
-        if (!errors.empty()) throw_validation(errors);
-
-        storage::Product p;
-        p.name = fields->name;
-        p.description = fields->description;
-        p.price_cents = fields->price.cents();
-        p.stock = fields->stock;
-        if (format) p.image = media::save_image(s->settings.media_dir, in.image.bytes, *format);
-        try {
-          p.id = storage::insert_product(*s->db, p);
-        } catch (...) {
-          if (p.image) remove_quietly(s->settings.media_dir, *p.image);
-          throw;
-        }
-        changed();
-        return Response::json(to_json(p));
+        return mapped([&] {
+          const auto form = read_input(req, max_image);
+          return Response::json(to_json(service::create_product(*s, form, changed)));
+        });
       },
       upload);
 
   router.put(
       "/api/product-update/{pk}/",
       [s, changed, max_image](Request& req) {
-        require_admin(req);
-        const auto id = product_id(req);
-        auto current = storage::find_product(*s->db, id);
-        if (!current) throw HttpError::not_found();
-        auto in = read_input(req, max_image);
-        domain::FieldErrors errors;
-        const domain::ProductFields now{current->name, current->description,
-                                        domain::Money::from_cents(current->price_cents),
-                                        current->stock};
-        auto fields = domain::validate_product_update(in.fields, now);
-        if (!fields) errors = fields.error();
-        std::optional<media::ImageFormat> format;
-        switch (in.image.kind) {
-          case ImageInput::missing:
-            errors.add("image", std::string(domain::msg::kRequired));
-            break;
-          case ImageInput::file:
-            format = check_image_file(in.image, s->settings, errors);
-            break;
-          case ImageInput::empty_file:
-            break;  // keep the current image
-          case ImageInput::value:
-            if (!domain::is_falsy(in.image.json)) errors.add("image", std::string(msg::kNotAFile));
-            break;
-        }
-        if (!errors.empty()) throw_validation(errors);
-
-        storage::Product p = *current;
-        p.name = fields->name;
-        p.description = fields->description;
-        p.price_cents = fields->price.cents();
-        p.stock = fields->stock;
-        if (format) p.image = media::save_image(s->settings.media_dir, in.image.bytes, *format);
-        bool updated = false;
-        try {
-          updated = storage::update_product(*s->db, p);
-        } catch (...) {
-          if (format) remove_quietly(s->settings.media_dir, *p.image);
-          throw;
-        }
-        if (!updated) {  // deleted meanwhile
-          if (format) remove_quietly(s->settings.media_dir, *p.image);
-          throw HttpError::not_found();
-        }
-        changed();
-        if (format && current->image != p.image) drop_unused_image(*s, current->image);
-        return Response::json(to_json(p));
+        return mapped([&] {
+          auto current = storage::find_product(*s->db, product_id(req));
+          if (!current) throw HttpError::not_found();
+          const auto form = read_input(req, max_image);
+          return Response::json(to_json(service::update_product(*s, *current, form, changed)));
+        });
       },
       upload);
 
-  router.del("/api/product-delete/{pk}/", staff, [s, changed](Request& req) {
-    require_admin(req);
-    const auto id = product_id(req);
-    auto current = storage::find_product(*s->db, id);
-    if (!current || !storage::delete_product(*s->db, id)) throw HttpError::not_found();
-    changed();
-    drop_unused_image(*s, current->image);
-    return Response::json(boost::json::object{{"detail", "Product successfully deleted."}}, 204);
+  router.del("/api/product-delete/{pk}/", kStaff, [s, changed](Request& req) {
+    return mapped([&] {
+      service::delete_product(*s, product_id(req), changed);
+      return Response::json(boost::json::object{{"detail", "Product successfully deleted."}}, 204);
+    });
   });
 
   ts::http::RouteOptions media_options;

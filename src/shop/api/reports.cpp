@@ -3,21 +3,16 @@
 // The SQL is in storage/reports.cpp; the CLI `shop report` prints the same JSON.
 #include <boost/json.hpp>
 
-#include "platform/http/error.hpp"
+#include "shop/api/access.hpp"
+#include "shop/api/errors.hpp"
 #include "shop/api/routes.hpp"
 #include "shop/storage/reports.hpp"
 
 namespace shop::api {
 
-using ts::http::HttpError;
-
 namespace {
 
 constexpr std::int64_t kMaxTop = 100;
-
-HttpError field_error(std::string_view field, std::string_view message) {
-  return HttpError::fields({{std::string(field), std::string(message)}});
-}
 
 std::int64_t top_param(const ts::http::Request& req, std::int64_t fallback) {
   const auto text = req.query_param("top");
@@ -47,25 +42,20 @@ bool paid_only_param(const ts::http::Request& req) {
 
 void register_reports(Shop& shop, ts::http::Router& router) {
   auto db = shop.db;
-  const ts::http::RouteOptions staff{.access = ts::http::Access::staff};
-  router.get("/api/reports/counts/", staff, [db](ts::http::Request& req) {
-    require_admin(req);
+  router.get("/api/reports/counts/", kStaff, [db](ts::http::Request& req) {
     return ts::http::Response::json(storage::to_json(storage::report_counts(*db)));
   });
-  router.get("/api/reports/states/", staff, [db](ts::http::Request& req) {
-    require_admin(req);
+  router.get("/api/reports/states/", kStaff, [db](ts::http::Request& req) {
     const auto top = top_param(req, 5);
     const bool paid = paid_only_param(req);
     return ts::http::Response::json(storage::to_json(storage::report_states(*db, top, paid)));
   });
-  router.get("/api/reports/products/", staff, [db](ts::http::Request& req) {
-    require_admin(req);
+  router.get("/api/reports/products/", kStaff, [db](ts::http::Request& req) {
     const auto top = top_param(req, 3);
     const bool paid = paid_only_param(req);
     return ts::http::Response::json(storage::to_json(storage::report_products(*db, top, paid)));
   });
-  router.get("/api/reports/revenue/", staff, [db](ts::http::Request& req) {
-    require_admin(req);
+  router.get("/api/reports/revenue/", kStaff, [db](ts::http::Request& req) {
     const bool paid = paid_only_param(req);
     return ts::http::Response::json(storage::to_json(storage::report_revenue(*db, paid)));
   });

@@ -8,6 +8,21 @@ std::string amount_mismatch(Money price) {
 }
 }  // namespace msg
 
+std::string squash_whitespace(std::string_view s) {
+  std::string out;
+  bool space = false;
+  for (char c : s) {
+    if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+      space = true;
+      continue;
+    }
+    if (space && !out.empty()) out.push_back(' ');
+    space = false;
+    out.push_back(c);
+  }
+  return out;
+}
+
 std::string flatten_address(const AddressFields& a) {
   return a.house_no + ' ' + a.landmark + ", " + a.city + ", " + a.state + ' ' + a.pin_code;
 }

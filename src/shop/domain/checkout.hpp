@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -35,6 +36,9 @@ struct ShippingAddress {
 // house_no + ' ' + landmark + ', ' + city + ', ' + state + ' ' + pin_code, the
 // form of every generated order: "141 Andrew Court, Briannamouth, Alabama 710803".
 std::string flatten_address(const AddressFields& a);
+// Whitespace runs become one space, ends trimmed: the original client's
+// "<state>, \n        <pin_code>" compares equal to "<state>, <pin_code>".
+std::string squash_whitespace(std::string_view s);
 
 struct CheckoutError {
   enum class Code { out_of_stock, invalid_amount, amount_mismatch, invalid_card };

@@ -1,7 +1,5 @@
 #include "shop/storage/cards.hpp"
 
-#include <boost/json.hpp>
-
 #include "shop/domain/timestamps.hpp"
 
 namespace shop::storage {
@@ -32,10 +30,6 @@ SavedCard from_row(const ts::db::Row& r) {
 std::optional<SavedCard> first(const ts::db::Result& r) {
   if (r.empty()) return std::nullopt;
   return from_row(r[0]);
-}
-
-std::string pending_key(const std::string& last4) {
-  return "pending-card:" + last4;
 }
 }  // namespace
 
@@ -92,43 +86,6 @@ void delete_card(ts::db::Pool& db, std::int64_t id) {
 std::int64_t count_cards_of_customer(ts::db::Pool& db, const std::string& customer_id) {
   return db.query("SELECT COUNT(*) FROM shop_cards WHERE customer_id = $1", {customer_id})
       .scalar<std::int64_t>();
-}
-
-void remember_pending_card(ts::db::Pool& db, std::int64_t user_id, const PendingCard& card) {
-  const auto now = domain::format_db_timestamp(domain::now_timestamp());
-  const auto body = boost::json::serialize(boost::json::object{{"email", card.email},
-                                                               {"customer_id", card.customer_id},
-                                                               {"card_id", card.card_id},
-                                                               {"last4", card.last4}});
-  db.query(
-      "INSERT INTO shop_idempotency_keys (user_id, idempotency_key, request_hash, state, "
-      "response_status, response_body, created_at, updated_at) VALUES ($1, $2, 'pending-card', "
-      "'completed', 200, $3, $4, $4) ON CONFLICT (user_id, idempotency_key) DO UPDATE SET "
-      "response_body = excluded.response_body, updated_at = excluded.updated_at",
-      {user_id, pending_key(card.last4), body, now});
-}
-
-std::optional<PendingCard> find_pending_card(ts::db::Pool& db, std::int64_t user_id,
-                                             const std::string& last4) {
-  const auto r = db.query(
-      "SELECT response_body FROM shop_idempotency_keys WHERE user_id = $1 AND idempotency_key = "
-      "$2",
-      {user_id, pending_key(last4)});
-  if (r.empty()) return std::nullopt;
-  boost::system::error_code ec;
-  const auto v = boost::json::parse(r[0].get<std::string>(0), ec);
-  if (ec || !v.is_object()) return std::nullopt;
-  const auto& o = v.as_object();
-  auto text = [&](const char* k) {
-    const auto* p = o.if_contains(k);
-    return p && p->is_string() ? std::string(p->get_string()) : std::string();
-  };
-  return PendingCard{text("email"), text("customer_id"), text("card_id"), text("last4")};
-}
-
-void forget_pending_card(ts::db::Pool& db, std::int64_t user_id, const std::string& last4) {
-  db.query("DELETE FROM shop_idempotency_keys WHERE user_id = $1 AND idempotency_key = $2",
-           {user_id, pending_key(last4)});
 }
 
 }  // namespace shop::storage

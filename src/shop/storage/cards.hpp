@@ -38,20 +38,4 @@ void delete_card(ts::db::Pool& db, std::int64_t id);
 // How many saved cards (of anyone) use this gateway customer.
 std::int64_t count_cards_of_customer(ts::db::Pool& db, const std::string& customer_id);
 
-// A card set up by /payments/create-card/ without save_card, kept until the
-// /payments/charge-customer/ call that follows it (the original client sends
-// only the email and the last four digits there). Stored in
-// shop_idempotency_keys under the key "pending-card:<last4>" so that every
-// instance behind the load balancer sees it; holds ids only.
-struct PendingCard {
-  std::string email;
-  std::string customer_id;
-  std::string card_id;
-  std::string last4;
-};
-void remember_pending_card(ts::db::Pool& db, std::int64_t user_id, const PendingCard& card);
-std::optional<PendingCard> find_pending_card(ts::db::Pool& db, std::int64_t user_id,
-                                             const std::string& last4);
-void forget_pending_card(ts::db::Pool& db, std::int64_t user_id, const std::string& last4);
-
 }  // namespace shop::storage

@@ -1,8 +1,7 @@
 #pragma once
-// SQL for orders (shop_orders) and checkout idempotency keys
-// (shop_idempotency_keys). Every order query of the shop lives here; the
-// admin list's pagination and filters call list_orders.
-#include <chrono>
+// SQL for orders (shop_orders). Every order query of the shop lives here; the
+// admin list's pagination and filters call list_orders. The checkout's
+// idempotency keys are in storage/idempotency.hpp.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -65,41 +64,6 @@ std::int64_t insert_order(ts::db::Connection& db, std::int64_t user_id,
                           const std::optional<std::string>& idempotency_key);
 // False when there is no such order.
 bool update_delivery(ts::db::Pool& db, std::int64_t id, const domain::DeliveryUpdate& update);
-
-// ---- idempotency keys ----
-struct StoredResponse {
-  int status = 0;
-  std::string body;
-};
-struct KeyClaim {
-  enum class Outcome {
-    claimed,      // first use: this request does the work, then completes or releases the key
-    replay,       // same key, same request, finished before: answer `response`
-    in_progress,  // same key, same request, still running elsewhere
-    mismatch,     // same key, different request
-  };
-  Outcome outcome = Outcome::claimed;
-  std::optional<StoredResponse> response;
-  // Claimed by taking over an abandoned key: what the attempt that died had
-  // noted with note_idempotency_progress, if anything.
-  std::optional<std::string> progress;
-};
-// Inserts (user, key) as 'started'; the primary key settles concurrent duplicates.
-// A 'started' row of the same request untouched for longer than `stale_after`
-// was left by a process that died mid-request: it is taken over (claimed
-// again, one taker wins) instead of answering in_progress forever.
-KeyClaim claim_idempotency_key(ts::db::Pool& db, std::int64_t user_id, const std::string& key,
-                               const std::string& request_hash, std::chrono::seconds stale_after);
-// Marks the key completed with the response to replay (inside the order's transaction).
-void complete_idempotency_key(ts::db::Connection& db, std::int64_t user_id, const std::string& key,
-                              const StoredResponse& response, std::optional<std::int64_t> order_id);
-// Notes, on a claimed key, what a retry taking it over must reuse (e.g. the
-// gateway card set up for the charge, so that it charges the same card with
-// the same gateway idempotency key). Ids only, never a card number.
-void note_idempotency_progress(ts::db::Pool& db, std::int64_t user_id, const std::string& key,
-                               const std::string& note);
-// Forgets a claimed key whose request failed before any charge (the client may fix and retry).
-void release_idempotency_key(ts::db::Pool& db, std::int64_t user_id, const std::string& key);
 
 }  // namespace shop::storage
 

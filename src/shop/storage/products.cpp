@@ -106,4 +106,9 @@ ProductPage search_products(ts::db::Pool& db, std::string_view q, std::int64_t o
   return page;
 }
 
+bool image_in_use(ts::db::Pool& db, const std::string& name) {
+  return db.query("SELECT COUNT(*) FROM shop_products WHERE image = $1", {name})
+             .scalar<std::int64_t>() > 0;
+}
+
 }  // namespace shop::storage

@@ -41,4 +41,7 @@ ProductPage search_products(ts::db::Pool& db, std::string_view q, std::int64_t o
 // q as a LIKE pattern matching it anywhere: %, _ and \ escaped (ESCAPE '\').
 std::string contains_pattern(std::string_view q);
 
+// Whether any product shows the image file `name` (before its file is removed).
+bool image_in_use(ts::db::Pool& db, const std::string& name);
+
 }  // namespace shop::storage
