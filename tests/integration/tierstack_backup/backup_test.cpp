@@ -498,6 +498,12 @@ TEST_P(LoseDb, UnderCheckoutLoadRestoresAndCountsWhatWasLost) {
   if (GetParam() == "postgres") {
     EXPECT_EQ(lost, 0);
     EXPECT_LE(unavailable, 60);
+    // With the HA pair both nodes are destroyed (else it is a failover), the
+    // primary restored and a new standby made from it.
+    EXPECT_NE(r.output.find("(standby) killed (SIGKILL) and both data directories deleted"),
+              std::string::npos)
+        << r.output;
+    EXPECT_NE(r.output.find("rebuilt as the standby of"), std::string::npos) << r.output;
   } else {
     EXPECT_GE(last_second, 0);
     EXPECT_LE(lost, last_second) << "lost more than the last second's orders";
