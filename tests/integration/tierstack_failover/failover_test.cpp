@@ -98,7 +98,8 @@ std::int64_t place_order(unsigned short lb, const std::string& name) {
   auto products = ts::test::http(lb, "GET", "/api/products/");
   if (addr.status != 200 || products.status != 200) return 0;
   std::int64_t product = 0;
-  for (auto& p : json::parse(products.body).as_array())
+  const auto list = json::parse(products.body);  // kept: the loop refers into it
+  for (auto& p : list.as_array())
     if (p.at("stock").as_bool()) {
       product = p.at("id").to_number<std::int64_t>();
       break;
