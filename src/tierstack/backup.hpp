@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -39,10 +40,12 @@ int run_backup_command(const std::string& topology_file, const std::string& stat
 // backup_interval (each one `tierstack db backup --scheduled` as a child
 // process, which also applies retention, verifies at most every
 // verify_interval and writes the metrics); for PostgreSQL pg_receivewal
-// streaming WAL into <backup dir>/wal, restarted when it exits, and made the
-// cluster's synchronous standby (synchronous_standby_names) so that every
-// commit the shop acknowledges is in the archive; for SQLite the WAL
-// shippers (WalShipper in backup.cpp).
+// streaming WAL from the current primary into <backup dir>/wal, restarted
+// when it exits and re-targeted after a failover, and registered as a
+// synchronous member (application_name tierstack_backup) with the owner of
+// synchronous_standby_names (Supervisor::db_sync_member, pg_cluster.cpp) so
+// that every commit the shop acknowledges is in the archive; for SQLite the
+// WAL shippers (WalShipper in backup.cpp).
 class BackupSchedule {
  public:
   struct Postgres {
@@ -50,8 +53,14 @@ class BackupSchedule {
     std::uint16_t port = 0;
     std::string netns;
   };
+  struct Hooks {
+    // The current primary (a failover changes it); empty: always `pg`.
+    std::function<Postgres()> primary;
+    // Registers (true) or withdraws (false) a synchronous member by name.
+    std::function<void(const std::string&, bool)> sync_member;
+  };
   // pg: empty host for SQLite.
-  BackupSchedule(const Topology& topo, const std::string& engine, Postgres pg);
+  BackupSchedule(const Topology& topo, const std::string& engine, Postgres pg, Hooks hooks = {});
   ~BackupSchedule();  // stops the schedule and pg_receivewal
   BackupSchedule(const BackupSchedule&) = delete;
   BackupSchedule& operator=(const BackupSchedule&) = delete;

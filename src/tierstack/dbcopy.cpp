@@ -613,7 +613,11 @@ int copy(const Options& o, const fs::path& bin_dir) {
     // each $n up by name, in time proportional to the count, so big statements
     // are slow there: 150,000 shop_orders copied at 800 rows/s with 12,000
     // parameters per INSERT, 2,900 with 999, 13,000 with 240.
-    const std::size_t max_params = to_dialect == Dialect::sqlite ? 240 : 30000;
+    // PostgreSQL: libpq 15 drops a connection whose ParameterDescription
+    // message (4 bytes per parameter, sent when the INSERT is prepared) is
+    // over 30,000 bytes ("lost synchronization with server"), so at most
+    // 7,000 parameters per statement.
+    const std::size_t max_params = to_dialect == Dialect::sqlite ? 240 : 7000;
     const std::size_t batch = std::max<std::size_t>(
         1, std::min<std::size_t>(o.batch, max_params / std::max<std::size_t>(1, ncols)));
     std::string cols;

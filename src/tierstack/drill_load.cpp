@@ -9,6 +9,9 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cerrno>
+#include <set>
+
+#include "platform/db/pool.hpp"
 
 namespace tierstack {
 
@@ -211,7 +214,7 @@ void CheckoutLoad::run(int index) {
         break;
       }
       // No answer or a 5xx says nothing about the order: retry with the same key.
-      if (stop_ || Clock::now() - first > std::chrono::seconds(30)) {
+      if (stop_ || Clock::now() - first > patience_) {
         ++abandoned_;
         break;
       }
@@ -238,6 +241,37 @@ double CheckoutLoad::unavailable_after(Clock::time_point t) const {
   for (auto& [sent, answered] : ok_attempts_)
     if (sent >= t && (!first || answered < *first)) first = answered;
   return first ? std::chrono::duration<double>(*first - t).count() : -1;
+}
+
+OrderCount count_orders(const std::vector<CheckoutLoad::Ack>& acks,
+                        const std::map<std::string, std::pair<long, std::int64_t>>& stored) {
+  OrderCount n;
+  std::set<std::string> acked;
+  for (const auto& a : acks) {
+    acked.insert(a.key);
+    auto it = stored.find(a.key);
+    if (it == stored.end() || it->second.second != a.order_id) ++n.lost;
+  }
+  for (const auto& [key, v] : stored) {
+    n.duplicated += static_cast<int>(v.first - 1);
+    if (!acked.count(key)) ++n.unacknowledged;
+  }
+  return n;
+}
+
+std::map<std::string, std::pair<long, std::int64_t>> stored_orders(
+    const std::string& url, const std::vector<std::int64_t>& user_ids) {
+  std::map<std::string, std::pair<long, std::int64_t>> stored;
+  auto db = ts::db::Pool::open(url, {.max_size = 1});
+  // One query per customer: a handful, and portable across both engines.
+  for (auto id : user_ids)
+    for (const auto& row :
+         db->query("SELECT COALESCE(idempotency_key, ''), COUNT(*), MIN(id) FROM shop_orders WHERE "
+                   "user_id = $1 GROUP BY idempotency_key",
+                   {id}))
+      stored[row.get<std::string>(0)] = {static_cast<long>(row.get<std::int64_t>(1)),
+                                         row.get<std::int64_t>(2)};
+  return stored;
 }
 
 }  // namespace tierstack

@@ -35,6 +35,10 @@ class CheckoutLoad {
   CheckoutLoad(const CheckoutLoad&) = delete;
   CheckoutLoad& operator=(const CheckoutLoad&) = delete;
 
+  // How long a checkout without an answer (or with a 5xx) is retried with
+  // its key before the customer gives up on it; 30 s unless set before
+  // start() (lose-db waits for a whole restore).
+  void set_patience(std::chrono::seconds s) { patience_ = s; }
   // Registers the customers and picks an in-stock product; "" or why not.
   std::string prepare();
   void start();
@@ -64,6 +68,7 @@ class CheckoutLoad {
 
   std::string host_;
   std::uint16_t port_;
+  std::chrono::seconds patience_{30};
   int n_;
   std::string tag_;
   std::int64_t product_id_ = 0;
@@ -76,5 +81,19 @@ class CheckoutLoad {
   // Per attempt that was answered 201: when it was sent and answered.
   std::vector<std::pair<Clock::time_point, Clock::time_point>> ok_attempts_;
 };
+
+// The drills' reconciliation: the acknowledged orders against those stored
+// (idempotency key as stored -> number of orders with it, the lowest id).
+struct OrderCount {
+  int lost = 0;            // acknowledged, not stored (or stored under another id)
+  int duplicated = 0;      // extra orders for one key
+  int unacknowledged = 0;  // stored, the client never told (abandoned keys)
+};
+OrderCount count_orders(const std::vector<CheckoutLoad::Ack>& acks,
+                        const std::map<std::string, std::pair<long, std::int64_t>>& stored);
+// The drill customers' orders in the shop's database at `url` (a libpq or
+// sqlite URL), for count_orders; throws with the reason.
+std::map<std::string, std::pair<long, std::int64_t>> stored_orders(
+    const std::string& url, const std::vector<std::int64_t>& user_ids);
 
 }  // namespace tierstack

@@ -18,6 +18,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "tierstack/backup.hpp"
 #include "tierstack/drill_load.hpp"
 #include "tierstack/supervisor.hpp"
 
@@ -154,15 +155,23 @@ std::string replication_state(const Component& primary, const std::string& name)
   }
 }
 
-// synchronous_standby_names on the primary: the standby's name, or "" (off).
-void set_sync(const Component& primary, const std::string& standby) {
+// synchronous_standby_names on the primary: `setting` ("" resets it: off).
+void set_sync(const Component& primary, const std::string& setting) {
   Pg pg(primary);
-  if (standby.empty())
+  if (setting.empty())
     pg.query("ALTER SYSTEM RESET synchronous_standby_names");
   else
-    // The name is one of ours ([a-z0-9-]); quoted as the setting's own syntax wants.
-    pg.query("ALTER SYSTEM SET synchronous_standby_names = '\"" + standby + "\"'");
+    // The names are ours ([a-z0-9_-]), quoted as the setting's own syntax wants.
+    pg.query("ALTER SYSTEM SET synchronous_standby_names = '" + setting + "'");
   pg.query("SELECT pg_reload_conf()");
+}
+
+// "FIRST k ("a", "b")": a commit waits for every member listed.
+std::string sync_setting_of(const std::vector<std::string>& names) {
+  if (names.empty()) return "";
+  std::string s = "FIRST " + std::to_string(names.size()) + " (";
+  for (std::size_t i = 0; i < names.size(); ++i) s += (i ? ", \"" : "\"") + names[i] + "\"";
+  return s + ")";
 }
 
 // A fresh standby of `primary` in `sb`'s data directory: the old one is
@@ -308,11 +317,7 @@ void Supervisor::start_db_standby() {
                std::chrono::seconds(30)))
     throw std::runtime_error(sb->name + " does not stream from " + pri->name + "; see " +
                              sb->spawn.log_file.string());
-  set_sync(*pri, sb->name);
-  {
-    std::lock_guard lk(mu_);
-    ha_->sync = true;
-  }
+  db_sync_update();
   std::cerr << now_text() << " " << sb->name << ": hot standby of " << pri->name
             << " streaming, synchronous replication on (" << fmt(seconds_since(t0)) << ")\n";
 }
@@ -393,12 +398,21 @@ void Supervisor::db_failover() {
   }
   log(nw->name + " promoted to primary " + fmt(rep.promoted) + " after " + old->name +
       " exited; synchronous replication off until a new standby streams");
-  // The promoted node never waits for a standby (make_standby stripped the
-  // setting); say so explicitly in case an operator set one by hand.
-  try {
-    set_sync(*nw, "");
-  } catch (const std::exception& e) {
-    log(std::string("resetting synchronous_standby_names: ") + e.what());
+  // Nobody streams from the promoted node yet: it waits for nobody until
+  // its members (the new standby, pg_receivewal re-targeted by the backup
+  // schedule) stream from it and db_sync_update adds them again.
+  {
+    std::lock_guard sl(ha_->sync_mu);
+    {
+      std::lock_guard lk(mu_);
+      for (auto& [name, m] : ha_->members) m = {};
+    }
+    try {
+      set_sync(*nw, "");
+      ha_->sync_setting.clear();
+    } catch (const std::exception& e) {
+      log(std::string("resetting synchronous_standby_names: ") + e.what());
+    }
   }
 
   // 2. A new standby where the old primary was, copied from the new primary.
@@ -423,14 +437,16 @@ void Supervisor::db_failover() {
     finish();
     return;
   }
-  try {
-    set_sync(*nw, old->name);
+  db_sync_update();
+  {
     std::lock_guard lk(mu_);
-    ha_->sync = true;
-    ha_->standby_away_since = {};
-  } catch (const std::exception& e) {
-    rep.note = std::string("turning synchronous replication back on: ") + e.what();
-    log(rep.note);
+    if (!ha_->sync) {
+      rep.note = "synchronous replication could not be turned back on (see the log)";
+      log(rep.note);
+      ha_->in_failover = false;
+    }
+  }
+  if (!rep.note.empty()) {
     finish();
     return;
   }
@@ -443,52 +459,96 @@ void Supervisor::db_failover() {
 }
 
 void Supervisor::db_check_sync() {
+  db_sync_update();
+}
+
+void Supervisor::db_sync_member(const std::string& name, bool on) {
+  if (!ha_) return;
+  {
+    std::lock_guard lk(mu_);
+    if (on) {
+      ha_->extra_members.insert(name);
+      return;  // added by the monitor once it streams
+    }
+    ha_->extra_members.erase(name);
+    ha_->members.erase(name);
+  }
+  // Leaving: at once, or every commit would wait for it until the grace ends.
+  db_sync_update();
+}
+
+void Supervisor::db_sync_update() {
+  if (!ha_) return;
+  std::lock_guard sl(ha_->sync_mu);
   Component* pri = db_primary();
-  Component* sb = find(ha_->standby_name());
+  std::vector<std::string> names;
   {
     std::lock_guard lk(mu_);
     if (pri->pid <= 0 || !pri->ready || pri->hold) return;  // restarting, or an operation has it
+    names.push_back(ha_->standby_name());
+    names.insert(names.end(), ha_->extra_members.begin(), ha_->extra_members.end());
   }
   // The primary's own setting, not what tierstack last did: a restarted
   // primary comes back with whatever its postgresql.auto.conf says.
   std::string setting;
+  std::map<std::string, std::string> state;  // application_name -> streaming/stalled/…
   try {
     Pg pg(*pri);
     setting = pg.value("SELECT current_setting('synchronous_standby_names')");
+    // A member that stopped answering (frozen, its machine unreachable)
+    // keeps its connection, and its "streaming" state, until
+    // wal_sender_timeout; its replies stop at once (a standby sends one every
+    // second, wal_receiver_status_interval; pg_receivewal --synchronous on
+    // every flush and every 10 s), so it counts as stalled.
+    for (auto& r :
+         pg.query("SELECT application_name, CASE WHEN reply_time < now() - interval '11 seconds' "
+                  "OR (application_name <> 'tierstack_backup' AND reply_time < now() - interval '3 "
+                  "seconds') THEN 'stalled' ELSE state END FROM pg_stat_replication"))
+      state[r[0]] = r[1];
   } catch (const std::exception&) {
     return;  // not answering: the supervisor's readiness checks deal with that
   }
-  const bool sync = !setting.empty();
-  const bool streaming = replication_state(*pri, sb->name).rfind("streaming", 0) == 0;
-  bool away_long = false;
+  std::vector<std::string> in, dropped, added;
   {
     std::lock_guard lk(mu_);
-    ha_->sync = sync;
-    if (streaming) {
-      ha_->standby_away_since = {};
-    } else {
-      if (ha_->standby_away_since == Clock::time_point{}) ha_->standby_away_since = Clock::now();
-      away_long = Clock::now() - ha_->standby_away_since > kStandbyGrace;
+    const auto now = Clock::now();
+    for (const auto& n : names) {
+      auto& m = ha_->members[n];
+      const bool streaming = state[n].rfind("streaming", 0) == 0;
+      if (streaming) {
+        m.away_since = {};
+        if (!m.in) added.push_back(n);
+        m.in = true;
+      } else if (m.in) {
+        if (m.away_since == Clock::time_point{}) m.away_since = now;
+        if (now - m.away_since > kStandbyGrace) {
+          m.in = false;
+          dropped.push_back(n);
+        }
+      }
+      if (m.in) in.push_back(n);
     }
   }
-  try {
-    if (streaming && !sync) {
-      set_sync(*pri, sb->name);
-      std::cerr << now_text() << " " << sb->name << " streams: synchronous replication on\n";
-    } else if (!streaming && sync && away_long) {
-      set_sync(*pri, "");
-      std::cerr << now_text() << " " << sb->name << " (standby) not streaming for "
-                << kStandbyGrace.count()
-                << " s: synchronous replication OFF, commits are acknowledged by " << pri->name
-                << " alone until a standby streams again\n";
-    } else {
+  const auto want = sync_setting_of(in);
+  if (want != setting) {
+    try {
+      set_sync(*pri, want);
+    } catch (const std::exception& e) {
+      std::cerr << now_text() << " synchronous replication: " << e.what() << "\n";
       return;
     }
-    std::lock_guard lk(mu_);
-    ha_->sync = streaming;
-  } catch (const std::exception& e) {
-    std::cerr << now_text() << " synchronous replication: " << e.what() << "\n";
+    ha_->sync_setting = want;
+    for (const auto& n : added)
+      std::cerr << now_text() << " " << n << " streams from " << pri->name
+                << ": a synchronous member again\n";
+    for (const auto& n : dropped)
+      std::cerr << now_text() << " " << n << " not streaming for " << kStandbyGrace.count()
+                << " s: no longer waited for at commit (an acknowledged commit may now lack it)\n";
+    std::cerr << now_text() << " " << pri->name << ": synchronous_standby_names = '" << want << "'"
+              << (want.empty() ? " (commits acknowledged by the primary alone)" : "") << "\n";
   }
+  std::lock_guard lk(mu_);
+  ha_->sync = ha_->members[names.front()].in;
 }
 
 void Supervisor::db_monitor_loop() {
@@ -510,6 +570,86 @@ void Supervisor::db_monitor_loop() {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+}
+
+std::string Supervisor::db_lose_and_restore(const Out& out, std::string& used) {
+  if (!ha_) return "no PostgreSQL pair";
+  Component* pri = db_primary();
+  Component* sb = find(ha_->standby_name());
+  // Both nodes: destroying only the primary would be a failover.
+  {
+    std::lock_guard lk(mu_);
+    for (Component* c : {pri, sb}) {
+      c->hold = true;  // no restart, no failover
+      c->restart_pending = false;
+      if (c->pid > 0) {
+        const auto children = children_of(c->pid);
+        killpg(c->pid, SIGKILL);
+        for (pid_t k : children) kill(k, SIGKILL);
+      }
+    }
+    ha_->sync = false;
+    for (auto& [name, m] : ha_->members) m = {};
+  }
+  wait_until([&] { return pri->pid <= 0 && sb->pid <= 0; }, std::chrono::seconds(10));
+  for (Component* c : {pri, sb}) {
+    std::error_code ec;
+    fs::remove_all(data_of(state_, c->name), ec);
+    if (ec) return "cannot delete " + data_of(state_, c->name).string() + ": " + ec.message();
+  }
+  out("drill: PostgreSQL " + pri->name + " (primary) and " + sb->name +
+      " (standby) killed (SIGKILL) and both data directories deleted");
+  const auto t0 = Clock::now();
+  const auto data = data_of(state_, pri->name);
+  try {
+    restore_postgres_in_place(topo_.backup_dir, data, used);
+    // What the backed-up node's own settings said about replication does not
+    // hold now: nobody streams from the restored primary yet.
+    strip_auto_conf(data, {"synchronous_standby_names", "primary_conninfo", "primary_slot_name"});
+  } catch (const std::exception& e) {
+    return std::string("the restore failed: ") + e.what();
+  }
+  {
+    std::lock_guard lk(mu_);
+    pri->hold = false;
+    pri->failures_in_row = 0;
+    start(*pri);
+  }
+  // Ready (it answers during recovery already), then promoted at the end of
+  // the archive.
+  const bool promoted = db_wait(
+      [&] {
+        {
+          std::lock_guard lk(mu_);
+          if (!pri->ready) return false;
+        }
+        try {
+          Pg pg(*pri);
+          return pg.value("SELECT pg_is_in_recovery()") == "f";
+        } catch (const std::exception&) {
+          return false;
+        }
+      },
+      std::chrono::seconds(300));
+  if (!promoted) return pri->name + " did not finish recovery; see " + pri->spawn.log_file.string();
+  out("drill: " + pri->name + " recovered from backup " + used +
+      " and the WAL archive, promoted and ready in " + fmt(seconds_since(t0), "%.1f s"));
+  // A new standby copied from it, synchronous again once it streams.
+  std::string why;
+  if (!make_standby(*pri, *sb, state_, logs_, why)) return "no new standby: " + why;
+  {
+    std::lock_guard lk(mu_);
+    sb->hold = false;
+    sb->failures_in_row = 0;
+    start(*sb);
+  }
+  if (!db_wait([&] { return replication_state(*pri, sb->name).rfind("streaming", 0) == 0; },
+               std::chrono::seconds(60)))
+    return sb->name + " (new standby) does not stream; see " + sb->spawn.log_file.string();
+  db_sync_update();
+  out("drill: " + sb->name + " rebuilt as the standby of " + pri->name + ", streaming " +
+      fmt(seconds_since(t0), "%.1f s") + " after the restore began");
+  return "";
 }
 
 std::string Supervisor::db_roles() {
@@ -660,18 +800,9 @@ int Supervisor::op_kill_db_primary(const std::map<std::string, std::string>& arg
     db_error = e.what();
   }
   const auto acks = load.acknowledged();
-  int lost = 0, duplicated = 0;
-  std::set<std::string> acked_keys;
-  for (const auto& a : acks) {
-    acked_keys.insert(a.key);
-    auto it = stored.find(a.key);
-    if (it == stored.end() || it->second.second != a.order_id) ++lost;
-  }
-  int unacknowledged = 0;
-  for (const auto& [key, v] : stored) {
-    duplicated += static_cast<int>(v.first - 1);
-    if (!acked_keys.count(key)) ++unacknowledged;
-  }
+  const auto counted = count_orders(acks, stored);
+  int lost = counted.lost;
+  const int duplicated = counted.duplicated, unacknowledged = counted.unacknowledged;
   if (!db_error.empty()) {
     out("drill: cannot read the orders from " + now_pri->name + ": " + db_error);
     lost = static_cast<int>(acks.size());

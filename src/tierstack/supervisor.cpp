@@ -1038,8 +1038,19 @@ int Supervisor::run(const std::function<void(const std::string&, bool)>& on_read
     {
       // WAL shipping starts before the apps write (backups once ready).
       BackupSchedule::Postgres pg;
-      if (Component* db = db_primary()) pg = {db->host, db->port, db->spawn.netns};
-      backups_ = std::make_unique<BackupSchedule>(topo_, topo_.database, pg);
+      BackupSchedule::Hooks hooks;
+      if (Component* db = db_primary()) {
+        pg = {db->host, db->port, db->spawn.netns};
+        // pg_receivewal follows the primary and is a synchronous member
+        // whose membership pg_cluster.cpp manages.
+        hooks.primary = [this] {
+          std::lock_guard lk(mu_);
+          Component* p = db_primary();
+          return BackupSchedule::Postgres{p->host, p->port, p->spawn.netns};
+        };
+        hooks.sync_member = [this](const std::string& n, bool on) { db_sync_member(n, on); };
+      }
+      backups_ = std::make_unique<BackupSchedule>(topo_, topo_.database, pg, hooks);
     }
     for (auto& [app, url] : db_urls_) {
       std::string binary;

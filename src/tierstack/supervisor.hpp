@@ -123,6 +123,15 @@ class Supervisor {
   void db_monitor_loop();
   void db_failover();
   void db_check_sync();
+  // synchronous_standby_names has one owner: this (pg_cluster.cpp). Other
+  // synchronous members (backup.cpp's pg_receivewal) register by name; the
+  // setting is FIRST k (…) over the members streaming now.
+  void db_sync_member(const std::string& name, bool on);
+  void db_sync_update();
+  // drill lose-db with the HA pair: both nodes killed and their data deleted,
+  // the primary restored from backup + WAL archive, a new standby made.
+  // Returns "" or why not; `used` names the backup.
+  std::string db_lose_and_restore(const Out& out, std::string& used);
   bool db_wait(const std::function<bool()>& pred, std::chrono::milliseconds timeout);
   std::string db_roles();
   int op_kill_db_primary(const std::map<std::string, std::string>& args, const Out& out);
