@@ -13,6 +13,7 @@
 #include "fuzz_check.hpp"
 #include "microblog/domain/text.hpp"
 #include "platform/auth/crypto.hpp"
+#include "platform/core/text.hpp"
 #include "platform/http/message.hpp"
 
 namespace {
@@ -39,14 +40,14 @@ void username_rules(const std::string& u) {
     check((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
           c == '_' || c == '-');
   // It becomes a URL path segment: nothing to escape.
-  check(d::url_encode(u) == u);
+  check(ts::core::percent_encode(u) == u);
 }
 
 void email_rules(const std::string& e) {
   if (!d::valid_email(e)) return;
   check(e.size() <= 120 && e.find(' ') == std::string::npos && e.find('@') != std::string::npos);
   const std::string avatar = d::avatar_url(e, 128);
-  check(avatar.find(d::md5_hex(d::to_lower(e))) != std::string::npos);
+  check(avatar.find(d::md5_hex(ts::core::to_lower(e))) != std::string::npos);
 }
 
 void api_body(std::string_view text) {
@@ -69,8 +70,8 @@ void api_body(std::string_view text) {
 }
 
 void basic_credentials(std::string_view header_value) {
-  const std::string trimmed = d::trim(header_value);
-  check(d::trim(trimmed) == trimmed);
+  const std::string trimmed(ts::core::trim(header_value));
+  check(ts::core::trim(trimmed) == trimmed);
   const auto decoded = ts::auth::base64_decode(trimmed);
   if (!decoded) return;
   // Decoding is exact: the canonical encoding of what we decoded decodes to it too.
@@ -87,8 +88,8 @@ void query_values(std::string_view text) {
     check(!s.empty() && s[0] == '/');
     check(s.size() < 2 || (s[1] != '/' && s[1] != '\\'));
   }
-  // url_encode output is a query value that decodes back to the input.
-  const std::string enc = d::url_encode(s);
+  // percent_encode output is a query value that decodes back to the input.
+  const std::string enc = ts::core::percent_encode(s);
   check(ts::http::form_decode(enc) == s);
   check(d::valid_utf8(s) || d::utf8_length(s) == s.size());
 }
