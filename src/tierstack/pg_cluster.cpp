@@ -409,7 +409,6 @@ void Supervisor::db_failover() {
     }
     try {
       set_sync(*nw, "");
-      ha_->sync_setting.clear();
     } catch (const std::exception& e) {
       log(std::string("resetting synchronous_standby_names: ") + e.what());
     }
@@ -456,10 +455,6 @@ void Supervisor::db_failover() {
       " streaming, synchronous replication on again, " + fmt(rep.standby_back) +
       " after the primary exited");
   finish();
-}
-
-void Supervisor::db_check_sync() {
-  db_sync_update();
 }
 
 void Supervisor::db_sync_member(const std::string& name, bool on) {
@@ -537,7 +532,6 @@ void Supervisor::db_sync_update() {
       std::cerr << now_text() << " synchronous replication: " << e.what() << "\n";
       return;
     }
-    ha_->sync_setting = want;
     for (const auto& n : added)
       std::cerr << now_text() << " " << n << " streams from " << pri->name
                 << ": a synchronous member again\n";
@@ -565,7 +559,7 @@ void Supervisor::db_monitor_loop() {
       continue;
     }
     if (Clock::now() >= next) {
-      db_check_sync();
+      db_sync_update();
       next = Clock::now() + std::chrono::seconds(1);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));

@@ -50,7 +50,6 @@ struct PgHa {
   std::map<std::string, Member> members;
   std::set<std::string> extra_members;  // registered by backup.cpp
   std::mutex sync_mu;                   // one writer of the setting at a time (not mu_)
-  std::string sync_setting;             // as last applied
   bool failover_requested = false;
   bool in_failover = false;
   int failovers = 0;

@@ -122,7 +122,6 @@ class Supervisor {
   bool db_primary_lost_locked(Component& c);  // from reap(): true when a failover takes over
   void db_monitor_loop();
   void db_failover();
-  void db_check_sync();
   // synchronous_standby_names has one owner: this (pg_cluster.cpp). Other
   // synchronous members (backup.cpp's pg_receivewal) register by name; the
   // setting is FIRST k (…) over the members streaming now.
