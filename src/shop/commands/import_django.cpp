@@ -30,6 +30,7 @@
 #include "shop/commands/commands.hpp"
 #include "shop/commands/import_rows.hpp"
 #include "shop/commands/us_states.hpp"
+#include "shop/domain/checkout.hpp"
 #include "shop/domain/timestamps.hpp"
 #include "shop/storage/tables.hpp"
 
@@ -42,11 +43,11 @@ using ts::db::importing::Anomalies;
 using ts::db::importing::Progress;
 constexpr const char* kCommand = "shop import-django";
 
+using domain::squash_whitespace;
 using import_rows::card_brand;
 using import_rows::decimal_cents;
 using import_rows::digits_only;
 using import_rows::normalize_timestamp;
-using import_rows::squash;
 
 const std::set<std::string_view>& us_states() {
   static const std::set<std::string_view> s(kUsStates.begin(), kUsStates.end());
@@ -228,10 +229,10 @@ constexpr const char* kOrdersSql =
 // the pin code (an address edited after the order).
 const storage::AddressRow* shipped_to(const std::string& address,
                                       const std::vector<storage::AddressRow>& mine) {
-  const auto want = squash(address);
+  const auto want = squash_whitespace(address);
   for (int pass = 0; pass < 2; ++pass) {
     auto matches = [&](const std::string& s) {
-      const auto q = squash(s);
+      const auto q = squash_whitespace(s);
       if (pass == 0) return want == q;
       return want.compare(0, q.size(), q) == 0 &&
              (want.size() == q.size() || want[q.size()] == ',' || want[q.size()] == ' ');

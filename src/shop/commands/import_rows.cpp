@@ -95,21 +95,4 @@ std::string card_brand(const std::string& d) {
   return "other";
 }
 
-// Whitespace runs become one space, ends trimmed: the original UI's
-// "<state>, \n        <pin>" compares equal to "<state>, <pin>".
-std::string squash(const std::string& s) {
-  std::string out;
-  bool space = false;
-  for (char c : s) {
-    if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
-      space = true;
-      continue;
-    }
-    if (space && !out.empty()) out.push_back(' ');
-    space = false;
-    out.push_back(c);
-  }
-  return out;
-}
-
 }  // namespace shop::commands::import_rows

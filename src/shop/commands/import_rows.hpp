@@ -18,6 +18,5 @@ std::string digits_only(const std::string& s);
 // "visa", "mastercard", "amex", "discover" or "other" for a digits-only number.
 std::string card_brand(const std::string& digits);
 // Whitespace runs become one space, ends trimmed.
-std::string squash(const std::string& s);
 
 }  // namespace shop::commands::import_rows
