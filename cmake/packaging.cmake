@@ -118,7 +118,7 @@ if(TS_DPKG_SHLIBDEPS)
 else()
   set(CPACK_DEBIAN_SHOP_PACKAGE_DEPENDS "passwd, libboost-json1.81.0, libpq5, libsqlite3-0, libsodium23, libssl3, libcurl4, libtomlplusplus3, libwebp7")
   set(CPACK_DEBIAN_MICROBLOG_PACKAGE_DEPENDS "passwd, libboost-json1.81.0, libpq5, libsqlite3-0, libsodium23, libssl3, libcurl4, libtomlplusplus3, libcld2-0")
-  set(CPACK_DEBIAN_CLI_PACKAGE_DEPENDS "libboost-json1.81.0, libpq5, libsqlite3-0, libsodium23, libssl3, libtomlplusplus3")
+  set(CPACK_DEBIAN_CLI_PACKAGE_DEPENDS "libboost-json1.81.0, libpq5, libsqlite3-0, libsodium23, libssl3, libcurl4, libtomlplusplus3")
 endif()
 # `cpack` (and `install`) do not rebuild every target of the project first:
 # scripts/package builds exactly the packaged targets, so the test and bench

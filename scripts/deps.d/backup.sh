@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tierstack db backup (src/tierstack/backup*.cpp): libzstd compresses the
+# tierstack db backup (src/tierstack/db/backup/backup*.cpp): libzstd compresses the
 # SQLite snapshots and shipped WAL segments. The PostgreSQL tools it runs
 # (pg_basebackup, pg_receivewal) come with the postgresql package of the main
 # list in scripts/install-deps. Idempotent.

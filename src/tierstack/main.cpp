@@ -21,12 +21,14 @@
 #include <iostream>
 #include <thread>
 
-#include "tierstack/backup.hpp"
-#include "tierstack/dbcopy.hpp"
-#include "tierstack/netns.hpp"
-#include "tierstack/supervisor.hpp"
-#include "tierstack/topology.hpp"
-#include "tierstack/util.hpp"
+#include "tierstack/db/backup/backup.hpp"
+#include "tierstack/db/copy/dbcopy.hpp"
+#include "tierstack/net/isolated.hpp"
+#include "tierstack/os/files.hpp"
+#include "tierstack/os/net.hpp"
+#include "tierstack/os/process.hpp"
+#include "tierstack/supervise/supervisor.hpp"
+#include "tierstack/topology/topology.hpp"
 
 namespace fs = std::filesystem;
 using namespace tierstack;

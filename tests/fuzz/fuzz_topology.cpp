@@ -12,7 +12,7 @@
 #include <string>
 
 #include "fuzz_check.hpp"
-#include "tierstack/topology.hpp"
+#include "tierstack/topology/topology.hpp"
 
 namespace {
 using fuzz::check;

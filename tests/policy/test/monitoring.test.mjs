@@ -101,7 +101,7 @@ describe("prometheus", () => {
 
 // --- metric names ----------------------------------------------------------------
 
-const TIERSTACK_SOURCE = fs.readdirSync(path.join(REPO, "src/tierstack")).filter((f) => f.endsWith(".cpp")).map((f) => fs.readFileSync(path.join(REPO, "src/tierstack", f), "utf8")).join("\n");
+const TIERSTACK_SOURCE = fs.readdirSync(path.join(REPO, "src/tierstack"), { recursive: true }).filter((f) => f.endsWith(".cpp")).map((f) => fs.readFileSync(path.join(REPO, "src/tierstack", f), "utf8")).join("\n");
 const catalogue = fs.readFileSync(CATALOGUE, "utf8").split("\n").filter(Boolean);
 const TARGET_LABELS = ["job", "instance", "app", "tier", "zone", "environment"];
 const APP_LABELS = {

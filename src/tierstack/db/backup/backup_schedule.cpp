@@ -1,0 +1,417 @@
+// `tierstack up`'s continuous protection (BackupSchedule, backup.hpp):
+// scheduled base backups, pg_receivewal, SQLite WAL shipping.
+#include "tierstack/db/backup/backup_internal.hpp"
+
+namespace tierstack {
+namespace backup_detail {
+
+class WalShipper {
+ public:
+  WalShipper(const fs::path& db, const fs::path& out_dir)
+      : db_(db), wal_(db.string() + "-wal"), out_(out_dir) {
+    fs::create_directories(out_);
+    run_ = std::to_string(std::time(nullptr));
+    if (sqlite3_open_v2(db.c_str(), &r_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK ||
+        sqlite3_open_v2(db.c_str(), &w_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK)
+      throw Failure("WAL shipping: cannot open " + db.string());
+    sqlite3_busy_timeout(r_, 5000);
+    sqlite3_busy_timeout(w_, 5000);
+    // Only a database in WAL mode (as the apps open theirs): in rollback
+    // mode a held read transaction would block every writer.
+    {
+      sqlite3_stmt* st = nullptr;
+      std::string mode;
+      if (sqlite3_prepare_v2(r_, "PRAGMA journal_mode", -1, &st, nullptr) == SQLITE_OK &&
+          sqlite3_step(st) == SQLITE_ROW)
+        mode = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+      sqlite3_finalize(st);
+      if (mode != "wal") {
+        sqlite3_close_v2(r_);
+        sqlite3_close_v2(w_);
+        throw Failure("WAL shipping: " + db.string() + " is not in WAL mode (" + mode + ")");
+      }
+    }
+    // Our connections never checkpoint on their own.
+    sqlite3_exec(r_, "PRAGMA wal_autocheckpoint=0", nullptr, nullptr, nullptr);
+    sqlite3_exec(w_, "PRAGMA wal_autocheckpoint=0", nullptr, nullptr, nullptr);
+    // One small write of our own, so the WAL has a header (and a generation
+    // to name) from the start, before the first backup records it. The
+    // table's name has no app prefix: backups' checksums and copies skip it.
+    if (sqlite3_exec(w_,
+                     "CREATE TABLE IF NOT EXISTS _tierstack_wal_seq (id INTEGER PRIMARY KEY, "
+                     "started INTEGER NOT NULL); INSERT OR REPLACE INTO _tierstack_wal_seq "
+                     "VALUES (1, unixepoch())",
+                     nullptr, nullptr, nullptr) != SQLITE_OK)
+      throw Failure(std::string("WAL shipping: ") + sqlite3_errmsg(w_));
+    begin_read();
+    last_checkpoint_ = Clock::now();
+    ship();
+  }
+  ~WalShipper() {
+    // No shipper, no generation to record (see current_generation).
+    std::error_code ec;
+    fs::remove(out_ / "current", ec);
+    if (out_fd_ >= 0) close(out_fd_);
+    if (wal_fd_ >= 0) close(wal_fd_);
+    sqlite3_exec(r_, "COMMIT", nullptr, nullptr, nullptr);
+    sqlite3_close_v2(r_);
+    sqlite3_close_v2(w_);
+  }
+
+  void tick() {
+    ship();
+    const bool due = frames_ > 0 && (frames_since_checkpoint_ >= 1000 ||
+                                     Clock::now() - last_checkpoint_ > std::chrono::seconds(5));
+    if (due) checkpoint();
+  }
+
+ private:
+  void begin_read() {
+    // A deferred transaction takes its read snapshot at the first SELECT.
+    if (sqlite3_exec(r_, "BEGIN; SELECT COUNT(*) FROM sqlite_master;", nullptr, nullptr, nullptr) !=
+        SQLITE_OK)
+      throw Failure(std::string("WAL shipping: read transaction: ") + sqlite3_errmsg(r_));
+  }
+
+  void checkpoint() {
+    if (sqlite3_exec(w_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) return;
+    ship();  // nothing can be appended now
+    sqlite3_exec(r_, "COMMIT", nullptr, nullptr, nullptr);
+    sqlite3_exec(r_, "PRAGMA wal_checkpoint(PASSIVE)", nullptr, nullptr, nullptr);
+    begin_read();
+    sqlite3_exec(w_, "COMMIT", nullptr, nullptr, nullptr);
+    frames_since_checkpoint_ = 0;
+    last_checkpoint_ = Clock::now();
+  }
+
+  void new_generation(const unsigned char* header) {
+    if (out_fd_ >= 0) close(out_fd_);
+    ++seq_;
+    char name[64];
+    std::snprintf(name, sizeof name, "%s-%08d.wal", run_.c_str(), seq_);
+    out_fd_ = open((out_ / name).c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (out_fd_ < 0) throw Failure("WAL shipping: cannot create " + (out_ / name).string());
+    if (write(out_fd_, header, kWalHeader) != static_cast<ssize_t>(kWalHeader))
+      throw Failure("WAL shipping: write failed");
+    fdatasync(out_fd_);
+    fsync_path(out_, true);
+    std::memcpy(salts_, header + 16, 8);
+    page_size_ = be32(header + 8);
+    pos_ = kWalHeader;
+    write_file(out_ / "current",
+               run_ + " " + std::to_string(seq_) + " " + std::to_string(getpid()) + "\n");
+  }
+
+  void ship() {
+    if (wal_fd_ < 0) {
+      wal_fd_ = open(wal_.c_str(), O_RDONLY | O_CLOEXEC);
+      if (wal_fd_ < 0) return;  // no write since the database was opened
+    }
+    unsigned char header[kWalHeader];
+    if (pread(wal_fd_, header, kWalHeader, 0) != static_cast<ssize_t>(kWalHeader)) return;
+    if (out_fd_ < 0 || std::memcmp(header + 16, salts_, 8) != 0) new_generation(header);
+    const std::size_t frame = kFrameHeader + page_size_;
+    std::vector<unsigned char> buf;
+    off_t at = pos_, commit_end = pos_;
+    std::vector<unsigned char> fh(kFrameHeader);
+    int frames = 0;
+    for (;;) {
+      if (pread(wal_fd_, fh.data(), kFrameHeader, at) != static_cast<ssize_t>(kFrameHeader)) break;
+      if (std::memcmp(fh.data() + 8, salts_, 8) != 0) break;  // left over from an older generation
+      at += static_cast<off_t>(frame);
+      ++frames;
+      if (be32(fh.data() + 4) != 0) commit_end = at;  // a commit frame ends a transaction
+    }
+    if (commit_end == pos_) return;
+    buf.resize(static_cast<std::size_t>(commit_end - pos_));
+    if (pread(wal_fd_, buf.data(), buf.size(), pos_) != static_cast<ssize_t>(buf.size())) return;
+    if (write(out_fd_, buf.data(), buf.size()) != static_cast<ssize_t>(buf.size()))
+      throw Failure("WAL shipping: write failed");
+    fdatasync(out_fd_);
+    const auto n = static_cast<int>((commit_end - pos_) / static_cast<off_t>(frame));
+    frames_ += n;
+    frames_since_checkpoint_ += n;
+    pos_ = commit_end;
+    (void)frames;
+  }
+
+  fs::path db_, wal_, out_;
+  sqlite3 *r_ = nullptr, *w_ = nullptr;
+  int wal_fd_ = -1, out_fd_ = -1;
+  std::string run_;
+  int seq_ = 0;
+  unsigned char salts_[8] = {};
+  std::uint32_t page_size_ = 4096;
+  off_t pos_ = 0;
+  std::int64_t frames_ = 0, frames_since_checkpoint_ = 0;
+  Clock::time_point last_checkpoint_;
+};
+
+}  // namespace backup_detail
+
+using namespace backup_detail;
+
+// ------------------------------------------------------------------ schedule
+
+struct BackupSchedule::Impl {
+  Topology topo;
+  std::string engine;
+  Postgres pg;
+  std::atomic<bool> stop{false};
+  std::atomic<bool> paused{false};  // set by the lose-db drill while it replaces the database
+  std::atomic<bool> shipping_stopped{false}, backup_asap{false}, backups_on{false};
+  std::atomic<bool> shippers_checked{false};
+  Hooks hooks;
+  bool registered = false;  // as a synchronous member (pg_cluster.cpp owns the setting)
+
+  // pg_receivewal follows the primary: after a failover it is stopped and
+  // started again against the new one (the archive continues across the
+  // timeline switch, or starts anew with a base backup when it cannot: the
+  // "archive restarted" path below).
+  bool retarget() {
+    if (!hooks.primary) return false;
+    const auto cur = hooks.primary();
+    if (cur.host.empty() || (cur.host == pg.host && cur.port == pg.port)) return false;
+    std::cerr << now_text() << " pg_receivewal: the primary is now " << cur.host << ":" << cur.port
+              << " (was " << pg.host << ":" << pg.port << "); following it\n";
+    pg = cur;
+    return true;
+  }
+  std::thread thread;
+  pid_t receiver = -1, backup = -1;
+  std::map<std::string, std::unique_ptr<WalShipper>> shippers;
+
+  void run() {
+    const auto self = tierstack_binary();
+    const auto logs = topo.state_dir / "logs";
+    fs::create_directories(topo.backup_dir);
+    // What Prometheus sees until the first backup of this run: the newest
+    // backup there is (0 when none), so the alert also covers "never".
+    {
+      const auto all = list_backups(topo.backup_dir);
+      write_metrics(
+          topo, engine, all.empty() ? 0.0 : all.front().finished,
+          all.empty() ? 0.0 : all.front().manifest.at("duration_seconds").to_number<double>());
+    }
+    // A pg_receivewal that a killed supervisor left behind.
+    if (const pid_t old =
+            std::atoi(read_file(topo.state_dir / "run" / "pg_receivewal.pid").c_str());
+        old > 0 && read_file("/proc/" + std::to_string(old) + "/cmdline").find("pg_receivewal") !=
+                       std::string::npos) {
+      killpg(old, SIGTERM);
+      wait_gone(old, std::chrono::seconds(10));
+    }
+    auto next_shipper = Clock::now();
+    auto next_backup = Clock::now();  // the first one right away
+    auto next_receiver = Clock::now();
+    bool slot_made = false, asked = false;
+    int quick_exits = 0;
+    auto receiver_started = Clock::now();
+    while (!stop) {
+      // pg_receivewal: restarted whenever it exits (the database restarted,
+      // a network blip), one second apart.
+      if (!pg.host.empty()) {
+        int st = 0;
+        if (retarget()) {
+          if (receiver > 0) kill(receiver, SIGTERM);  // reaped just below
+          slot_made = false;                          // the new primary has no slot for it yet
+          next_receiver = Clock::now();
+        }
+        if (receiver > 0 && waitpid(receiver, &st, WNOHANG) == receiver) {
+          receiver = -1;
+          slot_made = false;  // a restored cluster has no slot: make it again
+          next_receiver = Clock::now() + std::chrono::seconds(1);
+          quick_exits =
+              Clock::now() - receiver_started < std::chrono::seconds(5) ? quick_exits + 1 : 0;
+          // After a recovery (a new timeline) the server may no longer have
+          // the segment the archive's end asks for, and pg_receivewal would
+          // fail forever. Such an archive
+          // is complete up to the recovery: keep it as wal-<time>/ (for
+          // restores of older backups, --wal-dir), start a new one from the
+          // server's present position, and take a base backup to go with it.
+          const auto log = read_file(logs / "pg_receivewal.log");
+          // "requested WAL segment … has already been removed", "requested
+          // starting point … is not in this server's history" / "is ahead of
+          // the WAL flush position": the server cannot serve where the
+          // archive ends.
+          const auto removed = log.rfind("ERROR:  requested ");
+          const auto restarted = log.rfind("tierstack: archive restarted");
+          if (quick_exits >= 3 && removed != std::string::npos &&
+              (restarted == std::string::npos || removed > restarted)) {
+            const auto kept = topo.backup_dir / ("wal-" + std::to_string(std::time(nullptr)));
+            std::error_code ec;
+            fs::rename(topo.backup_dir / "wal", kept, ec);
+            std::cerr << now_text() << " pg_receivewal cannot continue the archive after a "
+                      << "recovery; kept it as " << kept.string()
+                      << " and starting a new one with a new base backup\n";
+            quick_exits = 0;
+            asked = true;
+            next_backup = Clock::now() + std::chrono::seconds(2);
+            // The log's old lines must not trigger this again.
+            std::ofstream(logs / "pg_receivewal.log", std::ios::app)
+                << "tierstack: archive restarted in " << (topo.backup_dir / "wal").string() << "\n";
+          }
+        }
+        if (receiver <= 0 && Clock::now() >= next_receiver) {
+          try {
+            const auto bin = pg_bindir() + "/pg_receivewal";
+            const std::vector<std::string> conn = {"-h", pg.host,    "-p", std::to_string(pg.port),
+                                                   "-U", "tierstack"};
+            if (!slot_made) {
+              // The slot makes the server keep WAL until it is archived.
+              SpawnOptions s;
+              s.argv = {bin, "--create-slot", "--if-not-exists", "-S", kSlot};
+              s.argv.insert(s.argv.end(), conn.begin(), conn.end());
+              s.netns = pg.netns;
+              s.log_file = logs / "pg_receivewal.log";
+              slot_made = run_to_end(s, std::chrono::seconds(30)) == 0;
+            }
+            if (slot_made) {
+              fs::create_directories(topo.backup_dir / "wal");
+              if (read_file(topo.backup_dir / "wal" / "ARCHIVE_ID").empty())
+                write_file(topo.backup_dir / "wal" / "ARCHIVE_ID", random_hex(8) + "\n");
+              SpawnOptions s;
+              // As the postgres user (when tierstack is root), so that the
+              // restore_command of a recovering server may read the archive.
+              if (auto u = postgres_user()) {
+                chown_tree(topo.backup_dir / "wal", u->first, u->second);
+                s.uid = u->first;
+                s.gid = u->second;
+              }
+              s.argv = {bin, "-D", (topo.backup_dir / "wal").string(), "-S", kSlot, "--synchronous",
+                        "-n"};
+              s.argv.insert(s.argv.end(), conn.begin(), conn.end());
+              s.netns = pg.netns;
+              s.log_file = logs / "pg_receivewal.log";
+              s.env["PGAPPNAME"] = "tierstack_backup";
+              receiver = spawn(s);
+              receiver_started = Clock::now();
+              if (!registered && hooks.sync_member) {
+                hooks.sync_member("tierstack_backup", true);
+                registered = true;
+              }
+              write_file(topo.state_dir / "run" / "pg_receivewal.pid",
+                         std::to_string(receiver) + "\n");
+            }
+          } catch (const std::exception& e) {
+            std::cerr << now_text() << " pg_receivewal: " << e.what() << "\n";
+          }
+          next_receiver = Clock::now() + std::chrono::seconds(1);
+        }
+      }
+      // SQLite: ship each app's new WAL frames (a shipper that fails is
+      // started again a second later, on a new generation).
+      // Not before the topology is ready: the migrations create the files
+      // and switch them to WAL mode.
+      if (engine == "sqlite" && !paused && backups_on) {
+        for (const auto& a : topo.apps) {
+          const auto db = topo.state_dir / "db" / (a.name + ".db");
+          auto& sh = shippers[a.name];
+          try {
+            if (!sh && Clock::now() >= next_shipper && fs::exists(db))
+              sh = std::make_unique<WalShipper>(db, topo.backup_dir / "sqlite-wal" / a.name);
+            if (sh) sh->tick();
+          } catch (const std::exception& e) {
+            std::cerr << now_text() << " WAL shipping for " << a.name << ": " << e.what() << "\n";
+            sh.reset();
+            next_shipper = Clock::now() + std::chrono::seconds(1);
+          }
+        }
+      }
+      if (backups_on) shippers_checked = true;
+      if (paused) {
+        shippers.clear();
+        shipping_stopped = true;
+      } else {
+        shipping_stopped = false;
+      }
+      if (backup_asap.exchange(false)) {
+        asked = true;
+        next_backup = Clock::now();
+      }
+      // The scheduled base backup, as a child process.
+      if (backup > 0) {
+        int st = 0;
+        if (waitpid(backup, &st, WNOHANG) == backup) {
+          const int rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+          std::cerr << now_text() << " scheduled backup "
+                    << (rc == 0 ? "done" : "FAILED (status " + std::to_string(rc) + ")") << " ("
+                    << (logs / "backup.log").string() << ")\n";
+          backup = -1;
+        }
+      }
+      if (backup <= 0 && backups_on && (topo.backup_interval > 0 || asked) &&
+          Clock::now() >= next_backup) {
+        asked = false;
+        next_backup = Clock::now() + std::chrono::seconds(topo.backup_interval);
+        SpawnOptions s;
+        s.argv = {self.string(),           "--topology", topo.file.string(), "--state-dir",
+                  topo.state_dir.string(), "db",         "backup",           "--scheduled"};
+        s.log_file = logs / "backup.log";
+        try {
+          backup = spawn(s);
+        } catch (const std::exception& e) {
+          std::cerr << now_text() << " scheduled backup: " << e.what() << "\n";
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    shippers.clear();
+    // Withdrawn before it stops: a commit must not wait for it.
+    if (registered && hooks.sync_member) hooks.sync_member("tierstack_backup", false);
+    for (pid_t* p : {&backup, &receiver})
+      if (*p > 0) {
+        kill(*p, SIGTERM);
+        int st = 0;
+        const auto deadline = Clock::now() + std::chrono::seconds(20);
+        while (waitpid(*p, &st, WNOHANG) != *p) {
+          if (Clock::now() > deadline) {
+            killpg(*p, SIGKILL);
+            waitpid(*p, &st, 0);
+            break;
+          }
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        *p = -1;
+      }
+  }
+};
+
+BackupSchedule::BackupSchedule(const Topology& topo, const std::string& engine, Postgres pg,
+                               Hooks hooks)
+    : impl_(new Impl{topo, engine, std::move(pg)}) {
+  impl_->hooks = std::move(hooks);
+  impl_->thread = std::thread([this] { impl_->run(); });
+}
+
+void BackupSchedule::pause_shipping() {
+  impl_->paused = true;
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (!impl_->shipping_stopped && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+}
+
+void BackupSchedule::start_backups() {
+  impl_->backups_on = true;
+  // Return once the WAL shippers run (their first generation named), so
+  // that a backup taken right after `up` can record it.
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (!impl_->shippers_checked && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+}
+
+void BackupSchedule::resume_shipping() {
+  impl_->paused = false;
+}
+
+void BackupSchedule::backup_now() {
+  impl_->backup_asap = true;
+}
+
+BackupSchedule::~BackupSchedule() {
+  impl_->stop = true;
+  if (impl_->thread.joinable()) impl_->thread.join();
+  delete impl_;
+}
+
+}  // namespace tierstack

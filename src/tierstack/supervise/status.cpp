@@ -1,0 +1,170 @@
+// What `tierstack status` and `up` show — the status table with request
+// rates from each app's /metrics, the URLs — and state.json, which the CLI
+// and the tests read to find the components.
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <cstdio>
+#include <sstream>
+#include <thread>
+
+#include "tierstack/os/http.hpp"
+#include "tierstack/supervise/supervisor.hpp"
+
+namespace tierstack {
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+namespace {
+
+double metrics_total(const Component& c) {
+  const auto r = http_get(c.spawn.netns, c.host, c.monitor_port, "/metrics", 1000ms);
+  if (r.status != 200) return -1;
+  double total = 0;
+  std::istringstream in(r.body);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("http_requests_total", 0) != 0) continue;
+    // Only the traffic the app serves, not tierstack's and Prometheus's probes.
+    if (line.find("route=\"/readyz\"") != std::string::npos ||
+        line.find("route=\"/healthz\"") != std::string::npos ||
+        line.find("route=\"/metrics\"") != std::string::npos)
+      continue;
+    const auto sp = line.rfind(' ');
+    if (sp != std::string::npos) total += std::atof(line.c_str() + sp + 1);
+  }
+  return total;
+}
+
+std::string uptime_text(Clock::time_point started) {
+  const auto s = static_cast<long>(seconds_since(started));
+  char buf[32];
+  if (s < 3600)
+    std::snprintf(buf, sizeof buf, "%ldm%02lds", s / 60, s % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%ldh%02ldm", s / 3600, (s / 60) % 60);
+  return buf;
+}
+
+}  // namespace
+
+std::string Supervisor::urls() const {
+  std::string s;
+  for (auto& c : comps_) {
+    if (c->kind == Kind::lb)
+      for (const auto& a : topo_.apps)
+        if (c->app_ports.count(a.name))
+          s += "  " + a.lb_name +
+               std::string(12 - std::min<std::size_t>(11, a.lb_name.size()), ' ') + "http://" +
+               c->host + ":" + std::to_string(c->app_ports.at(a.name)) + "/\n";
+    if (c->kind == Kind::prometheus)
+      s += "  prometheus  http://" + c->host + ":" + std::to_string(c->port) + "/\n";
+  }
+  return s;
+}
+
+std::string Supervisor::status_table(bool with_rates) {
+  struct Row {
+    Component* c;
+    double rate = -1;
+  };
+  std::vector<Row> rows;
+  {
+    std::lock_guard lk(mu_);
+    for (auto& name : start_order_) rows.push_back({find(name)});
+  }
+  if (with_rates) {
+    bool need_second = false;
+    std::map<Component*, std::pair<double, Clock::time_point>> now;
+    for (auto& r : rows) {
+      if (r.c->kind != Kind::app || r.c->pid <= 0) continue;
+      now[r.c] = {metrics_total(*r.c), Clock::now()};
+      if (r.c->last_total < 0 || seconds_since(r.c->last_scrape) > 60) need_second = true;
+    }
+    if (need_second) {
+      for (auto& [c, v] : now) {
+        c->last_total = v.first;
+        c->last_scrape = v.second;
+      }
+      std::this_thread::sleep_for(1s);
+      for (auto& [c, v] : now) v = {metrics_total(*c), Clock::now()};
+    }
+    for (auto& r : rows) {
+      auto it = now.find(r.c);
+      if (it == now.end() || it->second.first < 0) continue;
+      const double dt = std::chrono::duration<double>(it->second.second - r.c->last_scrape).count();
+      if (r.c->last_total >= 0 && dt > 0 && it->second.first >= r.c->last_total)
+        r.rate = (it->second.first - r.c->last_total) / dt;
+      r.c->last_total = it->second.first;
+      r.c->last_scrape = it->second.second;
+    }
+  }
+  std::ostringstream s;
+  char line[256];
+  std::snprintf(line, sizeof line, "%-14s %-4s %-10s %-8s %-12s %-6s %-8s %-8s %8s\n", "INSTANCE",
+                "ZONE", "TIER", "PID", "PORT", "READY", "RESTARTS", "UPTIME", "REQ/S");
+  // With --isolated: where each instance is (its address in its subnet's namespace).
+  auto where = [this](std::string l, const std::string& addr, const std::string& ns) {
+    if (!net_) return l;
+    char extra[96];
+    std::snprintf(extra, sizeof extra, "  %-13s %s\n", addr.c_str(), ns.c_str());
+    l.pop_back();
+    return l + extra;
+  };
+  s << where(line, "ADDRESS", "NETNS");
+  std::lock_guard lk(mu_);
+  for (auto& r : rows) {
+    auto* c = r.c;
+    std::string port = std::to_string(c->port);
+    if (c->kind == Kind::app) port += "/" + std::to_string(c->monitor_port);
+    if (c->app_ports.size() > 1) {
+      port.clear();
+      for (auto& [a, p] : c->app_ports) port += (port.empty() ? "" : ",") + std::to_string(p);
+    }
+    const std::string state = c->pid <= 0 ? (c->restart_pending ? "down*" : "down")
+                                          : (c->ready ? (c->out_of_pool ? "drain" : "yes") : "no");
+    char rate[32] = "-";
+    if (r.rate >= 0) std::snprintf(rate, sizeof rate, "%.1f", r.rate);
+    std::snprintf(line, sizeof line, "%-14s %-4s %-10s %-8s %-12s %-6s %-8d %-8s %8s\n",
+                  c->name.c_str(), c->zone.empty() ? "-" : c->zone.c_str(), c->tier.c_str(),
+                  c->pid > 0 ? std::to_string(c->pid).c_str() : "-", port.c_str(), state.c_str(),
+                  c->restarts, c->pid > 0 ? uptime_text(c->started).c_str() : "-", rate);
+    s << where(line, c->host, c->spawn.netns);
+  }
+  return s.str();
+}
+
+void Supervisor::write_state_locked() {
+  boost::json::object st;
+  st["supervisor_pid"] = getpid();
+  st["database"] = topo_.database;
+  boost::json::array arr;
+  for (auto& c : comps_) {
+    boost::json::object o{{"name", c->name}, {"tier", c->tier},
+                          {"zone", c->zone}, {"pid", c->pid},
+                          {"host", c->host}, {"netns", c->spawn.netns},
+                          {"port", c->port}, {"monitor_port", c->monitor_port},
+                          {"app", c->app}};
+    boost::json::object ports;
+    for (auto& [a, p] : c->app_ports) ports[a] = p;
+    o["app_ports"] = ports;
+    arr.push_back(o);
+  }
+  st["components"] = arr;
+  if (net_) {
+    boost::json::object subnets;
+    for (auto& sn : net_->subnets())
+      subnets[sn.key] = {{"netns", sn.netns}, {"cidr", sn.cidr}, {"address", sn.address}};
+    st["isolated"] = {{"network", net_->network()},
+                      {"router_netns", net_->router_netns()},
+                      {"operator_link", net_->operator_link()},
+                      {"subnets", subnets}};
+  }
+  try {
+    write_file(state_ / "state.json", boost::json::serialize(st) + "\n");
+  } catch (...) {
+  }
+}
+
+}  // namespace tierstack

@@ -1,0 +1,162 @@
+#include "tierstack/topology/topology.hpp"
+
+#include <stdexcept>
+
+#include <toml++/toml.h>
+
+namespace tierstack {
+namespace fs = std::filesystem;
+
+namespace {
+
+template <typename View>
+std::uint16_t port_of(const View& n, std::uint16_t fallback) {
+  const auto v = n.template value<std::int64_t>();
+  if (!v) return fallback;
+  if (*v < 0 || *v > 65535) throw std::runtime_error("port out of range: " + std::to_string(*v));
+  return static_cast<std::uint16_t>(*v);
+}
+
+// A duration in seconds: an integer, or a string "90s", "15m", "1h", "2d".
+std::int64_t seconds_of(const toml::node_view<toml::node>& n, std::int64_t fallback,
+                        const std::string& key) {
+  if (!n) return fallback;
+  if (auto v = n.value<std::int64_t>()) {
+    if (*v < 0) throw std::runtime_error("topology: " + key + " must not be negative");
+    return *v;
+  }
+  const auto s = n.value<std::string>();
+  if (!s || s->empty()) throw std::runtime_error("topology: " + key + " must be like \"1h\"");
+  std::size_t used = 0;
+  std::int64_t v = 0;
+  try {
+    v = std::stoll(*s, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  const std::string unit = s->substr(used);
+  const std::int64_t mult = unit == "s" || unit.empty() ? 1
+                            : unit == "m"               ? 60
+                            : unit == "h"               ? 3600
+                            : unit == "d"               ? 86400
+                                                        : -1;
+  if (used == 0 || v < 0 || mult < 0)
+    throw std::runtime_error("topology: " + key + " = \"" + *s +
+                             "\" is not a duration (e.g. \"30s\", \"15m\", \"1h\", \"1d\")");
+  return v * mult;
+}
+
+fs::path resolve(const fs::path& root, const std::string& p) {
+  if (p.empty()) return {};
+  const fs::path path(p);
+  return (path.is_absolute() ? path : root / path).lexically_normal();
+}
+
+}  // namespace
+
+Topology load_topology(const fs::path& file) {
+  toml::table t;
+  try {
+    t = toml::parse_file(file.string());
+  } catch (const toml::parse_error& e) {
+    throw std::runtime_error(file.string() + ": " + std::string(e.description()));
+  }
+  Topology topo;
+  topo.file = fs::absolute(file);
+  topo.root = resolve(topo.file.parent_path(), t["root"].value_or(std::string(".")));
+  topo.state_dir = resolve(topo.root, t["state_dir"].value_or(std::string("var/tierstack")));
+  topo.bin_dir = resolve(topo.root, t["bin_dir"].value_or(std::string()));
+  if (auto* zones = t["zones"].as_array()) {
+    topo.zones.clear();
+    for (auto& z : *zones)
+      if (auto s = z.value<std::string>()) topo.zones.push_back(*s);
+  }
+  if (topo.zones.empty()) throw std::runtime_error("topology: zones must not be empty");
+
+  topo.database = t["database"]["engine"].value_or(std::string("sqlite"));
+  if (topo.database != "sqlite" && topo.database != "postgres")
+    throw std::runtime_error("topology: database.engine must be sqlite or postgres");
+  topo.database_port = port_of(t["database"]["port"], 0);
+
+  topo.nginx_templates =
+      resolve(topo.root, t["templates"]["nginx"].value_or(std::string("deploy/nginx")));
+  topo.prometheus_template = resolve(
+      topo.root,
+      t["templates"]["prometheus"].value_or(std::string("deploy/local/prometheus.yml.tmpl")));
+  topo.prometheus_rules =
+      resolve(topo.root, t["templates"]["prometheus_rules"].value_or(std::string()));
+
+  topo.web_per_zone = static_cast<int>(t["web"]["per_zone"].value_or(std::int64_t{1}));
+  topo.nginx_workers = static_cast<int>(t["web"]["workers"].value_or(std::int64_t{1}));
+  topo.prometheus_port = port_of(t["monitoring"]["prometheus_port"], 0);
+  topo.node_exporter_port = port_of(t["monitoring"]["node_exporter_port"], 0);
+  topo.scrape_interval = t["monitoring"]["scrape_interval"].value_or(std::string("5s"));
+
+  if (auto* apps = t["app"].as_array()) {
+    for (auto& node : *apps) {
+      auto* a = node.as_table();
+      if (!a) throw std::runtime_error("topology: [[app]] entries must be tables");
+      AppTier app;
+      app.name = (*a)["name"].value_or(std::string());
+      if (app.name.empty()) throw std::runtime_error("topology: an [[app]] has no name");
+      std::string prefix;
+      for (char c : app.name)
+        prefix += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      app.env_prefix = (*a)["env_prefix"].value_or(prefix);
+      app.per_zone = static_cast<int>((*a)["per_zone"].value_or(std::int64_t{1}));
+      app.port = port_of((*a)["port"], 0);
+      app.monitor_port = port_of((*a)["monitor_port"], 0);
+      app.optional = (*a)["optional"].value_or(false);
+      app.seed = (*a)["seed"].value_or(false);
+      app.lb_name = (*a)["url_name"].value_or(app.name);
+      app.lb_port = port_of((*a)["lb_port"], 0);
+      app.web_port = port_of((*a)["web_port"], 0);
+      if (auto* paths = (*a)["proxy_paths"].as_array())
+        for (auto& p : *paths)
+          if (auto s = p.value<std::string>()) app.proxy_paths.push_back(*s);
+      const auto sr = (*a)["static_root"].value_or(std::string());
+      if (!sr.empty()) app.static_root = resolve(topo.root, sr).string();
+      if (auto* env = (*a)["env"].as_table())
+        for (auto& [k, v] : *env)
+          if (auto s = v.value<std::string>()) app.env[std::string(k.str())] = *s;
+      app.payment_gateway = (*a)["payment_gateway"].value_or(std::string());
+      if (!app.payment_gateway.empty() && app.payment_gateway != "sandbox" &&
+          app.payment_gateway != "stripe")
+        throw std::runtime_error("topology: " + app.name + ".payment_gateway is \"" +
+                                 app.payment_gateway + "\"; use \"sandbox\" or \"stripe\"");
+      if (app.per_zone < 1) throw std::runtime_error("topology: " + app.name + ".per_zone < 1");
+      topo.apps.push_back(std::move(app));
+    }
+  }
+  if (topo.apps.empty()) throw std::runtime_error("topology: no [[app]] defined");
+
+  const auto backup_dir = t["backup"]["dir"].value_or(std::string());
+  topo.backup_dir = backup_dir.empty() ? (topo.state_dir.parent_path() / "backups")
+                                       : resolve(topo.root, backup_dir);
+  topo.backup_interval = seconds_of(t["backup"]["interval"], 3600, "backup.interval");
+  topo.backup_verify_interval =
+      seconds_of(t["backup"]["verify_interval"], 3600, "backup.verify_interval");
+  topo.backup_keep_last = static_cast<int>(t["backup"]["keep_last"].value_or(std::int64_t{24}));
+  topo.backup_keep_days = static_cast<int>(t["backup"]["keep_days"].value_or(std::int64_t{7}));
+  if (topo.backup_keep_last < 1)
+    throw std::runtime_error("topology: backup.keep_last must be at least 1");
+  if (topo.backup_keep_days < 0)
+    throw std::runtime_error("topology: backup.keep_days must not be negative");
+  {
+    // Backups inside the data they protect would go with it.
+    const auto b = topo.backup_dir.lexically_normal().string() + "/";
+    const auto st = topo.state_dir.lexically_normal().string() + "/";
+    if (b.starts_with(st))
+      throw std::runtime_error("topology: backup.dir (" + topo.backup_dir.string() +
+                               ") must not be inside state_dir (" + topo.state_dir.string() + ")");
+  }
+  return topo;
+}
+
+fs::path default_topology_file() {
+  const fs::path local = fs::current_path() / "deploy/local/topology.toml";
+  if (fs::exists(local)) return local;
+  return fs::path(TIERSTACK_SOURCE_DIR) / "deploy/local/topology.toml";
+}
+
+}  // namespace tierstack
