@@ -54,6 +54,11 @@ int main(int argc, char** argv) {
       ts::log::warn(
           "MICROBLOG_PUBLIC_URL is not set: password reset and e-mail confirmation mail will "
           "not be sent (links in mail are never built from the request's Host header)");
+    if (!blog->settings.translator.enabled())
+      ts::log::info(
+          "translation is off: no translator configured (set MICROBLOG_TRANSLATOR to "
+          "libretranslate or microsoft, with MICROBLOG_TRANSLATOR_URL and/or "
+          "MICROBLOG_TRANSLATOR_KEY; docs/microblog.md, Translation)");
     microblog::web::register_auth(*blog, ctx.router);
     microblog::web::register_pages(*blog, ctx.router);
     microblog::web::register_social(*blog, ctx.router);

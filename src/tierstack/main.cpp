@@ -3,7 +3,7 @@
 //   tierstack up [--db sqlite|postgres] [--detach] [--isolated] [--topology FILE]
 //   tierstack down | status | logs [INSTANCE]
 //   tierstack deploy [--app NAME] [--bin-dir DIR] [--env KEY=VALUE]… [--ready-timeout S]
-//   tierstack drill kill-instance NAME | kill-zone ZONE | restart-db
+//   tierstack drill kill-instance NAME [--down-for S] | kill-zone ZONE | restart-db
 //   tierstack drill kill-db-primary | lose-db [--customers N]
 //   tierstack db copy --from URL --to URL [--replace] [--bin-dir DIR]
 //   tierstack db backup [--to DIR] | backups | verify BACKUP
@@ -192,6 +192,11 @@ int main(int argc, char** argv) {
       drill->add_subcommand("kill-instance", "SIGKILL one instance, watch, restore");
   std::string kill_name, kill_zone;
   kill_instance->add_option("name", kill_name)->required();
+  int down_for = 0;
+  kill_instance
+      ->add_option("--down-for", down_for,
+                   "keep it down this many seconds; watch its InstanceDown alert fire and resolve")
+      ->check(CLI::Range(0, 600));
   auto* kill_zone_cmd = drill->add_subcommand("kill-zone", "SIGKILL every instance of a zone");
   kill_zone_cmd->add_option("zone", kill_zone)->required();
   drill->add_subcommand("restart-db",
@@ -245,7 +250,9 @@ int main(int argc, char** argv) {
   }
   if (cli.got_subcommand("drill")) {
     if (kill_instance->parsed())
-      return control(state, {{"cmd", "kill-instance"}, {"args", {{"name", kill_name}}}});
+      return control(state,
+                     {{"cmd", "kill-instance"},
+                      {"args", {{"name", kill_name}, {"down_for", std::to_string(down_for)}}}});
     if (kill_zone_cmd->parsed())
       return control(state, {{"cmd", "kill-zone"}, {"args", {{"zone", kill_zone}}}});
     if (kill_db_primary->parsed())

@@ -68,7 +68,7 @@ int Supervisor::handle(const std::string& request, const Out& out) {
          return 0;
        }},
       {"deploy", [&] { return op_deploy(args, env, out); }},
-      {"kill-instance", [&] { return op_kill_instance(args["name"], out); }},
+      {"kill-instance", [&] { return op_kill_instance(args["name"], args["down_for"], out); }},
       {"kill-zone", [&] { return op_kill_zone(args["zone"], out); }},
       {"restart-db", [&] { return op_restart_db(out); }},
       {"kill-db-primary", [&] { return op_kill_db_primary(args, out); }},
@@ -84,6 +84,7 @@ int Supervisor::handle(const std::string& request, const Out& out) {
 
 int Supervisor::op_status(const Out& out) {
   out(status_table(true));
+  out(alerts_text());
   if (ha_) out(db_roles());
   return 0;
 }

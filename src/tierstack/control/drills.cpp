@@ -1,6 +1,8 @@
 // The instance drills: kill-instance and kill-zone (SIGKILL, then how long
 // until the supervisor noticed, restarted and re-pooled them, and what the
-// balancers did meanwhile from their logs), and restart-db.
+// balancers did meanwhile from their logs; with kill-instance --down-for the
+// instance stays down and the InstanceDown alert is watched fire and
+// resolve), and restart-db.
 #include <signal.h>
 
 #include <algorithm>
@@ -8,6 +10,7 @@
 #include <thread>
 
 #include "tierstack/db/postgres/pg_cluster.hpp"
+#include "tierstack/supervise/alerts.hpp"
 #include "tierstack/supervise/supervisor.hpp"
 
 namespace tierstack {
@@ -15,12 +18,18 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
-int Supervisor::op_kill_instance(const std::string& name, const Out& out) {
+int Supervisor::op_kill_instance(const std::string& name, const std::string& down_for,
+                                 const Out& out) {
   if (!find(name)) {
     out("no instance named '" + name + "'");
     return 2;
   }
-  return op_kill({name}, name, out);
+  const int secs = down_for.empty() ? 0 : std::atoi(down_for.c_str());
+  if (secs < 0 || secs > 600) {
+    out("--down-for wants 0 to 600 seconds");
+    return 2;
+  }
+  return op_kill({name}, name, out, std::chrono::seconds(secs));
 }
 
 int Supervisor::op_kill_zone(const std::string& zone, const Out& out) {
@@ -34,8 +43,52 @@ int Supervisor::op_kill_zone(const std::string& zone, const Out& out) {
   return op_kill(names, "zone " + zone, out);
 }
 
+namespace {
+
+// What the balancers' logs gained since `offsets`: requests, retries on the
+// next upstream, 5xx answers, upstream errors.
+void report_balancers(const Components& comps, const fs::path& logs,
+                      std::map<std::string, std::uintmax_t>& offsets, const Out& out) {
+  for (auto& c : comps) {
+    if (c->kind != Kind::web && c->kind != Kind::lb) continue;
+    const auto err = read_from(logs / (c->name + ".error.log"), offsets[c->name + ".error.log"]);
+    int upstream_errors = 0;
+    for (std::size_t p = 0; (p = err.find("upstream", p)) != std::string::npos;
+         p = err.find('\n', p))
+      ++upstream_errors;
+    const auto acc = read_from(logs / (c->name + ".access.log"), offsets[c->name + ".access.log"]);
+    int total = 0, failed = 0, retried = 0;
+    std::istringstream in(acc);
+    for (std::string line; std::getline(in, line);) {
+      ++total;
+      const auto q = line.find("\" ");
+      if (q != std::string::npos && line.size() > q + 2 && line[q + 2] == '5') ++failed;
+      const auto us = line.find("upstream_status=");
+      if (us != std::string::npos && line.find(',', us) != std::string::npos) ++retried;
+    }
+    out(c->name + ": " + std::to_string(total) + " requests since the kill, " +
+        std::to_string(retried) + " retried on the next upstream, " + std::to_string(failed) +
+        " answered 5xx; " + std::to_string(upstream_errors) + " upstream errors logged");
+  }
+}
+
+}  // namespace
+
+// kill-instance --down-for: the instance's InstanceDown alert as Alertmanager
+// lists it, asked every 250 ms; when it fired, and when it was gone again
+// once the instance was back.
+void Supervisor::watch_instance_down(AlertWatch& w, const std::string& name, bool back,
+                                     Clock::time_point t0) {
+  if (Clock::now() < w.next_ask) return;
+  w.next_ask = Clock::now() + 250ms;
+  std::string url;
+  const bool firing = has_alert(alertmanager_alerts(url).body, "InstanceDown", name);
+  if (firing && w.fired < 0) w.fired = seconds_since(t0);
+  if (!firing && back && w.fired >= 0 && w.resolved < 0) w.resolved = seconds_since(t0);
+}
+
 int Supervisor::op_kill(const std::vector<std::string>& names, const std::string& what,
-                        const Out& out) {
+                        const Out& out, std::chrono::seconds down_for) {
   // Where to look afterwards for what the balancers did.
   std::map<std::string, std::uintmax_t> offsets;
   for (auto& c : comps_)
@@ -51,13 +104,17 @@ int Supervisor::op_kill(const std::vector<std::string>& names, const std::string
       Component* c = find(n);
       if (c->pid <= 0) continue;
       old[n] = c->pid;
-      killpg(c->pid, SIGKILL);  // the whole "host": master and workers
+      c->down_until = t0 + down_for;  // restarted no earlier (lifecycle.cpp, reap)
+      killpg(c->pid, SIGKILL);        // the whole "host": master and workers
     }
   }
   for (auto& [n, pid] : old)
-    out("drill: " + n + " (pid " + std::to_string(pid) + ") killed with SIGKILL");
+    out("drill: " + n + " (pid " + std::to_string(pid) + ") killed with SIGKILL" +
+        (down_for.count() ? "; kept down for " + std::to_string(down_for.count()) + " s" : ""));
+  AlertWatch alert;
+  alert.on = down_for.count() > 0 && names.size() == 1 && find("alertmanager");
   std::map<std::string, double> detected, restarted, ready;
-  const auto deadline = Clock::now() + std::chrono::seconds(45);
+  const auto deadline = Clock::now() + down_for + std::chrono::seconds(45);
   while (Clock::now() < deadline && !stopping_) {
     {
       std::lock_guard lk(mu_);
@@ -69,7 +126,11 @@ int Supervisor::op_kill(const std::vector<std::string>& names, const std::string
           ready[n] = seconds_since(t0);
       }
     }
-    if (ready.size() == old.size()) break;
+    const bool back = ready.size() == old.size();
+    if (alert.on) watch_instance_down(alert, names.front(), back, t0);
+    if (back && (!alert.on || alert.resolved >= 0 ||
+                 (alert.fired < 0 && Clock::now() > t0 + down_for + 20s)))
+      break;
     std::this_thread::sleep_for(20ms);
   }
   for (auto& [n, pid] : old) {
@@ -80,29 +141,13 @@ int Supervisor::op_kill(const std::vector<std::string>& names, const std::string
         std::to_string(c->pid) + "); ready and back in the pool after " +
         (ready.count(n) ? fmt_secs(ready[n]) : "(never)"));
   }
+  if (alert.on)
+    out("alertmanager: InstanceDown for " + names.front() + " fired after " +
+        (alert.fired >= 0 ? fmt_secs(alert.fired) : "(never)") + "; resolved after " +
+        (alert.resolved >= 0 ? fmt_secs(alert.resolved) : "(never)"));
   std::this_thread::sleep_for(1200ms);  // nginx flushes its access log buffer every second
-  for (auto& c : comps_) {
-    if (c->kind != Kind::web && c->kind != Kind::lb) continue;
-    const auto err = read_from(logs_ / (c->name + ".error.log"), offsets[c->name + ".error.log"]);
-    int upstream_errors = 0;
-    for (std::size_t p = 0; (p = err.find("upstream", p)) != std::string::npos;
-         p = err.find('\n', p))
-      ++upstream_errors;
-    const auto acc = read_from(logs_ / (c->name + ".access.log"), offsets[c->name + ".access.log"]);
-    int total = 0, failed = 0, retried = 0;
-    std::istringstream in(acc);
-    for (std::string line; std::getline(in, line);) {
-      ++total;
-      const auto q = line.find("\" ");
-      if (q != std::string::npos && line.size() > q + 2 && line[q + 2] == '5') ++failed;
-      const auto us = line.find("upstream_status=");
-      if (us != std::string::npos && line.find(',', us) != std::string::npos) ++retried;
-    }
-    out(c->name + ": " + std::to_string(total) + " requests since the kill, " +
-        std::to_string(retried) + " retried on the next upstream, " + std::to_string(failed) +
-        " answered 5xx; " + std::to_string(upstream_errors) + " upstream errors logged");
-  }
-  const bool ok = ready.size() == old.size();
+  report_balancers(comps_, logs_, offsets, out);
+  const bool ok = ready.size() == old.size() && (!alert.on || alert.resolved >= 0);
   out(std::string("drill ") + (ok ? "passed" : "FAILED") + ": " + what + " killed and " +
       (ok ? "restored" : "not restored") + " in " + fmt_secs(seconds_since(t0)));
   return ok ? 0 : 1;

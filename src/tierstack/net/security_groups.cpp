@@ -6,9 +6,10 @@ std::vector<Allow> security_groups(const Topology& topo, const Components& comps
   // deployment.md: load balancer from anywhere; web tier only from the load
   // balancer; app tier only from the web tier (and monitoring on the metrics
   // port); database only from the app tier. The operator link (this host)
-  // counts as the internet, plus Prometheus's UI (a bastion's view).
+  // counts as the internet, plus Prometheus's UI and Alertmanager's API (a
+  // bastion's view).
   Allow internet{"internet -> load balancer", {"inet", "operator"}, {}};
-  Allow ops{"operator -> prometheus", {"operator"}, {}};
+  Allow ops{"operator -> prometheus, alertmanager", {"operator"}, {}};
   Allow lb_web{"load balancer -> web tier", {"lb"}, {}};
   Allow web_app{"web tier -> app tier", {}, {}};
   Allow mon_app{"monitoring -> app tier metrics", {"mon"}, {}};
@@ -33,6 +34,7 @@ std::vector<Allow> security_groups(const Topology& topo, const Components& comps
         app_db.to.emplace_back(c->host, c->port);
         break;
       case Kind::prometheus:
+      case Kind::alertmanager:
         ops.to.emplace_back(c->host, c->port);
         break;
       case Kind::node_exporter:

@@ -30,6 +30,10 @@ std::string scrape_configs(const Components& comps) {
       scrape += "  - job_name: node\n    static_configs:\n      - targets: [\"" +
                 address(*c, c->port) +
                 "\"]\n        labels: {app: node, tier: host, instance: local}\n";
+    if (c->kind == Kind::alertmanager)
+      scrape += "  - job_name: alertmanager\n    static_configs:\n      - targets: [\"" +
+                address(*c, c->port) +
+                "\"]\n        labels: {app: alertmanager, tier: monitoring}\n";
     if (c->kind == Kind::prometheus)
       scrape += "  - job_name: prometheus\n    static_configs:\n      - targets: [\"" +
                 address(*c, c->port) + "\"]\n        labels: {app: prometheus, tier: monitoring}\n";
@@ -39,16 +43,28 @@ std::string scrape_configs(const Components& comps) {
 
 }  // namespace
 
+std::filesystem::path local_rules_dir(const Topology& topo) {
+  return topo.state_dir / "prometheus" / "rules";
+}
+
 std::string render_prometheus(const Topology& topo, const Components& comps,
                               const std::string& tmpl) {
   std::string rules = "  []";
   if (!topo.prometheus_rules.empty() && std::filesystem::exists(topo.prometheus_rules))
-    rules = "  - " + (topo.prometheus_rules / "*.yml").string();
+    rules = "  - " + (local_rules_dir(topo) / "*.yml").string();
+  std::string alertmanagers;
+  for (const auto& c : comps)
+    if (c->kind == Kind::alertmanager)
+      alertmanagers += "        - targets: [\"" + address(*c, c->port) + "\"]\n";
+  alertmanagers = alertmanagers.empty() ? "  alertmanagers: []"
+                                        : "  alertmanagers:\n    - static_configs:\n" +
+                                              alertmanagers.substr(0, alertmanagers.size() - 1);
   const auto& interval = topo.scrape_interval;
   return render(tmpl,
                 {{"scrape_interval", interval},
                  {"scrape_timeout", interval},
                  {"rule_files", rules},
+                 {"alerting", alertmanagers},
                  {"scrape_configs", scrape_configs(comps)}},
                 "prometheus template");
 }

@@ -2,7 +2,7 @@
 // Owns: the model of one supervised process — what it is (kind, tier, zone,
 // addresses, ports, how to start and stop it) and its runtime state. The
 // planner (plan.hpp) fills in the first half, the supervisor the second.
-// A new kind of component (Alertmanager, say) is a Kind value here, a
+// A new kind of component is a Kind value here, a
 // placement in plan.cpp, a readiness probe in pools.cpp and, when it has a
 // configuration, a renderer under render/.
 #include <sys/types.h>
@@ -18,10 +18,10 @@
 
 namespace tierstack {
 
-enum class Kind { postgres, app, web, lb, node_exporter, prometheus };
+enum class Kind { postgres, app, web, lb, node_exporter, prometheus, alertmanager };
 
 struct Component {
-  std::string name;  // shop-a, web-b, lb, prometheus …
+  std::string name;  // shop-a, web-b, lb, prometheus, alertmanager …
   Kind kind = Kind::app;
   std::string tier;                // lb, web, app, db, monitoring
   std::string zone;                // "" for shared components
@@ -45,6 +45,8 @@ struct Component {
   int failures_in_row = 0;
   int last_exit = 0;
   std::chrono::steady_clock::time_point started{}, restart_at{};
+  // Not restarted before this (drill kill-instance --down-for).
+  std::chrono::steady_clock::time_point down_until{};
   // For req/s in status: the last http_requests_total sum and when.
   double last_total = -1;
   std::chrono::steady_clock::time_point last_scrape{};

@@ -50,9 +50,13 @@ void Supervisor::reap() {
       const auto backoff = std::min<std::chrono::milliseconds>(
           200ms * (1 << std::min(c->failures_in_row - 1, 6)), 10s);
       c->restart_pending = true;
-      c->restart_at = Clock::now() + backoff;
+      c->restart_at = std::max(Clock::now() + backoff, c->down_until);
       std::cerr << now_text() << " " << c->name << " exited (status " << c->last_exit
-                << "); restarting in " << backoff.count() << " ms\n";
+                << "); restarting in "
+                << std::chrono::duration_cast<std::chrono::milliseconds>(c->restart_at -
+                                                                         Clock::now())
+                       .count()
+                << " ms\n";
     }
   }
   if (changed) {

@@ -157,6 +157,11 @@ std::map<std::string, std::string> app_env(const AppTier& a, const Component& c,
     env[p + "_PAYMENT_GATEWAY"] = a.payment_gateway;
     if (a.payment_gateway == "sandbox") env[p + "_ALLOW_SANDBOX"] = "true";
   }
+  if (!a.translator.service.empty()) {
+    env[p + "_TRANSLATOR"] = a.translator.service;
+    if (!a.translator.url.empty()) env[p + "_TRANSLATOR_URL"] = a.translator.url;
+    if (!a.translator.region.empty()) env[p + "_TRANSLATOR_REGION"] = a.translator.region;
+  }
   for (const auto& [k, v] : a.env) env[k] = v;
   return env;
 }
@@ -221,6 +226,24 @@ void Planner::monitoring(Plan& plan) {
   set_user(*ne, in_.prometheus_user);
   add(plan, std::move(ne));
 
+  // Alertmanager (render/alertmanager.hpp): one instance, so no cluster
+  // listener (an empty --cluster.listen-address turns it off).
+  auto am = std::make_unique<Component>();
+  am->name = "alertmanager";
+  am->kind = Kind::alertmanager;
+  am->tier = "monitoring";
+  am->port = pick(topo_.alertmanager_port, 0);
+  place(*am, "mon");
+  const auto am_dir = state / "alertmanager";
+  am->spawn.argv = {"/usr/bin/prometheus-alertmanager",
+                    "--config.file=" + (am_dir / "alertmanager.yml").string(),
+                    "--storage.path=" + (am_dir / "data").string(),
+                    "--web.listen-address=" + am->host + ":" + std::to_string(am->port),
+                    "--cluster.listen-address="};
+  am->spawn.cwd = am_dir;
+  set_user(*am, in_.prometheus_user);
+  add(plan, std::move(am));
+
   auto c = std::make_unique<Component>();
   c->name = "prometheus";
   c->kind = Kind::prometheus;
@@ -265,7 +288,7 @@ Plan plan_components(const Topology& topo, const PlanInputs& in) {
   for (const auto* a : plan.apps)
     n += 2 * zones * static_cast<std::size_t>(a->per_zone) +
          zones * static_cast<std::size_t>(topo.web_per_zone) + 1;
-  n += 4;  // the load balancer's main port, node exporter, Prometheus, the database standby
+  n += 5;  // the load balancer's main port, node exporter, Alertmanager, Prometheus, the standby
   Planner p(topo, in, in.free_ports(n));
   p.postgres(plan);
   auto lb = p.lb(plan);

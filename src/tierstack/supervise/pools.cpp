@@ -1,5 +1,5 @@
 // Readiness and the balancers' pools: every component probed as its kind
-// wants (HTTP for apps, nginx and Prometheus; libpq's ping for PostgreSQL),
+// wants (HTTP for apps, nginx, Prometheus and Alertmanager; libpq's ping for PostgreSQL),
 // and the upstream files rewritten — nginx reloaded one instance at a time —
 // when the set of ready instances changes.
 #include <libpq-fe.h>
@@ -34,6 +34,7 @@ bool probe(Kind kind, const std::string& netns, const std::string& host, std::ui
     case Kind::lb:
       return get("/__tierstack/health");
     case Kind::prometheus:
+    case Kind::alertmanager:
       return get("/-/ready");
     case Kind::node_exporter:
       return get("/");

@@ -110,7 +110,7 @@ void Supervisor::start_up(const Out& out) {
     update_pools_locked();
   }
   start_phase({Kind::lb}, 20s);
-  start_phase({Kind::node_exporter, Kind::prometheus}, 60s);
+  start_phase({Kind::node_exporter, Kind::alertmanager, Kind::prometheus}, 60s);
 }
 
 std::string Supervisor::up_report() {

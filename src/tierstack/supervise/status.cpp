@@ -58,8 +58,15 @@ std::string Supervisor::urls() const {
           s += "  " + a.lb_name +
                std::string(12 - std::min<std::size_t>(11, a.lb_name.size()), ' ') + "http://" +
                c->host + ":" + std::to_string(c->app_ports.at(a.name)) + "/\n";
+    // Debian's Prometheus serves the classic UI only (/graph, /targets,
+    // /alerts are 404s); Debian's Alertmanager has no web UI, only its API.
+    const std::string base = "http://" + c->host + ":" + std::to_string(c->port);
     if (c->kind == Kind::prometheus)
-      s += "  prometheus  http://" + c->host + ":" + std::to_string(c->port) + "/\n";
+      s += "  prometheus  " + base + "/classic/graph\n" + "    targets   " + base +
+           "/classic/targets\n" + "    alerts    " + base + "/classic/alerts\n";
+    if (c->kind == Kind::alertmanager)
+      s += "  alertmanager " + base + "/api/v2/alerts   (amtool --alertmanager.url=" + base +
+           " alert)\n";
   }
   return s;
 }

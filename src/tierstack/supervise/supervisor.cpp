@@ -1,6 +1,6 @@
 // Preparing a run: the state directory and its lock, the control socket,
 // the component plan with the release copies and secrets, the rendered
-// configurations (nginx, upstream pools, Prometheus).
+// configurations (nginx, upstream pools, Prometheus and its rules, Alertmanager).
 #include "tierstack/supervise/supervisor.hpp"
 
 #include <fcntl.h>
@@ -12,12 +12,14 @@
 
 #include <cstring>
 #include <ctime>
+#include <set>
 #include <stdexcept>
 
 #include "platform/core/text.hpp"
 #include "tierstack/db/backup/backup.hpp"
 #include "tierstack/db/postgres/pg_cluster.hpp"
 #include "tierstack/os/net.hpp"
+#include "tierstack/render/alertmanager.hpp"
 #include "tierstack/render/nginx.hpp"
 #include "tierstack/render/prometheus.hpp"
 #include "tierstack/supervise/plan.hpp"
@@ -113,6 +115,25 @@ void Supervisor::build_components() {
   if (topo_.database == "postgres") init_db_pair();  // db/postgres/pg_cluster.cpp
 }
 
+// deploy/prometheus/rules/*.yml as the local Prometheus reads them: with the
+// topology's [monitoring.alert_for] durations. Copies of rule files no
+// longer in the source are removed.
+void Supervisor::write_rule_copies() {
+  const auto dir = local_rules_dir(topo_);
+  fs::remove_all(dir);
+  if (topo_.prometheus_rules.empty() || !fs::exists(topo_.prometheus_rules)) return;
+  fs::create_directories(dir);
+  std::set<std::string> applied;
+  for (const auto& e : fs::directory_iterator(topo_.prometheus_rules))
+    if (e.path().extension() == ".yml")
+      write_file(dir / e.path().filename(),
+                 render_alert_rules(read_file(e.path()), topo_.alert_for, applied));
+  for (const auto& [name, d] : topo_.alert_for)
+    if (!applied.count(name))
+      throw std::runtime_error("topology: monitoring.alert_for." + name + ": no rule in " +
+                               topo_.prometheus_rules.string() + " defines that alert");
+}
+
 void Supervisor::render_configs() {
   const auto templates = load_nginx_templates(topo_.nginx_templates);
   for (auto& c : comps_) {
@@ -125,7 +146,12 @@ void Supervisor::render_configs() {
   fs::create_directories(pdir / "data");
   write_file(pdir / "prometheus.yml",
              render_prometheus(topo_, comps_, read_file(topo_.prometheus_template)));
-  if (auto u = system_user("prometheus")) chown_tree(pdir, u->first, u->second);
+  write_rule_copies();
+  const auto adir = state_ / "alertmanager";
+  fs::create_directories(adir / "data");
+  write_file(adir / "alertmanager.yml", render_alertmanager(topo_));
+  if (auto u = system_user("prometheus"))
+    for (const auto& d : {pdir, adir}) chown_tree(d, u->first, u->second);
 
   std::lock_guard lk(mu_);
   update_pools_locked();

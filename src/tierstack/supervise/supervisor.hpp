@@ -8,6 +8,7 @@
 //   supervise/lifecycle.cpp    start, reap, restart, stop; the loop's tick
 //   supervise/pools.cpp        readiness probes and the nginx upstream pools
 //   supervise/status.cpp       status table, URLs, state.json
+//   supervise/alerts.cpp       the firing alerts (from Alertmanager) in status
 //   control/control_socket.cpp the control socket and its command table
 //   control/deploy.cpp         rolling deploys (drain, replace, roll back)
 //   control/drills.cpp         kill-instance, kill-zone, restart-db
@@ -29,6 +30,7 @@
 
 #include "tierstack/net/isolated.hpp"
 #include "tierstack/os/files.hpp"
+#include "tierstack/os/http.hpp"
 #include "tierstack/os/process.hpp"
 #include "tierstack/supervise/component.hpp"
 #include "tierstack/topology/topology.hpp"
@@ -62,6 +64,7 @@ class Supervisor {
   void prepare();
   void build_components();
   void render_configs();
+  void write_rule_copies();
   void start_up(const Out& out);  // everything until ready; throws why not
   void start_phase(const std::vector<Kind>& kinds, std::chrono::seconds timeout);
   void make_backup_schedule();
@@ -82,6 +85,10 @@ class Supervisor {
   void write_state_locked();
   std::string status_table(bool with_rates);
   std::string urls() const;
+  // supervise/alerts.cpp: the firing alerts from Alertmanager (the answer of
+  // GET /api/v2/alerts; url is set to where it asked), and as status shows them.
+  HttpReply alertmanager_alerts(std::string& url);
+  std::string alerts_text();
   Component* find(const std::string& name);
 
   // Control socket: one connection at a time.
@@ -89,13 +96,21 @@ class Supervisor {
   void serve_control(int fd);
   int handle(const std::string& request, const Out& out);
   int op_status(const Out& out);
-  int op_kill_instance(const std::string& name, const Out& out);
+  int op_kill_instance(const std::string& name, const std::string& down_for, const Out& out);
   int op_kill_zone(const std::string& zone, const Out& out);
   int op_deploy(const std::map<std::string, std::string>& args,
                 const std::map<std::string, std::string>& env, const Out& out);
   bool replace_instance(Component& c, const SpawnOptions& spec, const std::string& release,
                         std::chrono::seconds ready_timeout, const Out& out);
-  int op_kill(const std::vector<std::string>& names, const std::string& what, const Out& out);
+  int op_kill(const std::vector<std::string>& names, const std::string& what, const Out& out,
+              std::chrono::seconds down_for = std::chrono::seconds(0));
+  struct AlertWatch {
+    bool on = false;
+    double fired = -1, resolved = -1;  // seconds after the kill
+    std::chrono::steady_clock::time_point next_ask{};
+  };
+  void watch_instance_down(AlertWatch& w, const std::string& name, bool back,
+                           std::chrono::steady_clock::time_point t0);
   int op_restart_db(const Out& out);
   int op_lose_db(const std::map<std::string, std::string>& args,
                  const Out& out);  // drill_lose_db.cpp

@@ -1,5 +1,6 @@
 #include "tierstack/topology/topology.hpp"
 
+#include <cctype>
 #include <stdexcept>
 
 #include <toml++/toml.h>
@@ -52,6 +53,83 @@ fs::path resolve(const fs::path& root, const std::string& p) {
   return (path.is_absolute() ? path : root / path).lexically_normal();
 }
 
+// A Prometheus duration: digits and a unit ("15s", "2m", "500ms").
+bool prometheus_duration(const std::string& s) {
+  std::size_t digits = 0;
+  while (digits < s.size() && std::isdigit(static_cast<unsigned char>(s[digits]))) ++digits;
+  const std::string unit = s.substr(digits);
+  return digits > 0 && (unit == "ms" || unit == "s" || unit == "m" || unit == "h" || unit == "d" ||
+                        unit == "w" || unit == "y");
+}
+
+void read_monitoring(const toml::table& t, Topology& topo) {
+  topo.prometheus_port = port_of(t["monitoring"]["prometheus_port"], 0);
+  topo.alertmanager_port = port_of(t["monitoring"]["alertmanager_port"], 0);
+  topo.node_exporter_port = port_of(t["monitoring"]["node_exporter_port"], 0);
+  topo.scrape_interval = t["monitoring"]["scrape_interval"].value_or(std::string("5s"));
+  if (auto* f = t["monitoring"]["alert_for"].as_table()) {
+    for (auto& [name, v] : *f) {
+      const auto d = v.value<std::string>();
+      if (!d || !prometheus_duration(*d))
+        throw std::runtime_error("topology: monitoring.alert_for." + std::string(name.str()) +
+                                 " must be a duration like \"15s\" or \"2m\"");
+      topo.alert_for[std::string(name.str())] = *d;
+    }
+  }
+}
+
+AppTier::Translator translator_of(const toml::table& a, const std::string& app) {
+  AppTier::Translator tr;
+  const auto* t = a["translator"].as_table();
+  if (!t) return tr;
+  const std::string where = "topology: " + app + ".translator";
+  tr.service = (*t)["service"].value_or(std::string());
+  tr.url = (*t)["url"].value_or(std::string());
+  tr.region = (*t)["region"].value_or(std::string());
+  if (tr.service != "libretranslate" && tr.service != "microsoft")
+    throw std::runtime_error(where + ".service is \"" + tr.service +
+                             "\"; use \"libretranslate\" or \"microsoft\"");
+  if (tr.service == "libretranslate" && tr.url.empty())
+    throw std::runtime_error(where + ".url is required for libretranslate");
+  if ((*t)["key"])
+    throw std::runtime_error(where + ".key: the key is a secret and stays out of the file; set " +
+                             "it in tierstack up's environment (docs/microblog.md, Translation)");
+  return tr;
+}
+
+AppTier app_of(const toml::table& a, const fs::path& root) {
+  AppTier app;
+  app.name = a["name"].value_or(std::string());
+  if (app.name.empty()) throw std::runtime_error("topology: an [[app]] has no name");
+  std::string prefix;
+  for (char c : app.name) prefix += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  app.env_prefix = a["env_prefix"].value_or(prefix);
+  app.per_zone = static_cast<int>(a["per_zone"].value_or(std::int64_t{1}));
+  app.port = port_of(a["port"], 0);
+  app.monitor_port = port_of(a["monitor_port"], 0);
+  app.optional = a["optional"].value_or(false);
+  app.seed = a["seed"].value_or(false);
+  app.lb_name = a["url_name"].value_or(app.name);
+  app.lb_port = port_of(a["lb_port"], 0);
+  app.web_port = port_of(a["web_port"], 0);
+  if (auto* paths = a["proxy_paths"].as_array())
+    for (auto& p : *paths)
+      if (auto s = p.value<std::string>()) app.proxy_paths.push_back(*s);
+  const auto sr = a["static_root"].value_or(std::string());
+  if (!sr.empty()) app.static_root = resolve(root, sr).string();
+  if (auto* env = a["env"].as_table())
+    for (auto& [k, v] : *env)
+      if (auto s = v.value<std::string>()) app.env[std::string(k.str())] = *s;
+  app.payment_gateway = a["payment_gateway"].value_or(std::string());
+  if (!app.payment_gateway.empty() && app.payment_gateway != "sandbox" &&
+      app.payment_gateway != "stripe")
+    throw std::runtime_error("topology: " + app.name + ".payment_gateway is \"" +
+                             app.payment_gateway + "\"; use \"sandbox\" or \"stripe\"");
+  app.translator = translator_of(a, app.name);
+  if (app.per_zone < 1) throw std::runtime_error("topology: " + app.name + ".per_zone < 1");
+  return app;
+}
+
 }  // namespace
 
 Topology load_topology(const fs::path& file) {
@@ -88,44 +166,13 @@ Topology load_topology(const fs::path& file) {
 
   topo.web_per_zone = static_cast<int>(t["web"]["per_zone"].value_or(std::int64_t{1}));
   topo.nginx_workers = static_cast<int>(t["web"]["workers"].value_or(std::int64_t{1}));
-  topo.prometheus_port = port_of(t["monitoring"]["prometheus_port"], 0);
-  topo.node_exporter_port = port_of(t["monitoring"]["node_exporter_port"], 0);
-  topo.scrape_interval = t["monitoring"]["scrape_interval"].value_or(std::string("5s"));
+  read_monitoring(t, topo);
 
   if (auto* apps = t["app"].as_array()) {
     for (auto& node : *apps) {
       auto* a = node.as_table();
       if (!a) throw std::runtime_error("topology: [[app]] entries must be tables");
-      AppTier app;
-      app.name = (*a)["name"].value_or(std::string());
-      if (app.name.empty()) throw std::runtime_error("topology: an [[app]] has no name");
-      std::string prefix;
-      for (char c : app.name)
-        prefix += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-      app.env_prefix = (*a)["env_prefix"].value_or(prefix);
-      app.per_zone = static_cast<int>((*a)["per_zone"].value_or(std::int64_t{1}));
-      app.port = port_of((*a)["port"], 0);
-      app.monitor_port = port_of((*a)["monitor_port"], 0);
-      app.optional = (*a)["optional"].value_or(false);
-      app.seed = (*a)["seed"].value_or(false);
-      app.lb_name = (*a)["url_name"].value_or(app.name);
-      app.lb_port = port_of((*a)["lb_port"], 0);
-      app.web_port = port_of((*a)["web_port"], 0);
-      if (auto* paths = (*a)["proxy_paths"].as_array())
-        for (auto& p : *paths)
-          if (auto s = p.value<std::string>()) app.proxy_paths.push_back(*s);
-      const auto sr = (*a)["static_root"].value_or(std::string());
-      if (!sr.empty()) app.static_root = resolve(topo.root, sr).string();
-      if (auto* env = (*a)["env"].as_table())
-        for (auto& [k, v] : *env)
-          if (auto s = v.value<std::string>()) app.env[std::string(k.str())] = *s;
-      app.payment_gateway = (*a)["payment_gateway"].value_or(std::string());
-      if (!app.payment_gateway.empty() && app.payment_gateway != "sandbox" &&
-          app.payment_gateway != "stripe")
-        throw std::runtime_error("topology: " + app.name + ".payment_gateway is \"" +
-                                 app.payment_gateway + "\"; use \"sandbox\" or \"stripe\"");
-      if (app.per_zone < 1) throw std::runtime_error("topology: " + app.name + ".per_zone < 1");
-      topo.apps.push_back(std::move(app));
+      topo.apps.push_back(app_of(*a, topo.root));
     }
   }
   if (topo.apps.empty()) throw std::runtime_error("topology: no [[app]] defined");

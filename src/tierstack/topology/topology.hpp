@@ -29,6 +29,14 @@ struct AppTier {
   // explicitly (<PREFIX>_ALLOW_SANDBOX=true), since the shop refuses it
   // otherwise.
   std::string payment_gateway;
+  // The microblog's translator ([app.translator]; docs/microblog.md,
+  // "Translation"): <PREFIX>_TRANSLATOR, _TRANSLATOR_URL, _TRANSLATOR_REGION.
+  // Empty service: none configured here. The key is never in the file: it
+  // comes from <PREFIX>_TRANSLATOR_KEY in `tierstack up`'s environment.
+  struct Translator {
+    std::string service;  // "libretranslate" | "microsoft"
+    std::string url, region;
+  } translator;
 };
 
 struct Topology {
@@ -46,7 +54,11 @@ struct Topology {
   int nginx_workers = 1;
   std::uint16_t web_port = 0;
   std::uint16_t prometheus_port = 0;
+  std::uint16_t alertmanager_port = 0;
   std::string scrape_interval = "5s";
+  // [monitoring.alert_for]: alert name -> the `for:` duration the local
+  // Prometheus uses instead of the rule file's (the AWS rules keep theirs).
+  std::map<std::string, std::string> alert_for;
   std::uint16_t node_exporter_port = 0;
   std::vector<AppTier> apps;
   // Backups ([backup]; docs/operations.md, "Backups and restore"). The

@@ -7,9 +7,11 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "golden.hpp"
 #include "tierstack/os/files.hpp"
+#include "tierstack/render/alertmanager.hpp"
 #include "tierstack/render/nginx.hpp"
 #include "tierstack/render/postgres.hpp"
 #include "tierstack/render/prometheus.hpp"
@@ -99,6 +101,7 @@ TEST(TierstackRender, SqliteTopologyMatchesTheGoldenConfigs) {
   expect_golden("sqlite/lb.nginx.conf", r.nginx_lb);
   expect_golden("sqlite/web-a.nginx.conf", r.nginx_web_a);
   expect_golden("sqlite/prometheus.yml", r.prometheus);
+  expect_golden("sqlite/alertmanager.yml", render_alertmanager(topo));
   expect_golden("sqlite/app-upstreams.conf", kUpstreamsHeader + r.upstreams.app);
   expect_golden("sqlite/lb-upstreams.conf", kUpstreamsHeader + r.upstreams.lb);
   // The zones differ only in their listeners.
@@ -169,9 +172,9 @@ TEST(TierstackRender, TemplateVariablesAreReplacedAndUnknownOnesRefused) {
 TEST(TierstackPlan, NamesPortsAndEnvironmentsFollowTheTopology) {
   const auto topo = load_topology(kTestDir / "topologies/sqlite.toml");
   auto plan = plan_of(topo);
-  EXPECT_EQ(plan.start_order,
-            (std::vector<std::string>{"shop-a", "shop-b", "microblog-a", "microblog-b", "web-a",
-                                      "web-b", "lb", "node-exporter", "prometheus"}));
+  EXPECT_EQ(plan.start_order, (std::vector<std::string>{
+                                  "shop-a", "shop-b", "microblog-a", "microblog-b", "web-a",
+                                  "web-b", "lb", "node-exporter", "alertmanager", "prometheus"}));
   const auto& shop_b = named(plan, "shop-b");
   EXPECT_EQ(shop_b.port, 8001);
   EXPECT_EQ(shop_b.monitor_port, 9001);
@@ -184,6 +187,15 @@ TEST(TierstackPlan, NamesPortsAndEnvironmentsFollowTheTopology) {
   EXPECT_EQ(env.at("SHOP_SECRET_KEY"), "secret-of-shop");
   EXPECT_EQ(env.at("SHOP_ALLOW_SANDBOX"), "true");
   EXPECT_EQ(named(plan, "microblog-a").spawn.env.count("MICROBLOG_PAYMENT_GATEWAY"), 0U);
+  EXPECT_EQ(named(plan, "microblog-a").spawn.env.count("MICROBLOG_TRANSLATOR"), 0U);
+  const auto& am = named(plan, "alertmanager");
+  EXPECT_EQ(am.port, 9093);
+  EXPECT_EQ(am.spawn.argv,
+            (std::vector<std::string>{
+                "/usr/bin/prometheus-alertmanager",
+                "--config.file=/srv/tierstack-golden/state/alertmanager/alertmanager.yml",
+                "--storage.path=/srv/tierstack-golden/state/alertmanager/data",
+                "--web.listen-address=127.0.0.1:9093", "--cluster.listen-address="}));
   EXPECT_EQ(named(plan, "lb").app_ports.at("microblog"), 8081);
   EXPECT_NE(named(plan, "web-a").app_ports.at("shop"), named(plan, "web-b").app_ports.at("shop"));
 }
@@ -219,4 +231,50 @@ TEST(TierstackPlan, AMissingRequiredBinaryIsAnErrorAndAnOptionalOneANote) {
   ASSERT_EQ(notes.size(), 2U);
   EXPECT_EQ(notes[1].rfind("microblog: skipped — /nonexistent-bin-dir/microblog does not exist", 0),
             0U);
+}
+
+TEST(TierstackPlan, TheTranslatorSettingsReachEveryInstanceOfItsApp) {
+  auto topo = load_topology(kTestDir / "topologies/sqlite.toml");
+  topo.apps[1].translator = {"libretranslate", "http://127.0.0.1:5050", ""};
+  auto plan = plan_of(topo);
+  for (const char* name : {"microblog-a", "microblog-b"}) {
+    const auto& env = named(plan, name).spawn.env;
+    EXPECT_EQ(env.at("MICROBLOG_TRANSLATOR"), "libretranslate") << name;
+    EXPECT_EQ(env.at("MICROBLOG_TRANSLATOR_URL"), "http://127.0.0.1:5050") << name;
+    EXPECT_EQ(env.count("MICROBLOG_TRANSLATOR_REGION"), 0U) << name;
+    // The key is never planned: it comes from `up`'s own environment.
+    EXPECT_EQ(env.count("MICROBLOG_TRANSLATOR_KEY"), 0U) << name;
+  }
+  EXPECT_EQ(named(plan, "shop-a").spawn.env.count("SHOP_TRANSLATOR"), 0U);
+}
+
+TEST(TierstackRender, AlertForReplacesOnlyTheNamedRulesDurations) {
+  std::set<std::string> applied;
+  const auto out =
+      render_alert_rules(read_file(kTestDir / "rules/sample.rules.yml"),
+                         {{"InstanceDown", "5s"}, {"Quoted", "1s"}, {"NoFor", "30s"}}, applied);
+  expect_golden("rules/sample.rules.yml", out);
+  EXPECT_EQ(applied, (std::set<std::string>{"InstanceDown", "NoFor", "Quoted"}));
+}
+
+// The repository's rules as the local Prometheus gets them: the overridden
+// `for:` lines differ, nothing else.
+TEST(TierstackRender, TheRepositorysRulesKeepEverythingButTheOverriddenFor) {
+  const auto dir = fs::path(TS_SOURCE_DIR) / "deploy/prometheus/rules";
+  std::set<std::string> applied;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const auto in = read_file(e.path());
+    EXPECT_EQ(render_alert_rules(in, {}, applied), in) << e.path();
+    const auto out = render_alert_rules(in, {{"InstanceDown", "7s"}}, applied);
+    if (in.find("alert: InstanceDown") == std::string::npos) {
+      EXPECT_EQ(out, in) << e.path();
+      continue;
+    }
+    auto without = [](std::string t, const std::string& line) {
+      const auto p = t.find(line);
+      return p == std::string::npos ? t : t.erase(p, line.size());
+    };
+    EXPECT_EQ(without(out, "        for: 7s\n"), without(in, "        for: 2m\n")) << e.path();
+  }
+  EXPECT_EQ(applied, (std::set<std::string>{"InstanceDown"}));
 }

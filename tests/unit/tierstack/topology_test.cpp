@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "golden.hpp"
 #include "tierstack/topology/topology.hpp"
@@ -124,4 +125,41 @@ TEST_F(TopologyFile, ASyntaxErrorNamesTheFile) {
 
 TEST(TierstackTopology, AMissingFileIsAnError) {
   EXPECT_THROW(load_topology("/nonexistent/topology.toml"), std::runtime_error);
+}
+
+TEST_F(TopologyFile, AlertForOverridesAreDurationsByAlertName) {
+  const auto topo =
+      load(kApp + "[monitoring]\nalertmanager_port = 9093\n" +
+           "[monitoring.alert_for]\nInstanceDown = \"15s\"\nHighErrorRatio = \"1m\"\n");
+  EXPECT_EQ(topo.alertmanager_port, 9093);
+  EXPECT_EQ(topo.alert_for, (std::map<std::string, std::string>{{"HighErrorRatio", "1m"},
+                                                                {"InstanceDown", "15s"}}));
+  EXPECT_TRUE(load(kApp).alert_for.empty());
+  EXPECT_EQ(
+      error_of(kApp + "[monitoring.alert_for]\nInstanceDown = \"soon\"\n"),
+      "topology: monitoring.alert_for.InstanceDown must be a duration like \"15s\" or \"2m\"");
+  EXPECT_EQ(
+      error_of(kApp + "[monitoring.alert_for]\nInstanceDown = 15\n"),
+      "topology: monitoring.alert_for.InstanceDown must be a duration like \"15s\" or \"2m\"");
+}
+
+TEST_F(TopologyFile, TheTranslatorIsAServiceAndAUrlButNeverAKey) {
+  const std::string mb = "[[app]]\nname = \"microblog\"\n";
+  const auto topo = load(mb + "[app.translator]\nservice = \"libretranslate\"\n" +
+                         "url = \"http://127.0.0.1:5050\"\n");
+  EXPECT_EQ(topo.apps[0].translator.service, "libretranslate");
+  EXPECT_EQ(topo.apps[0].translator.url, "http://127.0.0.1:5050");
+  EXPECT_TRUE(load(mb).apps[0].translator.service.empty());
+  EXPECT_EQ(load(mb + "[app.translator]\nservice = \"microsoft\"\nregion = \"westeurope\"\n")
+                .apps[0]
+                .translator.region,
+            "westeurope");
+  EXPECT_EQ(error_of(mb + "[app.translator]\nservice = \"google\"\n"),
+            "topology: microblog.translator.service is \"google\"; use \"libretranslate\" or "
+            "\"microsoft\"");
+  EXPECT_EQ(error_of(mb + "[app.translator]\nservice = \"libretranslate\"\n"),
+            "topology: microblog.translator.url is required for libretranslate");
+  EXPECT_EQ(error_of(mb + "[app.translator]\nservice = \"microsoft\"\nkey = \"k\"\n"),
+            "topology: microblog.translator.key: the key is a secret and stays out of the file; "
+            "set it in tierstack up's environment (docs/microblog.md, Translation)");
 }
