@@ -3,6 +3,7 @@
 // and the tests read to find the components.
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cstdio>
 #include <sstream>
@@ -50,25 +51,30 @@ std::string uptime_text(Clock::time_point started) {
 }  // namespace
 
 std::string Supervisor::urls() const {
-  std::string s;
+  auto row = [](const std::string& label, const std::string& url) {
+    return "  " + label + std::string(14 - std::min<std::size_t>(13, label.size()), ' ') + url +
+           "\n";
+  };
+  std::string s, monitoring;
   for (auto& c : comps_) {
     if (c->kind == Kind::lb)
       for (const auto& a : topo_.apps)
         if (c->app_ports.count(a.name))
-          s += "  " + a.lb_name +
-               std::string(12 - std::min<std::size_t>(11, a.lb_name.size()), ' ') + "http://" +
-               c->host + ":" + std::to_string(c->app_ports.at(a.name)) + "/\n";
+          s += row(a.lb_name,
+                   "http://" + c->host + ":" + std::to_string(c->app_ports.at(a.name)) + "/");
     // Debian's Prometheus serves the classic UI only (/graph, /targets,
     // /alerts are 404s); Debian's Alertmanager has no web UI, only its API.
     const std::string base = "http://" + c->host + ":" + std::to_string(c->port);
     if (c->kind == Kind::prometheus)
-      s += "  prometheus  " + base + "/classic/graph\n" + "    targets   " + base +
-           "/classic/targets\n" + "    alerts    " + base + "/classic/alerts\n";
+      monitoring = row("prometheus", base + "/classic/graph") +
+                   row("  targets", base + "/classic/targets") +
+                   row("  alerts", base + "/classic/alerts") + monitoring;
     if (c->kind == Kind::alertmanager)
-      s += "  alertmanager " + base + "/api/v2/alerts   (amtool --alertmanager.url=" + base +
-           " alert)\n";
+      monitoring +=
+          row("alertmanager", base + "/api/v2/alerts") +
+          row("", "(no web UI in Debian's package: amtool --alertmanager.url=" + base + " alert)");
   }
-  return s;
+  return s + monitoring;
 }
 
 std::string Supervisor::status_table(bool with_rates) {

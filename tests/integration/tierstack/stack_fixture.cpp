@@ -29,8 +29,12 @@ StackBase::StackBase(TopologyOptions options)
   if (options_.prometheus_rules) t << "prometheus_rules = \"deploy/prometheus/rules\"\n";
   t << "[web]\nper_zone = 1\nworkers = 1\n"
     << "[monitoring]\nprometheus_port = 0\nnode_exporter_port = 0\nscrape_interval = \""
-    << options_.scrape_interval << "\"\n"
-    << "[[app]]\nname = \"shop\"\nenv_prefix = \"SHOP\"\nurl_name = \"store\"\nseed = true\n"
+    << options_.scrape_interval << "\"\n";
+  if (!options_.alert_for.empty()) {
+    t << "[monitoring.alert_for]\n";
+    for (const auto& [alert, d] : options_.alert_for) t << alert << " = \"" << d << "\"\n";
+  }
+  t << "[[app]]\nname = \"shop\"\nenv_prefix = \"SHOP\"\nurl_name = \"store\"\nseed = true\n"
     << "payment_gateway = \"sandbox\"\n"
     << "proxy_paths = [\"/api/\", \"/account/\", \"/payments/\", \"/images/\"]\n"
     << "static_root = \""
@@ -41,6 +45,10 @@ StackBase::StackBase(TopologyOptions options)
   }
   if (options_.microblog)
     t << "[[app]]\nname = \"microblog\"\nenv_prefix = \"MICROBLOG\"\noptional = true\n";
+  if (options_.microblog && !options_.microblog_translator.empty()) {
+    t << "[app.translator]\n";
+    for (const auto& [k, v] : options_.microblog_translator) t << k << " = \"" << v << "\"\n";
+  }
 }
 
 StackBase::~StackBase() {
@@ -55,7 +63,7 @@ CmdResult StackBase::cmd(std::vector<std::string> args) {
 CmdResult StackBase::cmd(std::vector<std::string> args, std::chrono::seconds timeout) {
   args.insert(args.begin(), {"--topology", topology_.string()});
   const auto log = dir_ / ("cmd-" + std::to_string(++n_) + ".log");
-  ts::test::Process p(ts::test::bin_path("tierstack"), args, {}, log.string());
+  ts::test::Process p(ts::test::bin_path("tierstack"), args, options_.env, log.string());
   auto st = p.wait(timeout);
   if (!st) {
     p.signal(SIGKILL);

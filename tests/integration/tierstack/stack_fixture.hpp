@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -27,7 +28,13 @@ struct TopologyOptions {
   // empty: <the stack's directory>/static, which the test fills itself.
   std::string static_root = "web/shop/dist";
   bool microblog = false;  // the microblog as an optional app
+  // [app.translator] of the microblog (service, url, region), when not empty.
+  std::vector<std::pair<std::string, std::string>> microblog_translator;
   std::vector<std::pair<std::string, std::string>> shop_env;
+  // [monitoring.alert_for]: the local `for:` of named alerts.
+  std::vector<std::pair<std::string, std::string>> alert_for;
+  // Added to the environment of every `tierstack` command (so of `up`'s children).
+  std::map<std::string, std::string> env;
   std::chrono::seconds command_timeout{90};
 };
 
