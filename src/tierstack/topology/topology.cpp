@@ -52,6 +52,63 @@ fs::path resolve(const fs::path& root, const std::string& p) {
   return (path.is_absolute() ? path : root / path).lexically_normal();
 }
 
+// One [[app]] table.
+AppTier load_app(const toml::table& a, const fs::path& root) {
+  AppTier app;
+  app.name = a["name"].value_or(std::string());
+  if (app.name.empty()) throw std::runtime_error("topology: an [[app]] has no name");
+  std::string prefix;
+  for (char c : app.name) prefix += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  app.env_prefix = a["env_prefix"].value_or(prefix);
+  app.per_zone = static_cast<int>(a["per_zone"].value_or(std::int64_t{1}));
+  app.port = port_of(a["port"], 0);
+  app.monitor_port = port_of(a["monitor_port"], 0);
+  app.optional = a["optional"].value_or(false);
+  app.seed = a["seed"].value_or(false);
+  app.lb_name = a["url_name"].value_or(app.name);
+  app.lb_port = port_of(a["lb_port"], 0);
+  app.web_port = port_of(a["web_port"], 0);
+  if (auto* paths = a["proxy_paths"].as_array())
+    for (auto& p : *paths)
+      if (auto s = p.value<std::string>()) app.proxy_paths.push_back(*s);
+  const auto sr = a["static_root"].value_or(std::string());
+  if (!sr.empty()) app.static_root = resolve(root, sr).string();
+  if (auto* env = a["env"].as_table())
+    for (auto& [k, v] : *env)
+      if (auto s = v.value<std::string>()) app.env[std::string(k.str())] = *s;
+  app.payment_gateway = a["payment_gateway"].value_or(std::string());
+  if (!app.payment_gateway.empty() && app.payment_gateway != "sandbox" &&
+      app.payment_gateway != "stripe")
+    throw std::runtime_error("topology: " + app.name + ".payment_gateway is \"" +
+                             app.payment_gateway + "\"; use \"sandbox\" or \"stripe\"");
+  if (app.per_zone < 1) throw std::runtime_error("topology: " + app.name + ".per_zone < 1");
+  return app;
+}
+
+// [backup]: where and how often, and what to keep.
+void load_backup(toml::table& t, Topology& topo) {
+  const auto backup_dir = t["backup"]["dir"].value_or(std::string());
+  topo.backup_dir = backup_dir.empty() ? (topo.state_dir.parent_path() / "backups")
+                                       : resolve(topo.root, backup_dir);
+  topo.backup_interval = seconds_of(t["backup"]["interval"], 3600, "backup.interval");
+  topo.backup_verify_interval =
+      seconds_of(t["backup"]["verify_interval"], 3600, "backup.verify_interval");
+  topo.backup_keep_last = static_cast<int>(t["backup"]["keep_last"].value_or(std::int64_t{24}));
+  topo.backup_keep_days = static_cast<int>(t["backup"]["keep_days"].value_or(std::int64_t{7}));
+  if (topo.backup_keep_last < 1)
+    throw std::runtime_error("topology: backup.keep_last must be at least 1");
+  if (topo.backup_keep_days < 0)
+    throw std::runtime_error("topology: backup.keep_days must not be negative");
+  {
+    // Backups inside the data they protect would go with it.
+    const auto b = topo.backup_dir.lexically_normal().string() + "/";
+    const auto st = topo.state_dir.lexically_normal().string() + "/";
+    if (b.starts_with(st))
+      throw std::runtime_error("topology: backup.dir (" + topo.backup_dir.string() +
+                               ") must not be inside state_dir (" + topo.state_dir.string() + ")");
+  }
+}
+
 }  // namespace
 
 Topology load_topology(const fs::path& file) {
@@ -96,60 +153,12 @@ Topology load_topology(const fs::path& file) {
     for (auto& node : *apps) {
       auto* a = node.as_table();
       if (!a) throw std::runtime_error("topology: [[app]] entries must be tables");
-      AppTier app;
-      app.name = (*a)["name"].value_or(std::string());
-      if (app.name.empty()) throw std::runtime_error("topology: an [[app]] has no name");
-      std::string prefix;
-      for (char c : app.name)
-        prefix += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-      app.env_prefix = (*a)["env_prefix"].value_or(prefix);
-      app.per_zone = static_cast<int>((*a)["per_zone"].value_or(std::int64_t{1}));
-      app.port = port_of((*a)["port"], 0);
-      app.monitor_port = port_of((*a)["monitor_port"], 0);
-      app.optional = (*a)["optional"].value_or(false);
-      app.seed = (*a)["seed"].value_or(false);
-      app.lb_name = (*a)["url_name"].value_or(app.name);
-      app.lb_port = port_of((*a)["lb_port"], 0);
-      app.web_port = port_of((*a)["web_port"], 0);
-      if (auto* paths = (*a)["proxy_paths"].as_array())
-        for (auto& p : *paths)
-          if (auto s = p.value<std::string>()) app.proxy_paths.push_back(*s);
-      const auto sr = (*a)["static_root"].value_or(std::string());
-      if (!sr.empty()) app.static_root = resolve(topo.root, sr).string();
-      if (auto* env = (*a)["env"].as_table())
-        for (auto& [k, v] : *env)
-          if (auto s = v.value<std::string>()) app.env[std::string(k.str())] = *s;
-      app.payment_gateway = (*a)["payment_gateway"].value_or(std::string());
-      if (!app.payment_gateway.empty() && app.payment_gateway != "sandbox" &&
-          app.payment_gateway != "stripe")
-        throw std::runtime_error("topology: " + app.name + ".payment_gateway is \"" +
-                                 app.payment_gateway + "\"; use \"sandbox\" or \"stripe\"");
-      if (app.per_zone < 1) throw std::runtime_error("topology: " + app.name + ".per_zone < 1");
-      topo.apps.push_back(std::move(app));
+      topo.apps.push_back(load_app(*a, topo.root));
     }
   }
   if (topo.apps.empty()) throw std::runtime_error("topology: no [[app]] defined");
 
-  const auto backup_dir = t["backup"]["dir"].value_or(std::string());
-  topo.backup_dir = backup_dir.empty() ? (topo.state_dir.parent_path() / "backups")
-                                       : resolve(topo.root, backup_dir);
-  topo.backup_interval = seconds_of(t["backup"]["interval"], 3600, "backup.interval");
-  topo.backup_verify_interval =
-      seconds_of(t["backup"]["verify_interval"], 3600, "backup.verify_interval");
-  topo.backup_keep_last = static_cast<int>(t["backup"]["keep_last"].value_or(std::int64_t{24}));
-  topo.backup_keep_days = static_cast<int>(t["backup"]["keep_days"].value_or(std::int64_t{7}));
-  if (topo.backup_keep_last < 1)
-    throw std::runtime_error("topology: backup.keep_last must be at least 1");
-  if (topo.backup_keep_days < 0)
-    throw std::runtime_error("topology: backup.keep_days must not be negative");
-  {
-    // Backups inside the data they protect would go with it.
-    const auto b = topo.backup_dir.lexically_normal().string() + "/";
-    const auto st = topo.state_dir.lexically_normal().string() + "/";
-    if (b.starts_with(st))
-      throw std::runtime_error("topology: backup.dir (" + topo.backup_dir.string() +
-                               ") must not be inside state_dir (" + topo.state_dir.string() + ")");
-  }
+  load_backup(t, topo);
   return topo;
 }
 
