@@ -17,22 +17,65 @@ namespace tierstack {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
+namespace {
+
+// The orders in the database (the primary now) against what the shop
+// acknowledged, and whether the standby streams again. True when no order
+// was lost or duplicated, the shop answered after the kill and the standby
+// is synchronous.
+bool count_after_failover(const Component& primary, const std::string& standby,
+                          const CheckoutLoad& load, Clock::time_point t_kill, const Out& out) {
+  // The orders in the database (the primary now) against what the shop acknowledged.
+  std::map<std::string, std::pair<long, std::int64_t>> stored;  // key -> (count, min id)
+  std::string repl;
+  std::string db_error;
+  try {
+    const auto pg = pg_connect(primary, "shop");
+    std::string ids = "{";
+    for (auto id : load.user_ids()) ids += (ids.size() > 1 ? "," : "") + std::to_string(id);
+    ids += "}";
+    for (const auto& r :
+         pg->query("SELECT COALESCE(idempotency_key, ''), COUNT(*), MIN(id) FROM shop_orders WHERE "
+                   "user_id = ANY($1::bigint[]) GROUP BY idempotency_key",
+                   {ids}))
+      stored[r.get<std::string>(0)] = {r.get<long>(1), r.get<std::int64_t>(2)};
+    repl = replication_state(primary, standby);
+  } catch (const std::exception& e) {
+    db_error = e.what();
+  }
+  const auto acks = load.acknowledged();
+  const auto counted = count_orders(acks, stored);
+  int lost = counted.lost;
+  const int duplicated = counted.duplicated, unacknowledged = counted.unacknowledged;
+  if (!db_error.empty()) {
+    out("drill: cannot read the orders from " + primary.name + ": " + db_error);
+    lost = static_cast<int>(acks.size());
+  }
+  out("drill: " + std::to_string(load.retries()) + " checkout retries, " +
+      std::to_string(load.abandoned()) + " checkouts abandoned by their client, " +
+      std::to_string(unacknowledged) + " orders stored that the client was never told about");
+  out("drill: " + standby + " " +
+      (repl.empty() ? "is NOT streaming" : "streams from " + primary.name + " (" + repl + ")"));
+  const double unavailable = load.unavailable_after(t_kill);
+  out("drill kill-db-primary: " + std::to_string(acks.size()) + " orders acknowledged, " +
+      std::to_string(lost) + " lost, " + std::to_string(duplicated) + " duplicated, unavailable " +
+      // No order at all after the kill: unavailable for the rest of the drill.
+      fmt_secs(unavailable >= 0 ? unavailable : seconds_since(t_kill), "%.1f s"));
+  return lost == 0 && duplicated == 0 && unavailable >= 0 && repl.rfind("streaming/sync", 0) == 0;
+}
+
+}  // namespace
+
 int Supervisor::op_kill_db_primary(const std::map<std::string, std::string>& args, const Out& out) {
   if (!ha_) {
     out("kill-db-primary needs PostgreSQL with a standby: tierstack up --db postgres");
     return 2;
   }
-  int customers = 4;
-  if (auto it = args.find("customers"); it != args.end() && !it->second.empty()) {
-    try {
-      customers = std::stoi(it->second);
-    } catch (...) {
-      customers = 0;
-    }
-    if (customers < 1 || customers > 64) {
-      out("--customers wants a number from 1 to 64, got '" + it->second + "'");
-      return 2;
-    }
+  std::string bad;
+  const int customers = drill_customers(args, bad);
+  if (customers == 0) {
+    out(bad);
+    return 2;
   }
   Component* lb = find("lb");
   if (!lb || !lb->app_ports.count("shop")) {
@@ -99,46 +142,9 @@ int Supervisor::op_kill_db_primary(const std::map<std::string, std::string>& arg
         (rep.standby_back >= 0 ? fmt_secs(rep.standby_back) : "(never)") +
         (rep.note.empty() ? "" : " — " + rep.note));
 
-  // The orders in the database (the primary now) against what the shop acknowledged.
-  Component* now_pri = db_primary();
-  std::map<std::string, std::pair<long, std::int64_t>> stored;  // key -> (count, min id)
-  std::string repl;
-  std::string db_error;
-  try {
-    const auto pg = pg_connect(*now_pri, "shop");
-    std::string ids = "{";
-    for (auto id : load.user_ids()) ids += (ids.size() > 1 ? "," : "") + std::to_string(id);
-    ids += "}";
-    for (const auto& r :
-         pg->query("SELECT COALESCE(idempotency_key, ''), COUNT(*), MIN(id) FROM shop_orders WHERE "
-                   "user_id = ANY($1::bigint[]) GROUP BY idempotency_key",
-                   {ids}))
-      stored[r.get<std::string>(0)] = {r.get<long>(1), r.get<std::int64_t>(2)};
-    repl = replication_state(*now_pri, ha_->standby_name());
-  } catch (const std::exception& e) {
-    db_error = e.what();
-  }
-  const auto acks = load.acknowledged();
-  const auto counted = count_orders(acks, stored);
-  int lost = counted.lost;
-  const int duplicated = counted.duplicated, unacknowledged = counted.unacknowledged;
-  if (!db_error.empty()) {
-    out("drill: cannot read the orders from " + now_pri->name + ": " + db_error);
-    lost = static_cast<int>(acks.size());
-  }
-  out("drill: " + std::to_string(load.retries()) + " checkout retries, " +
-      std::to_string(load.abandoned()) + " checkouts abandoned by their client, " +
-      std::to_string(unacknowledged) + " orders stored that the client was never told about");
-  out("drill: " + std::string(ha_->standby_name()) + " " +
-      (repl.empty() ? "is NOT streaming" : "streams from " + now_pri->name + " (" + repl + ")"));
-  const double unavailable = load.unavailable_after(t_kill);
-  out("drill kill-db-primary: " + std::to_string(acks.size()) + " orders acknowledged, " +
-      std::to_string(lost) + " lost, " + std::to_string(duplicated) + " duplicated, unavailable " +
-      // No order at all after the kill: unavailable for the rest of the drill.
-      fmt_secs(unavailable >= 0 ? unavailable : seconds_since(t_kill), "%.1f s"));
-  const bool ok = done && rep.ok && lost == 0 && duplicated == 0 && unavailable >= 0 &&
-                  repl.rfind("streaming/sync", 0) == 0;
-  return ok ? 0 : 1;
+  const bool orders_ok =
+      count_after_failover(*db_primary(), ha_->standby_name(), load, t_kill, out);
+  return done && rep.ok && orders_ok ? 0 : 1;
 }
 
 }  // namespace tierstack

@@ -212,4 +212,18 @@ std::map<std::string, std::pair<long, std::int64_t>> stored_orders(
   return stored;
 }
 
+int drill_customers(const std::map<std::string, std::string>& args, std::string& error) {
+  const auto it = args.find("customers");
+  if (it == args.end() || it->second.empty()) return 4;
+  int customers = 0;
+  try {
+    customers = std::stoi(it->second);
+  } catch (...) {
+    customers = 0;
+  }
+  if (customers >= 1 && customers <= 64) return customers;
+  error = "--customers wants a number from 1 to 64, got '" + it->second + "'";
+  return 0;
+}
+
 }  // namespace tierstack

@@ -86,4 +86,8 @@ OrderCount count_orders(const std::vector<CheckoutLoad::Ack>& acks,
 std::map<std::string, std::pair<long, std::int64_t>> stored_orders(
     const std::string& url, const std::vector<std::int64_t>& user_ids);
 
+// The drills' --customers (args["customers"], 4 when absent): 1 to 64, or 0
+// with the message for the operator in `error`.
+int drill_customers(const std::map<std::string, std::string>& args, std::string& error);
+
 }  // namespace tierstack

@@ -27,12 +27,123 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 std::string secs(double s) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%.1f s", s);
-  return b;
+  return fmt_secs(s, "%.1f s");
+}
+
+struct LoseDbCount : OrderCount {
+  double unavailable = -1;
+};
+
+// The drill's last lines: the loss window (SQLite's measured RPO), the
+// retries, and the orders lost and duplicated.
+LoseDbCount report_lose_db(const CheckoutLoad& load,
+                           const std::map<std::string, std::pair<long, std::int64_t>>& stored,
+                           Clock::time_point t_destroy, const Out& out) {
+  const auto acks = load.acknowledged();
+  LoseDbCount n;
+  static_cast<OrderCount&>(n) = count_orders(acks, stored);
+  // SQLite's measured loss window: the acknowledged orders of the last
+  // second before the loss, and how old the oldest lost one was.
+  int last_second = 0;
+  double oldest_lost = 0;
+  for (const auto& a : acks) {
+    if (a.answered <= t_destroy && t_destroy - a.answered <= std::chrono::seconds(1)) ++last_second;
+    auto it = stored.find(a.key);
+    if (it == stored.end() || it->second.second != a.order_id)
+      oldest_lost =
+          std::max(oldest_lost, std::chrono::duration<double>(t_destroy - a.answered).count());
+  }
+  n.unavailable = load.unavailable_after(t_destroy);
+  const double unavailable = n.unavailable;
+  char line[256];
+  std::snprintf(line, sizeof line,
+                "drill: %d orders were acknowledged in the last second before the loss; the lost "
+                "ones were acknowledged at most %.2f s before it; %d checkout retries, %d "
+                "checkouts abandoned by their client, %d orders stored that the client was never "
+                "told about",
+                last_second, oldest_lost, load.retries(), load.abandoned(), n.unacknowledged);
+  out(line);
+  std::snprintf(
+      line, sizeof line,
+      "drill lose-db: %zu orders acknowledged, %d lost, %d duplicated, unavailable %.1f s",
+      acks.size(), n.lost, n.duplicated,
+      // No order at all after the loss: unavailable for the rest of the drill.
+      unavailable >= 0 ? unavailable : seconds_since(t_destroy));
+  out(line);
+  return n;
 }
 
 }  // namespace
+
+// A base backup through `tierstack db backup`, as an operator would take one.
+bool Supervisor::lose_db_backup(const Out& out) {
+  SpawnOptions s;
+  s.argv = {tierstack_binary().string(),
+            "--topology",
+            topo_.file.string(),
+            "--state-dir",
+            state_.string(),
+            "db",
+            "backup"};
+  s.log_file = logs_ / "backup.log";
+  const auto t0 = Clock::now();
+  if (run_to_end(s, std::chrono::seconds(600)) != 0) {
+    out("drill lose-db: the base backup failed; see " + s.log_file.string());
+    return 1;
+  }
+  out("drill: base backup taken in " + secs(seconds_since(t0)));
+  return true;
+}
+
+// The SQLite half of lose-db: WAL shipping paused, the apps killed, their
+// files deleted, then restored from the backup plus the shipped WAL and the
+// apps started again. Returns "" or why not.
+std::string Supervisor::lose_sqlite_and_restore(const std::vector<Component*>& apps,
+                                                int acked_before, const Out& out,
+                                                std::string& used) {
+  // The shipper stops first: after the loss nothing more can be read.
+  backups_->pause_shipping();
+  {
+    std::lock_guard lk(mu_);
+    for (auto* c : apps) {
+      c->hold = true;
+      c->restart_pending = false;
+      if (c->pid > 0) killpg(c->pid, SIGKILL);
+    }
+  }
+  for (const auto& a : topo_.apps)
+    for (const char* suffix : {"", "-wal", "-shm"})
+      fs::remove(state_ / "db" / (a.name + ".db" + suffix));
+  out("drill: SQLite files and their WAL deleted, app instances killed (SIGKILL), " +
+      std::to_string(acked_before) + " orders acknowledged so far");
+  wait_until(
+      [&] {
+        return std::all_of(apps.begin(), apps.end(), [](Component* c) { return c->pid <= 0; });
+      },
+      std::chrono::seconds(10));
+  const auto t_restore = Clock::now();
+  std::int64_t replayed = 0;
+  try {
+    for (const auto& a : topo_.apps) {
+      if (!std::any_of(apps.begin(), apps.end(), [&](Component* c) { return c->app == a.name; }))
+        continue;
+      replayed +=
+          restore_sqlite_in_place(topo_.backup_dir, a.name, state_ / "db" / (a.name + ".db"), used);
+    }
+  } catch (const std::exception& e) {
+    return std::string("the restore failed: ") + e.what();
+  }
+  out("drill: restored from backup " + used + " plus " + std::to_string(replayed) +
+      " shipped WAL transactions in " + secs(seconds_since(t_restore)));
+  {
+    std::lock_guard lk(mu_);
+    for (auto* c : apps) {
+      c->hold = false;
+      start(*c);
+    }
+  }
+  return "";
+}
 
 int Supervisor::op_lose_db(const std::map<std::string, std::string>& args, const Out& out) {
   Component* lb = find("lb");
@@ -40,17 +151,11 @@ int Supervisor::op_lose_db(const std::map<std::string, std::string>& args, const
     out("drill lose-db needs the shop behind the load balancer");
     return 2;
   }
-  int customers = 4;
-  if (auto it = args.find("customers"); it != args.end() && !it->second.empty()) {
-    try {
-      customers = std::stoi(it->second);
-    } catch (...) {
-      customers = 0;
-    }
-    if (customers < 1 || customers > 64) {
-      out("--customers wants a number from 1 to 64, got '" + it->second + "'");
-      return 2;
-    }
+  std::string bad;
+  const int customers = drill_customers(args, bad);
+  if (customers == 0) {
+    out(bad);
+    return 2;
   }
   const bool postgres = topo_.database == "postgres";
   if (postgres && !ha_) {
@@ -70,23 +175,7 @@ int Supervisor::op_lose_db(const std::map<std::string, std::string>& args, const
   }
 
   // A base backup to restore from, taken now (with the customers in it).
-  {
-    SpawnOptions s;
-    s.argv = {tierstack_binary().string(),
-              "--topology",
-              topo_.file.string(),
-              "--state-dir",
-              state_.string(),
-              "db",
-              "backup"};
-    s.log_file = logs_ / "backup.log";
-    const auto t0 = Clock::now();
-    if (run_to_end(s, std::chrono::seconds(600)) != 0) {
-      out("drill lose-db: the base backup failed; see " + s.log_file.string());
-      return 1;
-    }
-    out("drill: base backup taken in " + secs(seconds_since(t0)));
-  }
+  if (!lose_db_backup(out)) return 1;
 
   load.start();
   out("drill: " + std::to_string(customers) + " customers checking out through the load balancer");
@@ -100,48 +189,10 @@ int Supervisor::op_lose_db(const std::map<std::string, std::string>& args, const
   const int acked_before = load.acknowledged_count();
   std::string used;
   if (!postgres) {
-    // The shipper stops first: after the loss nothing more can be read.
-    backups_->pause_shipping();
-    {
-      std::lock_guard lk(mu_);
-      for (auto* c : apps) {
-        c->hold = true;
-        c->restart_pending = false;
-        if (c->pid > 0) killpg(c->pid, SIGKILL);
-      }
-    }
-    for (const auto& a : topo_.apps)
-      for (const char* suffix : {"", "-wal", "-shm"})
-        fs::remove(state_ / "db" / (a.name + ".db" + suffix));
-    out("drill: SQLite files and their WAL deleted, app instances killed (SIGKILL), " +
-        std::to_string(acked_before) + " orders acknowledged so far");
-    wait_until(
-        [&] {
-          return std::all_of(apps.begin(), apps.end(), [](Component* c) { return c->pid <= 0; });
-        },
-        std::chrono::seconds(10));
-    const auto t_restore = Clock::now();
-    std::int64_t replayed = 0;
-    try {
-      for (const auto& a : topo_.apps) {
-        if (!std::any_of(apps.begin(), apps.end(), [&](Component* c) { return c->app == a.name; }))
-          continue;
-        replayed += restore_sqlite_in_place(topo_.backup_dir, a.name,
-                                            state_ / "db" / (a.name + ".db"), used);
-      }
-    } catch (const std::exception& e) {
+    if (const auto why = lose_sqlite_and_restore(apps, acked_before, out, used); !why.empty()) {
       load.stop();
-      out(std::string("drill lose-db FAILED: the restore failed: ") + e.what());
+      out("drill lose-db FAILED: " + why);
       return 1;
-    }
-    out("drill: restored from backup " + used + " plus " + std::to_string(replayed) +
-        " shipped WAL transactions in " + secs(seconds_since(t_restore)));
-    {
-      std::lock_guard lk(mu_);
-      for (auto* c : apps) {
-        c->hold = false;
-        start(*c);
-      }
     }
   } else {
     out("drill: " + std::to_string(acked_before) + " orders acknowledged before the loss");
@@ -173,36 +224,8 @@ int Supervisor::op_lose_db(const std::map<std::string, std::string>& args, const
     out(std::string("drill lose-db FAILED: cannot read the restored database: ") + e.what());
     return 1;
   }
-  const auto acks = load.acknowledged();
-  const auto n = count_orders(acks, stored);
-  // SQLite's measured loss window: the acknowledged orders of the last
-  // second before the loss, and how old the oldest lost one was.
-  int last_second = 0;
-  double oldest_lost = 0;
-  for (const auto& a : acks) {
-    if (a.answered <= t_destroy && t_destroy - a.answered <= std::chrono::seconds(1)) ++last_second;
-    auto it = stored.find(a.key);
-    if (it == stored.end() || it->second.second != a.order_id)
-      oldest_lost =
-          std::max(oldest_lost, std::chrono::duration<double>(t_destroy - a.answered).count());
-  }
-  const double unavailable = load.unavailable_after(t_destroy);
-  char line[256];
-  std::snprintf(line, sizeof line,
-                "drill: %d orders were acknowledged in the last second before the loss; the lost "
-                "ones were acknowledged at most %.2f s before it; %d checkout retries, %d "
-                "checkouts abandoned by their client, %d orders stored that the client was never "
-                "told about",
-                last_second, oldest_lost, load.retries(), load.abandoned(), n.unacknowledged);
-  out(line);
-  std::snprintf(
-      line, sizeof line,
-      "drill lose-db: %zu orders acknowledged, %d lost, %d duplicated, unavailable %.1f s",
-      acks.size(), n.lost, n.duplicated,
-      // No order at all after the loss: unavailable for the rest of the drill.
-      unavailable >= 0 ? unavailable : seconds_since(t_destroy));
-  out(line);
-  return back && n.duplicated == 0 && unavailable >= 0 && (!postgres || n.lost == 0) ? 0 : 1;
+  const auto n = report_lose_db(load, stored, t_destroy, out);
+  return back && n.duplicated == 0 && n.unavailable >= 0 && (!postgres || n.lost == 0) ? 0 : 1;
 }
 
 }  // namespace tierstack

@@ -160,6 +160,55 @@ std::vector<std::pair<std::uint32_t, std::uint32_t>> host_networks() {
   return nets;
 }
 
+// Two runs choosing a range at once would both see it free: the choice and
+// the route that claims it happen while holding a host-wide lock (an
+// abstract socket name: no file, released when the process dies).
+class CreationLock {
+ public:
+  CreationLock() : fd_(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    const char name[] = "tierstack-isolated-create";
+    std::memcpy(a.sun_path + 1, name, sizeof name - 1);
+    const auto len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + sizeof name);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (bind(fd_, reinterpret_cast<sockaddr*>(&a), len) != 0) {
+      if (errno != EADDRINUSE || std::chrono::steady_clock::now() > deadline) {
+        const std::string why = std::strerror(errno);
+        close(fd_);  // no destructor for a constructor that throws
+        throw std::runtime_error("isolated network: cannot take the creation lock: " + why);
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+  }
+  ~CreationLock() { close(fd_); }
+  CreationLock(const CreationLock&) = delete;
+  CreationLock& operator=(const CreationLock&) = delete;
+
+ private:
+  int fd_;
+};
+
+// A 10.X.0.0/16 that this host neither routes to nor has an address in,
+// starting from one derived from the id: X.
+int free_range(const std::string& id) {
+  const auto nets = host_networks();
+  int second = -1;
+  const int start = static_cast<int>(std::stoul(id, nullptr, 16) % 64);
+  for (int i = 0; i < 64 && second < 0; ++i) {
+    const int x = 160 + (start + i) % 64;
+    const std::uint32_t base = (10u << 24) | (static_cast<std::uint32_t>(x) << 16);
+    bool clash = false;
+    for (auto& [net, mask] : nets) {
+      const std::uint32_t m = mask & 0xffff0000u;  // the shorter of the two prefixes
+      clash = clash || (net & m) == (base & m);
+    }
+    if (!clash) second = x;
+  }
+  if (second < 0) throw std::runtime_error("isolated network: no free 10.160-223.0.0/16 range");
+  return second;
+}
+
 }  // namespace
 
 std::string netns_prefix(const fs::path& state_dir) {
@@ -207,48 +256,25 @@ void IsolatedNet::create(const std::function<void(const std::string&)>& log) {
     if (!fs::exists(tool))
       throw std::runtime_error(std::string(tool) +
                                " not found (scripts/install-deps installs iproute2 and nftables)");
-  // Two runs choosing a range at once would both see it free: the choice and
-  // the route that claims it happen while holding a host-wide lock (an
-  // abstract socket name: no file, released when the process dies).
-  const int lock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  struct Unlock {
-    int fd;
-    ~Unlock() { close(fd); }
-  } unlock{lock};
-  {
-    sockaddr_un a{};
-    a.sun_family = AF_UNIX;
-    const char name[] = "tierstack-isolated-create";
-    std::memcpy(a.sun_path + 1, name, sizeof name - 1);
-    const auto len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + sizeof name);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (bind(lock, reinterpret_cast<sockaddr*>(&a), len) != 0) {
-      if (errno != EADDRINUSE || std::chrono::steady_clock::now() > deadline)
-        throw std::runtime_error(std::string("isolated network: cannot take the creation lock: ") +
-                                 std::strerror(errno));
-      std::this_thread::sleep_for(50ms);
-    }
-  }
+  const CreationLock lock;
   const auto leftovers = remove_all(prefix_, host_link_);
   if (!leftovers.empty())
     log("isolated: removed what a previous run left: " + join(leftovers, ", "));
-
-  // A 10.X.0.0/16 that this host neither routes to nor has an address in,
-  // starting from one derived from the id.
-  const auto nets = host_networks();
-  int second = -1;
-  const int start = static_cast<int>(std::stoul(id_, nullptr, 16) % 64);
-  for (int i = 0; i < 64 && second < 0; ++i) {
-    const int x = 160 + (start + i) % 64;
-    const std::uint32_t base = (10u << 24) | (static_cast<std::uint32_t>(x) << 16);
-    bool clash = false;
-    for (auto& [net, mask] : nets) {
-      const std::uint32_t m = mask & 0xffff0000u;  // the shorter of the two prefixes
-      clash = clash || (net & m) == (base & m);
-    }
-    if (!clash) second = x;
+  assign_addresses(free_range(id_));
+  fs::create_directories(state_ / "logs");
+  const auto lg = state_ / "logs" / "isolated.log";
+  try {
+    build_links(lg);
+  } catch (...) {
+    remove_all(prefix_, host_link_);
+    throw;
   }
-  if (second < 0) throw std::runtime_error("isolated network: no free 10.160-223.0.0/16 range");
+  log("isolated: " + std::to_string(subnets_.size() + 1) + " namespaces (" + prefix_ + "*), " +
+      network_ + ", operator link " + host_link_ + " (" + host_address_ + ")");
+}
+
+// The subnets' addresses in 10.<second>.0.0/16.
+void IsolatedNet::assign_addresses(int second) {
   const std::string p = "10." + std::to_string(second) + ".";
   network_ = p + "0.0/16";
   std::size_t zi = 0, zj = 0;
@@ -273,47 +299,42 @@ void IsolatedNet::create(const std::function<void(const std::string&)>& log) {
   }
   host_address_ = p + "255.1";
   router_host_address_ = p + "255.2";
+}
 
-  fs::create_directories(state_ / "logs");
-  const auto lg = state_ / "logs" / "isolated.log";
-  try {
-    run({kIp, "netns", "add", router_}, lg);
-    run({kIp, "-n", router_, "link", "set", "lo", "up"}, lg);
-    apply_rules({});  // refuse everything until the flows are known
-    in_netns(router_, [] {
-      std::ofstream f("/proc/sys/net/ipv4/ip_forward");
-      f << "1\n";
-      if (!f.flush()) throw std::runtime_error("cannot enable forwarding in the router namespace");
-    });
-    for (auto& s : subnets_) {
-      const std::string veth = "vr" + s.bridge.substr(2);  // br-pub0 -> vr-pub0
-      run({kIp, "netns", "add", s.netns}, lg);
-      run({kIp, "-n", s.netns, "link", "set", "lo", "up"}, lg);
-      run({kIp, "-n", router_, "link", "add", s.bridge, "type", "bridge"}, lg);
-      run({kIp, "-n", router_, "addr", "add", s.gateway + "/24", "dev", s.bridge}, lg);
-      run({kIp, "-n", router_, "link", "set", s.bridge, "up"}, lg);
-      run({kIp, "-n", router_, "link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns",
-           s.netns},
-          lg);
-      run({kIp, "-n", router_, "link", "set", veth, "master", s.bridge, "up"}, lg);
-      run({kIp, "-n", s.netns, "addr", "add", s.address + "/24", "dev", "eth0"}, lg);
-      run({kIp, "-n", s.netns, "link", "set", "eth0", "up"}, lg);
-      run({kIp, "-n", s.netns, "route", "add", "default", "via", s.gateway}, lg);
-    }
-    // The operator's way in: a veth from this host's namespace to the router.
-    run({kIp, "link", "add", host_link_, "type", "veth", "peer", "name", "host", "netns", router_},
+// The namespaces, bridges, veths, addresses and routes (the router refuses
+// every flow until apply_rules loads them).
+void IsolatedNet::build_links(const fs::path& lg) {
+  run({kIp, "netns", "add", router_}, lg);
+  run({kIp, "-n", router_, "link", "set", "lo", "up"}, lg);
+  apply_rules({});  // refuse everything until the flows are known
+  in_netns(router_, [] {
+    std::ofstream f("/proc/sys/net/ipv4/ip_forward");
+    f << "1\n";
+    if (!f.flush()) throw std::runtime_error("cannot enable forwarding in the router namespace");
+  });
+  for (auto& s : subnets_) {
+    const std::string veth = "vr" + s.bridge.substr(2);  // br-pub0 -> vr-pub0
+    run({kIp, "netns", "add", s.netns}, lg);
+    run({kIp, "-n", s.netns, "link", "set", "lo", "up"}, lg);
+    run({kIp, "-n", router_, "link", "add", s.bridge, "type", "bridge"}, lg);
+    run({kIp, "-n", router_, "addr", "add", s.gateway + "/24", "dev", s.bridge}, lg);
+    run({kIp, "-n", router_, "link", "set", s.bridge, "up"}, lg);
+    run({kIp, "-n", router_, "link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns",
+         s.netns},
         lg);
-    run({kIp, "addr", "add", host_address_ + "/30", "dev", host_link_}, lg);
-    run({kIp, "link", "set", host_link_, "up"}, lg);
-    run({kIp, "-n", router_, "addr", "add", router_host_address_ + "/30", "dev", "host"}, lg);
-    run({kIp, "-n", router_, "link", "set", "host", "up"}, lg);
-    run({kIp, "route", "add", network_, "via", router_host_address_, "dev", host_link_}, lg);
-  } catch (...) {
-    remove_all(prefix_, host_link_);
-    throw;
+    run({kIp, "-n", router_, "link", "set", veth, "master", s.bridge, "up"}, lg);
+    run({kIp, "-n", s.netns, "addr", "add", s.address + "/24", "dev", "eth0"}, lg);
+    run({kIp, "-n", s.netns, "link", "set", "eth0", "up"}, lg);
+    run({kIp, "-n", s.netns, "route", "add", "default", "via", s.gateway}, lg);
   }
-  log("isolated: " + std::to_string(subnets_.size() + 1) + " namespaces (" + prefix_ + "*), " +
-      network_ + ", operator link " + host_link_ + " (" + host_address_ + ")");
+  // The operator's way in: a veth from this host's namespace to the router.
+  run({kIp, "link", "add", host_link_, "type", "veth", "peer", "name", "host", "netns", router_},
+      lg);
+  run({kIp, "addr", "add", host_address_ + "/30", "dev", host_link_}, lg);
+  run({kIp, "link", "set", host_link_, "up"}, lg);
+  run({kIp, "-n", router_, "addr", "add", router_host_address_ + "/30", "dev", "host"}, lg);
+  run({kIp, "-n", router_, "link", "set", "host", "up"}, lg);
+  run({kIp, "route", "add", network_, "via", router_host_address_, "dev", host_link_}, lg);
 }
 
 void IsolatedNet::apply_rules(const std::vector<Allow>& flows) {

@@ -57,6 +57,9 @@ class IsolatedNet {
   std::vector<std::string> teardown();
 
  private:
+  void assign_addresses(int second);
+  void build_links(const std::filesystem::path& log);
+
   std::filesystem::path state_;
   std::string id_, prefix_, router_, host_link_, network_;
   std::vector<Subnet> subnets_;

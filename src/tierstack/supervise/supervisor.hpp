@@ -113,7 +113,10 @@ class Supervisor {
                            std::chrono::steady_clock::time_point t0);
   int op_restart_db(const Out& out);
   int op_lose_db(const std::map<std::string, std::string>& args,
-                 const Out& out);  // drill_lose_db.cpp
+                 const Out& out);  // control/drill_lose_db.cpp
+  bool lose_db_backup(const Out& out);
+  std::string lose_sqlite_and_restore(const std::vector<Component*>& apps, int acked_before,
+                                      const Out& out, std::string& used);
   bool drain_out_of_pool(Component& c, const Out& out);
   bool stop_one(Component& c, const Out& out);
   bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout);

@@ -97,7 +97,8 @@ AppTier::Translator translator_of(const toml::table& a, const std::string& app) 
   return tr;
 }
 
-AppTier app_of(const toml::table& a, const fs::path& root) {
+// One [[app]] table.
+AppTier load_app(const toml::table& a, const fs::path& root) {
   AppTier app;
   app.name = a["name"].value_or(std::string());
   if (app.name.empty()) throw std::runtime_error("topology: an [[app]] has no name");
@@ -128,6 +129,30 @@ AppTier app_of(const toml::table& a, const fs::path& root) {
   app.translator = translator_of(a, app.name);
   if (app.per_zone < 1) throw std::runtime_error("topology: " + app.name + ".per_zone < 1");
   return app;
+}
+
+// [backup]: where and how often, and what to keep.
+void load_backup(toml::table& t, Topology& topo) {
+  const auto backup_dir = t["backup"]["dir"].value_or(std::string());
+  topo.backup_dir = backup_dir.empty() ? (topo.state_dir.parent_path() / "backups")
+                                       : resolve(topo.root, backup_dir);
+  topo.backup_interval = seconds_of(t["backup"]["interval"], 3600, "backup.interval");
+  topo.backup_verify_interval =
+      seconds_of(t["backup"]["verify_interval"], 3600, "backup.verify_interval");
+  topo.backup_keep_last = static_cast<int>(t["backup"]["keep_last"].value_or(std::int64_t{24}));
+  topo.backup_keep_days = static_cast<int>(t["backup"]["keep_days"].value_or(std::int64_t{7}));
+  if (topo.backup_keep_last < 1)
+    throw std::runtime_error("topology: backup.keep_last must be at least 1");
+  if (topo.backup_keep_days < 0)
+    throw std::runtime_error("topology: backup.keep_days must not be negative");
+  {
+    // Backups inside the data they protect would go with it.
+    const auto b = topo.backup_dir.lexically_normal().string() + "/";
+    const auto st = topo.state_dir.lexically_normal().string() + "/";
+    if (b.starts_with(st))
+      throw std::runtime_error("topology: backup.dir (" + topo.backup_dir.string() +
+                               ") must not be inside state_dir (" + topo.state_dir.string() + ")");
+  }
 }
 
 }  // namespace
@@ -172,31 +197,12 @@ Topology load_topology(const fs::path& file) {
     for (auto& node : *apps) {
       auto* a = node.as_table();
       if (!a) throw std::runtime_error("topology: [[app]] entries must be tables");
-      topo.apps.push_back(app_of(*a, topo.root));
+      topo.apps.push_back(load_app(*a, topo.root));
     }
   }
   if (topo.apps.empty()) throw std::runtime_error("topology: no [[app]] defined");
 
-  const auto backup_dir = t["backup"]["dir"].value_or(std::string());
-  topo.backup_dir = backup_dir.empty() ? (topo.state_dir.parent_path() / "backups")
-                                       : resolve(topo.root, backup_dir);
-  topo.backup_interval = seconds_of(t["backup"]["interval"], 3600, "backup.interval");
-  topo.backup_verify_interval =
-      seconds_of(t["backup"]["verify_interval"], 3600, "backup.verify_interval");
-  topo.backup_keep_last = static_cast<int>(t["backup"]["keep_last"].value_or(std::int64_t{24}));
-  topo.backup_keep_days = static_cast<int>(t["backup"]["keep_days"].value_or(std::int64_t{7}));
-  if (topo.backup_keep_last < 1)
-    throw std::runtime_error("topology: backup.keep_last must be at least 1");
-  if (topo.backup_keep_days < 0)
-    throw std::runtime_error("topology: backup.keep_days must not be negative");
-  {
-    // Backups inside the data they protect would go with it.
-    const auto b = topo.backup_dir.lexically_normal().string() + "/";
-    const auto st = topo.state_dir.lexically_normal().string() + "/";
-    if (b.starts_with(st))
-      throw std::runtime_error("topology: backup.dir (" + topo.backup_dir.string() +
-                               ") must not be inside state_dir (" + topo.state_dir.string() + ")");
-  }
+  load_backup(t, topo);
   return topo;
 }
 

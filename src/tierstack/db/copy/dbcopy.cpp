@@ -16,11 +16,8 @@
 // produced it: NULL, integers (booleans as 0/1: SQLite stores them so), the
 // shortest round-trip form of doubles, and length-prefixed text.
 #include "tierstack/db/copy/dbcopy.hpp"
-#include "platform/core/text.hpp"
-#include "tierstack/db/sql_quote.hpp"
 
 #include <signal.h>
-#include <sodium.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -42,12 +39,15 @@
 #include "platform/db/engines.hpp"
 #include "platform/db/migrations.hpp"
 #include "platform/db/pool.hpp"
+#include "tierstack/db/copy/copy_internal.hpp"
+#include "tierstack/db/sql_quote.hpp"
 #include "tierstack/os/files.hpp"
 #include "tierstack/os/net.hpp"
 #include "tierstack/os/process.hpp"
 #include "tierstack/topology/topology.hpp"
 
 namespace tierstack {
+using namespace copy_detail;
 namespace {
 
 namespace fs = std::filesystem;
@@ -71,279 +71,10 @@ Options& options() {
 
 CLI::App* copy_cmd = nullptr;
 
-// A problem to report to the operator (no stack, no crash) with its exit status.
-struct Failure : std::runtime_error {
-  Failure(const std::string& message, int s = 1) : std::runtime_error(message), status(s) {}
-  int status;
-};
-
-// The apps whose data is copied: their tables are named with the prefix, and
-// `<bin_dir>/<name> migrate` (with <env>_DATABASE_URL) creates their schema.
-struct AppSpec {
-  std::string name, prefix, env;
-};
-
-const std::vector<AppSpec>& known_apps() {
-  static const std::vector<AppSpec> apps{{"shop", "shop_", "SHOP"},
-                                         {"microblog", "mb_", "MICROBLOG"}};
-  return apps;
-}
-
-struct Column {
-  std::string name;
-  bool text = false;  // ordered with COLLATE "C" on PostgreSQL
-};
-
-struct Table {
-  std::string name;
-  std::vector<Column> columns;
-  std::vector<std::size_t> key;               // positions in columns of the primary key
-  std::set<std::string> refs;                 // tables its foreign keys point to
-  std::vector<std::string> sequence_columns;  // PostgreSQL identity/serial columns
-};
-
-struct Schema {
-  std::map<std::string, Table> tables;
-  std::vector<std::string> derived;  // SQLite full-text tables: rebuilt by the target
-};
-
-std::string upper(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
-}
-
-std::string thousands(std::int64_t n) {
-  std::string s = std::to_string(n);
-  for (int i = static_cast<int>(s.size()) - 3; i > (n < 0 ? 1 : 0); i -= 3) s.insert(i, ",");
-  return s;
-}
-
-Schema read_schema(Connection& c, const std::vector<std::string>& prefixes) {
-  auto wanted = [&](const std::string& n) {
-    return std::any_of(prefixes.begin(), prefixes.end(),
-                       [&](const std::string& p) { return n.starts_with(p); });
-  };
-  Schema s;
-  if (c.dialect() == Dialect::sqlite) {
-    std::vector<std::string> virtuals, names;
-    for (const Row& r : c.query("SELECT name, COALESCE(sql, '') FROM sqlite_master "
-                                "WHERE type = 'table' ORDER BY name")) {
-      auto name = r.get<std::string>(0);
-      if (name.starts_with("sqlite_")) continue;
-      (upper(r.get<std::string>(1)).starts_with("CREATE VIRTUAL TABLE") ? virtuals : names)
-          .push_back(name);
-    }
-    for (const auto& v : virtuals)
-      if (wanted(v)) s.derived.push_back(v);
-    for (const auto& n : names) {
-      if (!wanted(n)) continue;
-      // An FTS table's shadow tables (<name>_data, _idx, ...) belong to it.
-      if (std::any_of(virtuals.begin(), virtuals.end(),
-                      [&](const std::string& v) { return n.starts_with(v + "_"); })) {
-        s.derived.push_back(n);
-        continue;
-      }
-      Table t;
-      t.name = n;
-      std::vector<std::pair<std::int64_t, std::size_t>> pk;
-      for (const Row& r : c.query("SELECT name, upper(type), pk FROM pragma_table_info($1) "
-                                  "ORDER BY cid",
-                                  {n})) {
-        const auto type = r.get<std::string>(1);
-        Column col{r.get<std::string>(0), type.find("CHAR") != std::string::npos ||
-                                              type.find("TEXT") != std::string::npos ||
-                                              type.find("CLOB") != std::string::npos};
-        if (const auto k = r.get<std::int64_t>(2); k > 0) pk.emplace_back(k, t.columns.size());
-        t.columns.push_back(std::move(col));
-      }
-      std::sort(pk.begin(), pk.end());
-      for (const auto& [_, i] : pk) t.key.push_back(i);
-      for (const Row& r :
-           c.query("SELECT DISTINCT \"table\" FROM pragma_foreign_key_list($1)", {n}))
-        t.refs.insert(r.get<std::string>(0));
-      s.tables.emplace(n, std::move(t));
-    }
-    return s;
-  }
-
-  const std::string in_schema =
-      " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() ";
-  for (const Row& r : c.query("SELECT c.relname FROM pg_class c" + in_schema +
-                              "AND c.relkind IN ('r', 'p') ORDER BY 1")) {
-    const auto name = r.get<std::string>(0);
-    if (!wanted(name)) continue;
-    Table t;
-    t.name = name;
-    std::map<std::string, std::size_t> pos;
-    for (const Row& col :
-         c.query("SELECT a.attname, t.typcategory = 'S', "
-                 "pg_get_serial_sequence(quote_ident(c.relname), a.attname::text) IS NOT NULL "
-                 "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
-                 "JOIN pg_type t ON t.oid = a.atttypid" +
-                     in_schema +
-                     "AND c.relname = $1 AND a.attnum > 0 AND NOT a.attisdropped "
-                     "AND a.attgenerated = '' ORDER BY a.attnum",
-                 {name})) {
-      pos[col.get<std::string>(0)] = t.columns.size();
-      t.columns.push_back({col.get<std::string>(0), col.get<bool>(1)});
-      if (col.get<bool>(2)) t.sequence_columns.push_back(col.get<std::string>(0));
-    }
-    for (const Row& k :
-         c.query("SELECT a.attname FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid "
-                 "CROSS JOIN LATERAL unnest(k.conkey) WITH ORDINALITY AS u(attnum, pos) "
-                 "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = u.attnum" +
-                     in_schema + "AND c.relname = $1 AND k.contype = 'p' ORDER BY u.pos",
-                 {name}))
-      t.key.push_back(pos.at(k.get<std::string>(0)));
-    for (const Row& f : c.query("SELECT DISTINCT r.relname FROM pg_constraint k "
-                                "JOIN pg_class c ON c.oid = k.conrelid "
-                                "JOIN pg_class r ON r.oid = k.confrelid" +
-                                    in_schema + "AND c.relname = $1 AND k.contype = 'f'",
-                                {name}))
-      t.refs.insert(f.get<std::string>(0));
-    s.tables.emplace(name, std::move(t));
-  }
-  return s;
-}
-
-// Parents before children; ties in name order so every run copies alike.
-std::vector<std::string> foreign_key_order(const std::map<std::string, Table>& tables) {
-  std::vector<std::string> order;
-  std::set<std::string> done;
-  while (order.size() < tables.size()) {
-    bool progressed = false;
-    for (const auto& entry : tables) {
-      const std::string& name = entry.first;
-      const Table& t = entry.second;
-      if (done.count(name)) continue;
-      const bool ready = std::all_of(t.refs.begin(), t.refs.end(), [&](const std::string& r) {
-        return r == name || done.count(r) || !tables.count(r);
-      });
-      if (!ready) continue;
-      order.push_back(name);
-      done.insert(name);
-      progressed = true;
-      break;
-    }
-    if (!progressed)
-      throw Failure("the tables' foreign keys form a cycle; cannot choose a copy order");
-  }
-  return order;
-}
-
-// The source's table with its columns in the target's order.
-Table align(const Table& src, const Table& dst) {
-  Table out = src;
-  out.columns.clear();
-  out.key.clear();
-  std::set<std::string> seen;
-  for (const auto& dc : dst.columns) {
-    auto it = std::find_if(src.columns.begin(), src.columns.end(),
-                           [&](const Column& c) { return c.name == dc.name; });
-    if (it == src.columns.end())
-      throw Failure("the source's table " + src.name + " has no column " + dc.name +
-                    " although both schemas are at the same version");
-    out.columns.push_back(*it);
-    seen.insert(dc.name);
-  }
-  for (const auto& c : src.columns)
-    if (!seen.count(c.name))
-      throw Failure("the source's table " + src.name + " has a column " + c.name +
-                    " that the target's schema lacks");
-  for (std::size_t k : src.key) {
-    const auto& name = src.columns[k].name;
-    for (std::size_t i = 0; i < out.columns.size(); ++i)
-      if (out.columns[i].name == name) out.key.push_back(i);
-  }
-  auto key_names = [](const Table& t) {
-    std::vector<std::string> v;
-    for (auto k : t.key) v.push_back(t.columns[k].name);
-    return v;
-  };
-  if (key_names(out) != key_names(dst))
-    throw Failure("the table " + src.name + " has a different primary key in source and target");
-  return out;
-}
-
-// Streams a table in primary-key order, `batch` rows per query (keyset
-// pagination: each query starts after the last key seen).
-void scan(Connection& c, const Table& t, std::size_t batch,
-          const std::function<void(const Result&)>& fn) {
-  if (t.key.empty())
-    throw Failure("table " + t.name + " has no primary key; it cannot be copied in key order");
-  const bool pg = c.dialect() == Dialect::postgres;
-  std::string cols, keys, marks;
-  for (const auto& col : t.columns) cols += (cols.empty() ? "" : ", ") + quote_ident(col.name);
-  for (std::size_t i = 0; i < t.key.size(); ++i) {
-    const auto& col = t.columns[t.key[i]];
-    keys += (i ? ", " : "") + quote_ident(col.name) + (pg && col.text ? " COLLATE \"C\"" : "");
-    marks += (i ? ", $" : "$") + std::to_string(i + 1);
-  }
-  const std::string head = "SELECT " + cols + " FROM " + quote_ident(t.name);
-  const std::string order = " ORDER BY " + keys + " LIMIT $";
-  const std::string after = t.key.size() == 1 ? " WHERE " + keys + " > " + marks
-                                              : " WHERE (" + keys + ") > (" + marks + ")";
-  const std::string first_sql = head + order + "1";
-  const std::string next_sql = head + after + order + std::to_string(t.key.size() + 1);
-  Params params{static_cast<std::int64_t>(batch)};
-  bool first = true;
-  for (;;) {
-    const Result r = c.query(first ? first_sql : next_sql, params);
-    if (r.empty()) return;
-    fn(r);
-    if (r.size() < batch) return;
-    first = false;
-    params.clear();
-    for (std::size_t k : t.key) params.push_back(r.rows().back().at(k));
-    params.push_back(static_cast<std::int64_t>(batch));
-  }
-}
-
-// SHA-256 over the canonical form of rows, fed in key order.
-class RowHasher {
- public:
-  RowHasher() { crypto_hash_sha256_init(&state_); }
-
-  void add(const Row& row) {
-    buf_.clear();
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      const auto& v = row.at(i).variant();
-      if (std::holds_alternative<std::nullptr_t>(v)) {
-        buf_ += "n;";
-      } else if (auto* n = std::get_if<std::int64_t>(&v)) {
-        buf_ += 'i' + std::to_string(*n) + ';';
-      } else if (auto* b = std::get_if<bool>(&v)) {
-        buf_ += *b ? "i1;" : "i0;";
-      } else if (auto* d = std::get_if<double>(&v)) {
-        char text[64];
-        const auto res = std::to_chars(text, text + sizeof text, *d);
-        buf_ += 'f';
-        buf_.append(text, res.ptr);
-        buf_ += ';';
-      } else {
-        const auto& s = std::get<std::string>(v);
-        buf_ += 's' + std::to_string(s.size()) + ':';
-        buf_ += s;
-      }
-    }
-    buf_ += '\n';
-    crypto_hash_sha256_update(&state_, reinterpret_cast<const unsigned char*>(buf_.data()),
-                              buf_.size());
-    ++rows_;
-  }
-
-  std::int64_t rows() const { return rows_; }
-
-  std::string hex() {
-    unsigned char out[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256_final(&state_, out);
-    return ts::core::hex_encode({reinterpret_cast<const char*>(out), sizeof out});
-  }
-
- private:
-  crypto_hash_sha256_state state_;
-  std::string buf_;
-  std::int64_t rows_ = 0;
+struct TableCopy {
+  Table src, dst;
+  std::int64_t rows = 0;
+  std::string checksum;
 };
 
 // Rows and rate of the table being copied, on stderr: one redrawn line on a
@@ -413,42 +144,6 @@ void test_interrupt(const std::string& table) {
   }
 }
 
-// Checks the URL's form and, for SQLite, the file system; returns its dialect.
-Dialect check_url(const std::string& flag, const std::string& url, bool source) {
-  Dialect d;
-  try {
-    d = ts::db::dialect_of(url);
-  } catch (const ts::db::Error& e) {
-    throw Failure(flag + ": " + e.what(), 2);
-  }
-  if (d == Dialect::postgres) return d;
-  std::string path;
-  try {
-    path = ts::db::detail::sqlite_path_from_url(url);
-  } catch (const ts::db::Error& e) {
-    throw Failure(flag + ": " + e.what() + ", got " + url, 2);
-  }
-  if (path == ":memory:")
-    throw Failure(flag + ": an in-memory SQLite database cannot be copied from or to", 2);
-  if (source && !fs::is_regular_file(path))
-    throw Failure(flag + ": there is no SQLite database at " + path, 2);
-  if (!source && !fs::is_directory(fs::path(path).parent_path()))
-    throw Failure(
-        flag + ": the directory " + fs::path(path).parent_path().string() + " does not exist", 2);
-  return d;
-}
-
-std::shared_ptr<ts::db::Pool> open_pool(const std::string& which, const std::string& url) {
-  try {
-    ts::db::PoolOptions po;
-    po.max_size = 2;
-    return ts::db::Pool::open(url, po);
-  } catch (const std::exception& e) {
-    throw Failure("cannot open the " + which + " database " + ts::db::redact_url(url) + ": " +
-                  e.what());
-  }
-}
-
 std::string tail(const std::string& text, std::size_t lines) {
   std::size_t pos = text.size();
   while (pos > 0 && text[pos - 1] == '\n') --pos;
@@ -485,13 +180,8 @@ void migrate_target(const AppSpec& app, const fs::path& bin_dir, const std::stri
   if (log.empty() || log.back() != '\n') std::printf("\n");
 }
 
-struct TableCopy {
-  Table src, dst;
-  std::int64_t rows = 0;
-  std::string checksum;
-};
-
-int copy(const Options& o, const fs::path& bin_dir) {
+// Refuses URLs that cannot work, before anything is opened.
+void check_urls(const Options& o) {
   const Dialect from_dialect = check_url("--from", o.from, true);
   const Dialect to_dialect = check_url("--to", o.to, false);
   if (o.from == o.to) throw Failure("--from and --to name the same database", 2);
@@ -501,66 +191,69 @@ int copy(const Options& o, const fs::path& bin_dir) {
                        ts::db::detail::sqlite_path_from_url(o.to), ec))
       throw Failure("--from and --to name the same database file", 2);
   }
-  const auto started = std::chrono::steady_clock::now();
-  std::printf("tierstack db copy: %s -> %s\n", ts::db::redact_url(o.from).c_str(),
-              ts::db::redact_url(o.to).c_str());
+}
 
-  // What the source holds: the apps with a recorded schema version.
-  auto src_pool = open_pool("source", o.from);
+// What the source holds: the apps with a recorded schema version.
+struct SourceApps {
   std::vector<AppSpec> apps;
-  std::map<std::string, int> src_version;
+  std::map<std::string, int> version;
   std::vector<std::string> prefixes;
+};
+
+SourceApps source_apps(ts::db::Pool& src) {
+  SourceApps s;
   for (const auto& app : known_apps()) {
-    const int v = ts::db::current_version(*src_pool, app.name);
+    const int v = ts::db::current_version(src, app.name);
     if (v == 0) continue;
-    apps.push_back(app);
-    src_version[app.name] = v;
-    prefixes.push_back(app.prefix);
+    s.apps.push_back(app);
+    s.version[app.name] = v;
+    s.prefixes.push_back(app.prefix);
   }
-  if (apps.empty())
+  if (s.apps.empty())
     throw Failure(
         "the source database holds no shop or microblog schema (no migrations "
         "recorded in ts_schema_migrations); nothing to copy");
+  return s;
+}
 
-  // Refuse a target that already holds data of these apps, before touching it.
-  {
-    auto pool = open_pool("target", o.to);
-    auto lease = pool->acquire();
-    std::string held;
-    for (const auto& [name, t] : read_schema(*lease, prefixes).tables) {
-      const auto n =
-          lease->query("SELECT count(*) FROM " + quote_ident(name)).scalar<std::int64_t>();
-      if (n > 0) held += (held.empty() ? "" : ", ") + name + " " + thousands(n);
-    }
-    if (!held.empty()) {
-      if (!o.replace)
-        throw Failure(
-            "the target already holds data (" + held + " rows); pass --replace to replace it", 3);
-      std::printf("  the target's rows (%s) will be replaced\n", held.c_str());
-    }
+// Refuses a target that already holds data of these apps, before touching it.
+void refuse_held_target(const Options& o, const std::vector<std::string>& prefixes) {
+  auto pool = open_pool("target", o.to);
+  auto lease = pool->acquire();
+  std::string held;
+  for (const auto& [name, t] : read_schema(*lease, prefixes).tables) {
+    const auto n = lease->query("SELECT count(*) FROM " + quote_ident(name)).scalar<std::int64_t>();
+    if (n > 0) held += (held.empty() ? "" : ", ") + name + " " + thousands(n);
   }
+  if (held.empty()) return;
+  if (!o.replace)
+    throw Failure("the target already holds data (" + held + " rows); pass --replace to replace it",
+                  3);
+  std::printf("  the target's rows (%s) will be replaced\n", held.c_str());
+}
 
-  for (const auto& app : apps) migrate_target(app, bin_dir, o.to);
-  auto dst_pool = open_pool("target", o.to);
-  for (const auto& app : apps) {
-    const int s = src_version[app.name];
-    const int t = ts::db::current_version(*dst_pool, app.name);
-    if (s > t)
-      throw Failure("the source's " + app.name + " schema is at version " + std::to_string(s) +
+void check_versions(const SourceApps& s, ts::db::Pool& dst, const fs::path& bin_dir) {
+  for (const auto& app : s.apps) {
+    const int v = s.version.at(app.name);
+    const int t = ts::db::current_version(dst, app.name);
+    if (v > t)
+      throw Failure("the source's " + app.name + " schema is at version " + std::to_string(v) +
                     ", newer than the " + app.name + " binary in " + bin_dir.string() + " knows (" +
                     std::to_string(t) +
                     "); upgrade the binaries (or pass --bin-dir) and copy again");
-    if (s < t)
-      throw Failure("the source's " + app.name + " schema is at version " + std::to_string(s) +
+    if (v < t)
+      throw Failure("the source's " + app.name + " schema is at version " + std::to_string(v) +
                     ", older than the target's (" + std::to_string(t) + "); migrate the source " +
                     "first: " + app.env + "_DATABASE_URL=... " + app.name + " migrate");
-    std::printf("  %s: schema version %d on both sides\n", app.name.c_str(), s);
+    std::printf("  %s: schema version %d on both sides\n", app.name.c_str(), v);
   }
+}
 
-  auto src = src_pool->acquire();
-  auto dst = dst_pool->acquire();
-  const Schema src_schema = read_schema(*src, prefixes);
-  const Schema dst_schema = read_schema(*dst, prefixes);
+// The tables to copy, parents first, each source table aligned to the target's.
+std::vector<TableCopy> plan_tables(Connection& src, Connection& dst,
+                                   const std::vector<std::string>& prefixes) {
+  const Schema src_schema = read_schema(src, prefixes);
+  const Schema dst_schema = read_schema(dst, prefixes);
   for (const auto& [name, _] : src_schema.tables)
     if (!dst_schema.tables.count(name))
       throw Failure("the source has a table " + name + " that the target's schema lacks");
@@ -579,83 +272,73 @@ int copy(const Options& o, const fs::path& bin_dir) {
     for (const auto& d : src_schema.derived) names += (names.empty() ? "" : ", ") + d;
     std::printf("  not copied (search index, rebuilt on the target): %s\n", names.c_str());
   }
+  return plan;
+}
 
-  // A consistent snapshot of the source, even while its apps keep writing.
-  ts::db::Transaction src_tx(*src, ts::db::TxMode::read);
-  if (src->dialect() == Dialect::postgres)
-    src->execute_script("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
-  // One transaction holds every changed page until the commit: a larger
-  // page cache keeps SQLite from spilling and re-reading them.
-  if (dst->dialect() == Dialect::sqlite) dst->execute_script("PRAGMA cache_size = -262144");
-  ts::db::Transaction dst_tx(*dst, ts::db::TxMode::write);
-  // Children first. Without --replace the tables held no rows before the
-  // migrations ran, so this only removes rows a migration inserted; the source has
-  // the same ones (it ran the same migrations) and they are copied from there.
-  for (auto it = plan.rbegin(); it != plan.rend(); ++it)
-    dst_tx.query("DELETE FROM " + quote_ident(it->dst.name));
-
-  Progress progress;
-  std::fprintf(stderr, "copying %zu tables\n", plan.size());
-  for (auto& tc : plan) {
-    const std::size_t ncols = tc.dst.columns.size();
-    // Parameters per INSERT: PostgreSQL takes 65,535. The SQLite engine looks
-    // each $n up by name, in time proportional to the count, so big statements
-    // are slow there: 150,000 shop_orders copied at 800 rows/s with 12,000
-    // parameters per INSERT, 2,900 with 999, 13,000 with 240.
-    // PostgreSQL: libpq 15 drops a connection whose ParameterDescription
-    // message (4 bytes per parameter, sent when the INSERT is prepared) is
-    // over 30,000 bytes ("lost synchronization with server"), so at most
-    // 7,000 parameters per statement.
-    const std::size_t max_params = to_dialect == Dialect::sqlite ? 240 : 7000;
-    const std::size_t batch = std::max<std::size_t>(
-        1, std::min<std::size_t>(o.batch, max_params / std::max<std::size_t>(1, ncols)));
-    std::string cols;
-    for (const auto& c : tc.dst.columns) cols += (cols.empty() ? "" : ", ") + quote_ident(c.name);
-    const std::string insert_head =
-        "INSERT INTO " + quote_ident(tc.dst.name) + " (" + cols + ") VALUES ";
-    auto insert_sql = [&](std::size_t rows) {
-      std::string sql = insert_head;
-      std::size_t p = 0;
-      for (std::size_t r = 0; r < rows; ++r) {
-        sql += r ? ", (" : "(";
-        for (std::size_t c = 0; c < ncols; ++c) sql += (c ? ", $" : "$") + std::to_string(++p);
-        sql += ")";
-      }
-      return sql;
-    };
-    const std::string full_batch_sql = insert_sql(batch);
-    const auto total =
-        src->query("SELECT count(*) FROM " + quote_ident(tc.src.name)).scalar<std::int64_t>();
-    progress.begin(tc.dst.name, total);
-    RowHasher hasher;
-    Params params;
-    scan(*src, tc.src, batch, [&](const Result& r) {
-      params.clear();
-      params.reserve(r.size() * ncols);
-      for (const Row& row : r) {
-        hasher.add(row);
-        for (std::size_t c = 0; c < ncols; ++c) params.push_back(row.at(c));
-      }
-      try {
-        dst_tx.query(r.size() == batch ? full_batch_sql : insert_sql(r.size()), params);
-      } catch (const ts::db::Error& e) {
-        throw Failure("copying " + tc.dst.name + " failed: " + e.what());
-      }
-      progress.advance(hasher.rows());
-    });
-    progress.end();
-    tc.rows = hasher.rows();
-    tc.checksum = hasher.hex();
-    test_interrupt(tc.dst.name);
+// INSERT INTO t (cols) VALUES ($1, …), (…) for `rows` rows.
+std::string insert_sql(const Table& t, std::size_t rows) {
+  std::string cols;
+  for (const auto& c : t.columns) cols += (cols.empty() ? "" : ", ") + quote_ident(c.name);
+  std::string sql = "INSERT INTO " + quote_ident(t.name) + " (" + cols + ") VALUES ";
+  std::size_t p = 0;
+  for (std::size_t r = 0; r < rows; ++r) {
+    sql += r ? ", (" : "(";
+    for (std::size_t c = 0; c < t.columns.size(); ++c)
+      sql += (c ? ", $" : "$") + std::to_string(++p);
+    sql += ")";
   }
+  return sql;
+}
 
-  // Read everything back from the target, inside the same transaction.
+void copy_table(TableCopy& tc, Connection& src, ts::db::Transaction& dst_tx, std::size_t batch_max,
+                Dialect to_dialect, Progress& progress) {
+  const std::size_t ncols = tc.dst.columns.size();
+  // Parameters per INSERT: PostgreSQL takes 65,535. The SQLite engine looks
+  // each $n up by name, in time proportional to the count, so big statements
+  // are slow there: 150,000 shop_orders copied at 800 rows/s with 12,000
+  // parameters per INSERT, 2,900 with 999, 13,000 with 240.
+  // PostgreSQL: libpq 15 drops a connection whose ParameterDescription
+  // message (4 bytes per parameter, sent when the INSERT is prepared) is
+  // over 30,000 bytes ("lost synchronization with server"), so at most
+  // 7,000 parameters per statement.
+  const std::size_t max_params = to_dialect == Dialect::sqlite ? 240 : 7000;
+  const std::size_t batch = std::max<std::size_t>(
+      1, std::min<std::size_t>(batch_max, max_params / std::max<std::size_t>(1, ncols)));
+  const std::string full_batch_sql = insert_sql(tc.dst, batch);
+  const auto total =
+      src.query("SELECT count(*) FROM " + quote_ident(tc.src.name)).scalar<std::int64_t>();
+  progress.begin(tc.dst.name, total);
+  RowHasher hasher;
+  Params params;
+  scan(src, tc.src, batch, [&](const Result& r) {
+    params.clear();
+    params.reserve(r.size() * ncols);
+    for (const Row& row : r) {
+      hasher.add(row);
+      for (std::size_t c = 0; c < ncols; ++c) params.push_back(row.at(c));
+    }
+    try {
+      dst_tx.query(r.size() == batch ? full_batch_sql : insert_sql(tc.dst, r.size()), params);
+    } catch (const ts::db::Error& e) {
+      throw Failure("copying " + tc.dst.name + " failed: " + e.what());
+    }
+    progress.advance(hasher.rows());
+  });
+  progress.end();
+  tc.rows = hasher.rows();
+  tc.checksum = hasher.hex();
+  test_interrupt(tc.dst.name);
+}
+
+// Reads everything back from the target, inside the copy's transaction, and
+// compares; returns the rows copied.
+std::int64_t verify_tables(const std::vector<TableCopy>& plan, Connection& dst, std::size_t batch) {
   std::printf("\n  %-26s %10s  %-16s  %s\n", "table", "rows", "sha-256", "target");
   bool all_match = true;
   std::int64_t total_rows = 0;
   for (const auto& tc : plan) {
     RowHasher hasher;
-    scan(*dst, tc.dst, static_cast<std::size_t>(o.batch), [&](const Result& r) {
+    scan(dst, tc.dst, batch, [&](const Result& r) {
       for (const Row& row : r) hasher.add(row);
     });
     const auto sum = hasher.hex();
@@ -672,20 +355,59 @@ int copy(const Options& o, const fs::path& bin_dir) {
     throw Failure(
         "verification failed: the target's data differs from the source's; nothing "
         "was committed");
+  return total_rows;
+}
 
-  // Move identity sequences past the copied ids. setval is not undone by a
-  // rollback, so it only ever moves a sequence forward.
-  if (dst->dialect() == Dialect::postgres) {
-    for (const auto& tc : plan)
-      for (const auto& col : tc.dst.sequence_columns)
-        dst_tx.query(
-            "SELECT setval(pg_get_serial_sequence($1, $2)::regclass, GREATEST("
-            "(SELECT COALESCE(MAX(" +
-                quote_ident(col) + "), 0) FROM " + quote_ident(tc.dst.name) +
-                "), COALESCE(pg_sequence_last_value(pg_get_serial_sequence($1, "
-                "$2)::regclass), 0)) + 1, false)",
-            {quote_ident(tc.dst.name), col});
-  }
+// Moves identity sequences past the copied ids. setval is not undone by a
+// rollback, so it only ever moves a sequence forward.
+void move_sequences(const std::vector<TableCopy>& plan, ts::db::Transaction& dst_tx) {
+  for (const auto& tc : plan)
+    for (const auto& col : tc.dst.sequence_columns)
+      dst_tx.query(
+          "SELECT setval(pg_get_serial_sequence($1, $2)::regclass, GREATEST("
+          "(SELECT COALESCE(MAX(" +
+              quote_ident(col) + "), 0) FROM " + quote_ident(tc.dst.name) +
+              "), COALESCE(pg_sequence_last_value(pg_get_serial_sequence($1, "
+              "$2)::regclass), 0)) + 1, false)",
+          {quote_ident(tc.dst.name), col});
+}
+
+int copy(const Options& o, const fs::path& bin_dir) {
+  check_urls(o);
+  const Dialect to_dialect = ts::db::dialect_of(o.to);
+  const auto started = std::chrono::steady_clock::now();
+  std::printf("tierstack db copy: %s -> %s\n", ts::db::redact_url(o.from).c_str(),
+              ts::db::redact_url(o.to).c_str());
+  auto src_pool = open_pool("source", o.from);
+  const SourceApps source = source_apps(*src_pool);
+  refuse_held_target(o, source.prefixes);
+  for (const auto& app : source.apps) migrate_target(app, bin_dir, o.to);
+  auto dst_pool = open_pool("target", o.to);
+  check_versions(source, *dst_pool, bin_dir);
+
+  auto src = src_pool->acquire();
+  auto dst = dst_pool->acquire();
+  std::vector<TableCopy> plan = plan_tables(*src, *dst, source.prefixes);
+  // A consistent snapshot of the source, even while its apps keep writing.
+  ts::db::Transaction src_tx(*src, ts::db::TxMode::read);
+  if (src->dialect() == Dialect::postgres)
+    src->execute_script("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+  // One transaction holds every changed page until the commit: a larger
+  // page cache keeps SQLite from spilling and re-reading them.
+  if (dst->dialect() == Dialect::sqlite) dst->execute_script("PRAGMA cache_size = -262144");
+  ts::db::Transaction dst_tx(*dst, ts::db::TxMode::write);
+  // Children first. Without --replace the tables held no rows before the
+  // migrations ran, so this only removes rows a migration inserted; the source has
+  // the same ones (it ran the same migrations) and they are copied from there.
+  for (auto it = plan.rbegin(); it != plan.rend(); ++it)
+    dst_tx.query("DELETE FROM " + quote_ident(it->dst.name));
+
+  Progress progress;
+  std::fprintf(stderr, "copying %zu tables\n", plan.size());
+  for (auto& tc : plan)
+    copy_table(tc, *src, dst_tx, static_cast<std::size_t>(o.batch), to_dialect, progress);
+  const std::int64_t total_rows = verify_tables(plan, *dst, static_cast<std::size_t>(o.batch));
+  if (dst->dialect() == Dialect::postgres) move_sequences(plan, dst_tx);
   dst_tx.commit();
   src_tx.commit();
   const double secs =
@@ -798,5 +520,45 @@ int copy_database(const std::string& from, const std::string& to, bool replace,
     return 1;
   }
 }
+
+namespace copy_detail {
+
+// Checks the URL's form and, for SQLite, the file system; returns its dialect.
+Dialect check_url(const std::string& flag, const std::string& url, bool source) {
+  Dialect d;
+  try {
+    d = ts::db::dialect_of(url);
+  } catch (const ts::db::Error& e) {
+    throw Failure(flag + ": " + e.what(), 2);
+  }
+  if (d == Dialect::postgres) return d;
+  std::string path;
+  try {
+    path = ts::db::detail::sqlite_path_from_url(url);
+  } catch (const ts::db::Error& e) {
+    throw Failure(flag + ": " + e.what() + ", got " + url, 2);
+  }
+  if (path == ":memory:")
+    throw Failure(flag + ": an in-memory SQLite database cannot be copied from or to", 2);
+  if (source && !fs::is_regular_file(path))
+    throw Failure(flag + ": there is no SQLite database at " + path, 2);
+  if (!source && !fs::is_directory(fs::path(path).parent_path()))
+    throw Failure(
+        flag + ": the directory " + fs::path(path).parent_path().string() + " does not exist", 2);
+  return d;
+}
+
+std::shared_ptr<ts::db::Pool> open_pool(const std::string& which, const std::string& url) {
+  try {
+    ts::db::PoolOptions po;
+    po.max_size = 2;
+    return ts::db::Pool::open(url, po);
+  } catch (const std::exception& e) {
+    throw Failure("cannot open the " + which + " database " + ts::db::redact_url(url) + ": " +
+                  e.what());
+  }
+}
+
+}  // namespace copy_detail
 
 }  // namespace tierstack

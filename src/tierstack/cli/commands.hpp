@@ -1,0 +1,38 @@
+#pragma once
+// Owns: the CLI's commands that run in the tierstack process itself, as
+// opposed to inside the supervisor: the control-socket client every
+// supervisor command goes through, `up` (in the foreground or detached),
+// `down` (also after a crashed supervisor), `logs`, and the arguments of
+// `deploy`. main.cpp parses the command line and calls these; a new client
+// command (`logs --grep`, `exec`) is a function here in its own file.
+#include <boost/json.hpp>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "tierstack/supervise/supervisor.hpp"
+#include "tierstack/topology/topology.hpp"
+
+namespace tierstack {
+
+// Sends one request to the running supervisor and prints what it streams
+// back; returns the status the supervisor ends with (3: nothing running).
+int send_control(const std::filesystem::path& state, const boost::json::object& req);
+
+// `tierstack up`: runs the supervisor here, or detached in the background
+// (then prints its start-up report and returns).
+int cmd_up(const Topology& topo, const UpOptions& opts);
+// `tierstack down`: stops the supervisor, or what a dead one left running.
+int cmd_down(const std::filesystem::path& state);
+// `tierstack logs [INSTANCE]`: lists the log files or tails one instance's.
+int cmd_logs(const std::filesystem::path& state, const std::string& instance, int lines,
+             bool follow);
+
+struct DeployArgs {
+  std::string app, bin_dir;
+  std::vector<std::string> env;  // KEY=VALUE
+  int ready_timeout = 20;
+};
+int cmd_deploy(const std::filesystem::path& state, const DeployArgs& args);
+
+}  // namespace tierstack
