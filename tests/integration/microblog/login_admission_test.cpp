@@ -44,8 +44,9 @@ TEST(MbLoginAdmission, LoginFormFloodGetsTheBusyFormPage) {
   auto srv = small_capacity_server();
   Browser b(*srv);
   ASSERT_TRUE(b.register_user("ivy", "ivy-password-1"));
-  const auto body = form_encode(
-      {{"username", "ivy"}, {"password", "ivy-password-1"}, {"csrf_token", b.csrf_from("/auth/login")}});
+  const auto body = form_encode({{"username", "ivy"},
+                                 {"password", "ivy-password-1"},
+                                 {"csrf_token", b.csrf_from("/auth/login")}});
   const auto answers = flood(*srv, "/auth/login", body,
                              {{"Content-Type", "application/x-www-form-urlencoded"},
                               {"Accept", "text/html"},
