@@ -77,7 +77,7 @@ storage::UserRow basic_user(Microblog& app, Request& req) {
     user = storage::user_by_username(*app.db, username);
     return storage::login_account(*app.db, user);
   });
-  if (result.status == ts::auth::PasswordLogin::Status::throttled)
+  if (result.refused())  // throttled, or every hash slot busy
     throw api_too_many(result.retry_after);
   if (!result) throw web::api_basic_failure();
   return *user;

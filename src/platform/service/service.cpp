@@ -6,6 +6,7 @@
 
 #include <boost/json.hpp>
 
+#include "platform/auth/login.hpp"
 #include "platform/core/log.hpp"
 #include "platform/db/error.hpp"
 
@@ -53,6 +54,37 @@ void register_pool_metrics(metrics::Registry& registry, const std::shared_ptr<db
                         });
 }
 
+// Password hashing capacity (docs/performance.md, logins): hash slots, one
+// per core by default (a container's CPU quota can make the core count lie),
+// and logins admitted to wait for one beyond them before a login is answered
+// busy (429), one per slot by default.
+void configure_hash_limit(Config& cfg) {
+  const auto slots = static_cast<unsigned>(cfg.integer("HASH_SLOTS", 0, 0, 64));
+  const auto queue = static_cast<int>(
+      cfg.integer("LOGIN_QUEUE", slots ? slots : auth::HashLimit::default_slots(), 0, 1024));
+  auth::HashLimit::configure_process(slots, queue);
+}
+
+void register_hash_metrics(metrics::Registry& registry) {
+  registry.add_callback("password_hash_slots", "Password hash slots by state.", "gauge", [] {
+    const auto& limit = auth::HashLimit::process();
+    return std::vector<metrics::Sample>{
+        {"state=\"running\"", static_cast<double>(limit.running())},
+        {"state=\"free\"", static_cast<double>(limit.slots() - limit.running())}};
+  });
+  registry.add_callback("password_hash_waiting", "Password hashes waiting for a slot.", "gauge",
+                        [] {
+                          return std::vector<metrics::Sample>{
+                              {"", static_cast<double>(auth::HashLimit::process().waiting())}};
+                        });
+  registry.add_callback("login_busy_total",
+                        "Logins answered 429 because every hash slot and queue place was taken.",
+                        "counter", [] {
+                          return std::vector<metrics::Sample>{
+                              {"", static_cast<double>(auth::HashLimit::process().refused())}};
+                        });
+}
+
 }  // namespace
 
 int run(App& app, int argc, char** argv) {
@@ -89,6 +121,7 @@ int run(App& app, int argc, char** argv) {
   http::ServerOptions server_options;
   if (command == "serve") server_options = http::server_options_from(cfg, app.default_listen);
 
+  configure_hash_limit(cfg);
   if (app.configure) app.configure(cfg);
 
   metrics::Registry registry;
@@ -153,6 +186,7 @@ int run(App& app, int argc, char** argv) {
     if (app.setup) app.setup(ctx);
     cfg.check();
     register_pool_metrics(registry, ctx.db);
+    register_hash_metrics(registry);
     server->set_readiness_check([pool = ctx.db] { return pool->ping(); });
     server->set_exception_mapper([](const std::exception& e) -> std::optional<http::Response> {
       // The database being away is a temporary condition, not a bug.
