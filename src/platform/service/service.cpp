@@ -9,6 +9,7 @@
 #include "platform/auth/login.hpp"
 #include "platform/core/log.hpp"
 #include "platform/db/error.hpp"
+#include "platform/db/fiber.hpp"
 
 namespace ts::service {
 namespace {
@@ -117,6 +118,9 @@ int run(App& app, int argc, char** argv) {
       cfg.millis("DB_ACQUIRE_TIMEOUT_MS", std::chrono::milliseconds(5000),
                  std::chrono::milliseconds(1), std::chrono::milliseconds(600'000));
   const bool auto_migrate = cfg.boolean("AUTO_MIGRATE", true);
+  // PostgreSQL: database-only handlers run in fibers on the network threads,
+  // this many at a time per thread (0: on the worker pool, as on SQLite).
+  const auto db_fibers = static_cast<unsigned>(cfg.integer("DB_FIBERS_PER_THREAD", 4, 0, 64));
 
   http::ServerOptions server_options;
   if (command == "serve") server_options = http::server_options_from(cfg, app.default_listen);
@@ -187,6 +191,10 @@ int run(App& app, int argc, char** argv) {
     cfg.check();
     register_pool_metrics(registry, ctx.db);
     register_hash_metrics(registry);
+    if (ctx.db->dialect() == db::Dialect::postgres && db_fibers > 0) {
+      db::fiber::set_limit(db_fibers);
+      server->set_fiber_runner(db::fiber::start);
+    }
     server->set_readiness_check([pool = ctx.db] { return pool->ping(); });
     server->set_exception_mapper([](const std::exception& e) -> std::optional<http::Response> {
       // The database being away is a temporary condition, not a bug.
