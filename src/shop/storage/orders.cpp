@@ -306,6 +306,20 @@ std::string page_from_end_sql(const std::string& where, std::size_t nparams) {
          " ELSE 0 END FROM (SELECT " + rest + " AS r) y)";
 }
 
+// A counted list's page starts at the id found by skipping `offset` ids in an
+// index that holds little besides them (0006_order_id_index.sqlite.sql, the
+// status index, PostgreSQL's primary key), not by skipping whole rows.
+std::string page_from_start_sql(const OrderFilter& f, const std::string& where,
+                                std::size_t nparams) {
+  const auto limit = "$" + std::to_string(nparams + 1), offset = "$" + std::to_string(nparams + 2);
+  if (!counted(f))
+    return std::string("SELECT ") + kColumns + " FROM shop_orders" + where + " ORDER BY id LIMIT " +
+           limit + " OFFSET " + offset;
+  return std::string("SELECT ") + kColumns + " FROM shop_orders" + where +
+         (where.empty() ? " WHERE " : " AND ") + "id >= (SELECT id FROM shop_orders" + where +
+         " ORDER BY id LIMIT 1 OFFSET " + offset + ") ORDER BY id LIMIT " + limit;
+}
+
 }  // namespace
 
 OrderPage list_orders(ts::db::Pool& db, const OrderFilter& filter) {
@@ -320,12 +334,8 @@ OrderPage list_orders(ts::db::Pool& db, const OrderFilter& filter) {
   const auto n = params.size();
   params.emplace_back(pg.size);
   params.emplace_back(offset);
-  const auto result =
-      db.query(from_end ? page_from_end_sql(where, n)
-                        : std::string("SELECT ") + kColumns + " FROM shop_orders" + where +
-                              " ORDER BY id LIMIT $" + std::to_string(n + 1) + " OFFSET $" +
-                              std::to_string(n + 2),
-               params);
+  const auto result = db.query(
+      from_end ? page_from_end_sql(where, n) : page_from_start_sql(filter, where, n), params);
   page.results.reserve(result.size());
   for (const auto& row : result) page.results.push_back(from_row(row));
   if (from_end) std::reverse(page.results.begin(), page.results.end());
