@@ -18,6 +18,29 @@
 #include <new>
 #include <vector>
 
+// Sanitizers must be told about stack switches: ASan keeps per-stack shadow
+// and fake stacks, TSan a per-fiber happens-before clock.
+#if defined(__SANITIZE_ADDRESS__)
+#define TS_FIBER_ASAN 1
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define TS_FIBER_TSAN 1
+#endif
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TS_FIBER_ASAN 1
+#endif
+#if __has_feature(thread_sanitizer)
+#define TS_FIBER_TSAN 1
+#endif
+#endif
+#if defined(TS_FIBER_ASAN) || defined(TS_FIBER_TSAN)
+#include <sanitizer/common_interface_defs.h>
+#endif
+#if defined(TS_FIBER_TSAN)
+#include <sanitizer/tsan_interface.h>
+#endif
+
 namespace ts::db::fiber {
 namespace {
 
@@ -51,6 +74,8 @@ struct Fiber {
   std::function<void()> body;
   std::function<void()> done;
   bool finished = false;
+  void* asan_fake = nullptr;   // ASan's fake stack of this fiber while it is switched out
+  void* tsan_fiber = nullptr;  // TSan's fiber handle
 };
 
 struct Pending {
@@ -64,6 +89,9 @@ struct ThreadState {
   unsigned running = 0;
   std::vector<char*> spare;
   std::deque<Pending> queue;
+  const void* stack_bottom = nullptr;  // the thread's own stack, for ASan
+  std::size_t stack_size = 0;
+  void* tsan_thread = nullptr;  // TSan's handle of the thread's own context
   ~ThreadState() {
     for (char* s : spare) ::munmap(s, kStackSize + static_cast<std::size_t>(::getpagesize()));
   }
@@ -94,14 +122,57 @@ void free_stack(char* s) {
 
 thread_local Fiber* t_starting = nullptr;
 
+// The four points where a stack switch happens, for the sanitizers; no-ops
+// in ordinary builds.
+void thread_enters(Fiber* f, void** fake) {
+#if defined(TS_FIBER_ASAN)
+  __sanitizer_start_switch_fiber(fake, f->stack + ::getpagesize(), kStackSize);
+#else
+  (void)fake;
+#endif
+#if defined(TS_FIBER_TSAN)
+  t.tsan_thread = __tsan_get_current_fiber();
+  __tsan_switch_to_fiber(f->tsan_fiber, 0);
+#else
+  (void)f;
+#endif
+}
+void thread_returned(void* fake) {
+#if defined(TS_FIBER_ASAN)
+  __sanitizer_finish_switch_fiber(fake, nullptr, nullptr);
+#else
+  (void)fake;
+#endif
+}
+void fiber_arrived(Fiber* f) {
+#if defined(TS_FIBER_ASAN)
+  __sanitizer_finish_switch_fiber(f->asan_fake, &t.stack_bottom, &t.stack_size);
+#else
+  (void)f;
+#endif
+}
+void fiber_leaves(Fiber* f, bool ending) {
+#if defined(TS_FIBER_ASAN)
+  __sanitizer_start_switch_fiber(ending ? nullptr : &f->asan_fake, t.stack_bottom, t.stack_size);
+#else
+  (void)f;
+  (void)ending;
+#endif
+#if defined(TS_FIBER_TSAN)
+  __tsan_switch_to_fiber(t.tsan_thread, 0);
+#endif
+}
+
 void entry() {
   Fiber* f = t_starting;
+  fiber_arrived(f);
   try {
     f->body();
   } catch (...) {
     std::terminate();  // documented: the body catches its own exceptions
   }
   f->finished = true;
+  fiber_leaves(f, true);
   ::setcontext(f->back);
 }
 
@@ -116,13 +187,19 @@ void resume(Fiber* f) {
   EhGlobals& g = eh_globals();
   const EhGlobals mine = g;
   g = f->eh;
+  void* fake = nullptr;
+  thread_enters(f, &fake);
   ::swapcontext(&here, &f->ctx);
+  thread_returned(fake);
   f->eh = g;
   g = mine;
   t.current = outer;
   if (!f->finished) return;
   auto done = std::move(f->done);
   free_stack(f->stack);
+#if defined(TS_FIBER_TSAN)
+  __tsan_destroy_fiber(f->tsan_fiber);
+#endif
   delete f;
   --t.running;
   if (!t.queue.empty() && t.running < g_limit.load(std::memory_order_relaxed)) {
@@ -150,6 +227,9 @@ void launch(Pending p) {
   f->ctx.uc_stack.ss_size = kStackSize;
   f->ctx.uc_link = nullptr;
   ::makecontext(&f->ctx, entry, 0);
+#if defined(TS_FIBER_TSAN)
+  f->tsan_fiber = __tsan_create_fiber(0);
+#endif
   ++t.running;
   t_starting = f;
   resume(f);
@@ -157,7 +237,9 @@ void launch(Pending p) {
 
 // Gives the thread back to the io_context; something must resume(f) later.
 void suspend(Fiber* f) {
+  fiber_leaves(f, false);
   ::swapcontext(&f->ctx, f->back);
+  fiber_arrived(f);
 }
 
 }  // namespace
