@@ -74,6 +74,8 @@ int main(int argc, char** argv) {
   app.commands["worker"] = {"run background jobs (export) until SIGTERM", run_worker};
   app.commands["import-flask"] = {"import the original Flask microblog's database (--from URL)",
                                   microblog::commands::import_flask};
+  app.commands["seed"] = {"add a generated data set for benchmarks (--users, --posts, --follows)",
+                          microblog::commands::seed};
   const int rc = ts::service::run(app, argc, argv);
   worker.reset();
   return rc;

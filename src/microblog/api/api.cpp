@@ -77,7 +77,7 @@ storage::UserRow basic_user(Microblog& app, Request& req) {
     user = storage::user_by_username(*app.db, username);
     return storage::login_account(*app.db, user);
   });
-  if (result.status == ts::auth::PasswordLogin::Status::throttled)
+  if (result.refused())  // throttled, or every hash slot busy
     throw api_too_many(result.retry_after);
   if (!result) throw web::api_basic_failure();
   return *user;
@@ -302,9 +302,10 @@ void register_api(Microblog& app, ts::http::Router& r) {
   // The read-only GETs on SQLite run on the network thread: an in-process
   // read takes less time than handing the request to the worker pool and
   // back (docs/performance.md). On PostgreSQL every query waits on the
-  // network, so they stay on the worker pool.
+  // network: they run in fibers on the network thread (db_only).
   ts::http::RouteOptions reads = opts;
   reads.blocking = app.db->dialect() != ts::db::Dialect::sqlite;
+  reads.db_only = true;
   ts::http::RouteOptions signed_in = opts;
   signed_in.access = ts::http::Access::user;
   r.post("/api/tokens", api_handler([&app](Request& req) { return create_token(app, req); }), opts);

@@ -96,6 +96,8 @@ const std::unordered_map<std::string_view, std::string_view>& spanish() {
       // Strings this implementation adds.
       {"Too many attempts. Please wait a minute and try again.",
        "Demasiados intentos. Espere un minuto y vuelva a intentarlo."},
+      {"The server is busy. Please try again in a moment.",
+       "El servidor está ocupado. Vuelva a intentarlo en un momento."},
       {"You have exported your posts recently. Please try again in a few minutes.",
        "Ya exportaste tus artículos hace poco. Vuelve a intentarlo en unos minutos."},
       {"The confirmation link is invalid or has expired.",

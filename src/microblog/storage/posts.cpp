@@ -65,8 +65,9 @@ std::int64_t create_post(Pool& db, std::int64_t uid, const std::string& body,
 }
 
 namespace {
-// A page of posts, newest first: the page is chosen from mb_posts alone and
-// only its rows are joined with their authors.
+// A page of posts, newest first: the page's ids are chosen from the indexes
+// alone ((timestamp), (user_id, timestamp, id)), and only its rows are read
+// and joined with their authors.
 PostPage newest_posts(Pool& db, const std::string& where, ts::db::Params p, int page,
                       int per_page) {
   const auto n = p.size();
@@ -75,10 +76,11 @@ PostPage newest_posts(Pool& db, const std::string& where, ts::db::Params p, int 
   p.emplace_back(pg.offset());
   const std::string sql =
       "SELECT p.id, p.body, p.timestamp, p.language, u.id, u.username, u.email FROM "
-      "(SELECT id, body, timestamp, language, user_id FROM mb_posts " +
+      "(SELECT id, timestamp FROM mb_posts " +
       where + " ORDER BY timestamp DESC, id DESC LIMIT $" + std::to_string(n + 1) + " OFFSET $" +
       std::to_string(n + 2) +
-      ") p JOIN mb_users u ON u.id = p.user_id ORDER BY p.timestamp DESC, p.id DESC";
+      ") k JOIN mb_posts p ON p.id = k.id JOIN mb_users u ON u.id = p.user_id "
+      "ORDER BY k.timestamp DESC, k.id DESC";
   PostPage out;
   for (const auto& row : db.query(sql, p)) out.items.push_back(to_post(row));
   out.has_more = ts::core::drop_lookahead(out.items, pg);

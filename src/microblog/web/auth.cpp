@@ -108,6 +108,8 @@ Response login(Page& p) {
           });
       if (result.status == ts::auth::PasswordLogin::Status::throttled)
         return form_too_many(p, f, result.retry_after, show);
+      if (result.status == ts::auth::PasswordLogin::Status::busy)
+        return form_too_many(p, f, result.retry_after, show, kBusyMessage);
       if (!result) {
         p.flash(p.t("Invalid username or password"));
         // Unlike the original, keep next= so the retry still lands there.

@@ -162,8 +162,8 @@ Response page_failure(Microblog& app, Request& req, std::exception_ptr e) {
 }
 
 Response form_too_many(Page& p, Form& f, std::chrono::seconds retry_after,
-                       const std::function<Response()>& render) {
-  f.errors.push_back(p.t("Too many attempts. Please wait a minute and try again."));
+                       const std::function<Response()>& render, const char* message) {
+  f.errors.push_back(p.t(message));
   auto r = render();
   r.status = 429;
   r.headers.set("Retry-After", retry_after_value(retry_after));

@@ -45,10 +45,15 @@ ts::http::Response error_response(Microblog& app, ts::http::Request& req, int st
 // the 500 page (logged) for anything unexpected; other HTTP errors and lost
 // database connections are rethrown for the server to answer.
 ts::http::Response page_failure(Microblog& app, ts::http::Request& req, std::exception_ptr e);
-// A form refused for too many attempts: its error, 429 and when to come
-// back; `render` draws the form.
+// A form refused for too many attempts (or, with kBusyMessage, because the
+// server has no hash slot free): its error, 429 and when to come back;
+// `render` draws the form.
+inline constexpr const char* kTooManyMessage =
+    "Too many attempts. Please wait a minute and try again.";
+inline constexpr const char* kBusyMessage = "The server is busy. Please try again in a moment.";
 ts::http::Response form_too_many(Page& p, Form& f, std::chrono::seconds retry_after,
-                                 const std::function<ts::http::Response()>& render);
+                                 const std::function<ts::http::Response()>& render,
+                                 const char* message = kTooManyMessage);
 // A visitor who is not signed in: a flash and a redirect to the login page
 // with next=… the page asked for.
 ts::http::Response login_redirect(RequestContext& ctx);

@@ -176,13 +176,16 @@ Response follow_action(Page& p, const storage::UserRow& me, bool follow) {
 
 void register_pages(Microblog& app, ts::http::Router& r) {
   const auto home_page = [](Page& p, const storage::UserRow& me) { return home(p, me, true); };
+  // Signed in, the feeds only query the database (PostgreSQL: in a fiber).
+  ts::http::RouteOptions feed = no_session_inline();
+  feed.db_only = true;
   for (const char* path : {"/", "/index"}) {
-    r.get(path, signed_in_page(app, home_page), no_session_inline());
+    r.get(path, signed_in_page(app, home_page), feed);
     r.post(path, signed_in_page(app, home_page), {.access = ts::http::Access::user});
   }
   r.get("/explore",
         signed_in_page(app, [](Page& p, const storage::UserRow& me) { return home(p, me, false); }),
-        no_session_inline());
+        feed);
   r.get("/user/{username}", signed_in_page(app, user_page), no_session_inline());
   r.get("/user/{username}/popup", signed_in_page(app, popup), no_session_inline());
   r.get("/edit_profile", signed_in_page(app, edit_profile), no_session_inline());

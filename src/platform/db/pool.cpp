@@ -2,6 +2,7 @@
 
 #include "platform/core/log.hpp"
 #include "platform/db/engines.hpp"
+#include "platform/db/fiber.hpp"
 
 #include <algorithm>
 
@@ -89,15 +90,30 @@ Lease Pool::acquire(std::chrono::milliseconds timeout) {
         throw;
       }
     }
+    if (fiber::active()) {
+      // A fiber must not block its network thread (the connection it waits
+      // for may belong to another fiber of the same thread): it lets the
+      // thread run, then looks again.
+      if (std::chrono::steady_clock::now() >= deadline) throw timeout_error(timeout);
+      ++waiting_;
+      lock.unlock();
+      fiber::yield();
+      lock.lock();
+      --waiting_;
+      continue;
+    }
     ++waiting_;
     const bool ready = available_.wait_until(
         lock, deadline, [&] { return closed_ || !idle_.empty() || open_ < options_.max_size; });
     --waiting_;
-    if (!ready)
-      throw PoolTimeout("no database connection became free within " +
-                        std::to_string(timeout.count()) + " ms (all " +
-                        std::to_string(options_.max_size) + " in use)");
+    if (!ready) throw timeout_error(timeout);
   }
+}
+
+PoolTimeout Pool::timeout_error(std::chrono::milliseconds timeout) const {
+  return PoolTimeout("no database connection became free within " +
+                     std::to_string(timeout.count()) + " ms (all " +
+                     std::to_string(options_.max_size) + " in use)");
 }
 
 void Pool::give_back(std::unique_ptr<Connection> conn) noexcept {

@@ -14,7 +14,9 @@
 // PostgreSQL server restarted) is noticed when it is handed out or when a
 // query on it fails with ConnectionLost, and is replaced by a fresh one on a
 // later acquire; the pool itself never needs to be recreated. A connection
-// returned inside an open transaction is rolled back first.
+// returned inside an open transaction is rolled back first. On a fiber
+// (fiber.hpp) acquire() never blocks the thread: while no connection is free
+// the fiber yields to the thread's other work and looks again.
 #include "platform/db/connection.hpp"
 
 #include <chrono>
@@ -105,6 +107,7 @@ class Pool : public std::enable_shared_from_this<Pool> {
  private:
   void give_back(std::unique_ptr<Connection> conn) noexcept;
   std::unique_ptr<Connection> open_connection();
+  PoolTimeout timeout_error(std::chrono::milliseconds timeout) const;
 
   const std::string url_;
   const std::string display_url_;

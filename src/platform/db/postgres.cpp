@@ -1,6 +1,9 @@
 // PostgreSQL engine over libpq: named prepared statements cached by SQL text,
 // text-format parameters (the server infers their types), results converted
 // by column type, and dead-connection detection so the pool can replace it.
+// On a fiber (fiber.hpp) a statement is sent on the non-blocking socket and
+// the fiber sleeps until the answer arrives, so the network thread that runs
+// it keeps serving; elsewhere libpq's blocking calls wait as usual.
 #include <libpq-fe.h>
 #include <poll.h>
 
@@ -9,6 +12,7 @@
 
 #include "platform/core/log.hpp"
 #include "platform/db/engines.hpp"
+#include "platform/db/fiber.hpp"
 
 namespace ts::db::detail {
 namespace {
@@ -61,12 +65,13 @@ class PgConnection final : public Connection {
       // cached statement. Re-prepare; retry only when no transaction was
       // open, since the failure aborted any transaction.
       if (e.sqlstate() != "0A000" || !forget(sql) || !idle) throw;
-      return run(sql, params);
     }
+    return run(sql, params);  // outside the handler: a fiber may sleep in it
   }
 
   void execute_script(std::string_view sql) override {
     check_alive();
+    use_blocking();
     const std::string text(sql);
     ResultPtr res(PQexec(conn_, text.c_str()), &PQclear);
     check(res.get(), {});
@@ -147,6 +152,7 @@ class PgConnection final : public Connection {
 
   Result run(std::string_view sql, const Params& params) {
     check_alive();
+    if (!fiber::active()) use_blocking();
     const Entry& entry = prepare(sql);
     if (entry.nparams != static_cast<int>(params.size()))
       throw Error("postgres: statement takes " + std::to_string(entry.nparams) + " parameters, " +
@@ -161,9 +167,12 @@ class PgConnection final : public Connection {
         throw Error("postgres: text parameter $" + std::to_string(i + 1) + " contains a NUL byte");
       values[i] = texts[i].c_str();
     }
-    ResultPtr res(PQexecPrepared(conn_, name.c_str(), static_cast<int>(params.size()),
-                                 values.data(), nullptr, nullptr, 0),
-                  &PQclear);
+    const int n = static_cast<int>(params.size());
+    ResultPtr res = fiber::active() ? exec_async([&] {
+      return PQsendQueryPrepared(conn_, name.c_str(), n, values.data(), nullptr, nullptr, 0);
+    })
+                                    : blocking(PQexecPrepared(conn_, name.c_str(), n, values.data(),
+                                                              nullptr, nullptr, 0));
     check(res.get(), params);
     return convert(res.get());
   }
@@ -175,14 +184,64 @@ class PgConnection final : public Connection {
       return it->second;
     }
     std::string name = "ts_" + std::to_string(++next_id_);
-    ResultPtr res(PQprepare(conn_, name.c_str(), key.c_str(), 0, nullptr), &PQclear);
+    const bool async = fiber::active();
+    ResultPtr res = async ? exec_async([&] {
+      return PQsendPrepare(conn_, name.c_str(), key.c_str(), 0, nullptr);
+    })
+                          : blocking(PQprepare(conn_, name.c_str(), key.c_str(), 0, nullptr));
     check(res.get(), {});
     // One extra round trip per new statement buys a clear parameter-count error.
-    ResultPtr desc(PQdescribePrepared(conn_, name.c_str()), &PQclear);
+    ResultPtr desc = async ? exec_async([&] { return PQsendDescribePrepared(conn_, name.c_str()); })
+                           : blocking(PQdescribePrepared(conn_, name.c_str()));
     check(desc.get(), {});
     const int nparams = PQnparams(desc.get());
     if (cache_.size() >= cache_cap_) evict_oldest();
     return cache_.emplace(key, Entry{std::move(name), nparams, ++tick_}).first->second;
+  }
+
+  // libpq's blocking calls need the connection in blocking mode (a fiber
+  // may have left it non-blocking).
+  void use_blocking() {
+    if (PQisnonblocking(conn_)) PQsetnonblocking(conn_, 0);
+  }
+  static ResultPtr blocking(PGresult* res) { return ResultPtr(res, &PQclear); }
+
+  // Sends with `send` on the non-blocking socket, sleeping the fiber while the
+  // socket is not ready, and returns the statement's result (the first error
+  // when there are several results). Null when the connection broke.
+  template <class Send>
+  ResultPtr exec_async(Send send) {
+    if (!PQisnonblocking(conn_) && PQsetnonblocking(conn_, 1) != 0)
+      return ResultPtr(nullptr, &PQclear);
+    if (!send()) return ResultPtr(nullptr, &PQclear);
+    for (int pending = PQflush(conn_); pending != 0; pending = PQflush(conn_)) {
+      if (pending < 0 || !wait_socket(true) || !PQconsumeInput(conn_))
+        return ResultPtr(nullptr, &PQclear);
+    }
+    ResultPtr kept(nullptr, &PQclear);
+    for (;;) {
+      while (PQisBusy(conn_))
+        if (!wait_socket(false) || !PQconsumeInput(conn_)) return ResultPtr(nullptr, &PQclear);
+      PGresult* next = PQgetResult(conn_);
+      if (!next) break;
+      if (!kept || (is_failure(next) && !is_failure(kept.get())))
+        kept.reset(next);
+      else
+        PQclear(next);
+    }
+    return kept;
+  }
+
+  static bool is_failure(PGresult* res) {
+    const auto st = PQresultStatus(res);
+    return st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY;
+  }
+
+  // The fiber sleeps until the socket is ready; false when there is no socket.
+  bool wait_socket(bool writable) {
+    const int fd = PQsocket(conn_);
+    if (fd < 0) return false;
+    return fiber::wait(fd, writable);
   }
 
   void evict_oldest() {
@@ -205,7 +264,10 @@ class PgConnection final : public Connection {
 
   void deallocate(const std::string& name) {
     // Failure only leaks a server-side statement until the connection closes.
-    ResultPtr res(PQexec(conn_, ("DEALLOCATE " + name).c_str()), &PQclear);
+    if (!fiber::active()) use_blocking();
+    const std::string text = "DEALLOCATE " + name;
+    ResultPtr res = fiber::active() ? exec_async([&] { return PQsendQuery(conn_, text.c_str()); })
+                                    : blocking(PQexec(conn_, text.c_str()));
     (void)res;
   }
 

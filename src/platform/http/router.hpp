@@ -49,6 +49,12 @@ struct RouteOptions {
   // work (e.g. a page for a visitor without a session) and run on the network
   // thread, saving the hand-off to the worker pool.
   std::function<bool(const Request&)> inline_when;
+  // For a blocking route: its blocking work is database queries and nothing
+  // else (no password hashing, no file I/O, no sleeps). With a fiber runner
+  // installed (Server::set_fiber_runner: the service does so on PostgreSQL)
+  // it runs on the network thread in a fiber that sleeps while a query waits
+  // for the server, instead of on the worker pool.
+  bool db_only = false;
   std::optional<RateRule> rate_limit;
   // When false the application's authenticator is not called for this route.
   bool authenticate = true;

@@ -107,6 +107,7 @@ struct Server::Impl {
   AccessCheck access_check;
   std::function<bool()> readiness;
   std::function<std::optional<Response>(const std::exception&)> exception_mapper;
+  FiberRunner fiber_runner;
   std::vector<std::unique_ptr<Context>> contexts;
   std::unique_ptr<asio::thread_pool> pool;
   std::unique_ptr<tcp::acceptor> monitor_acceptor;
@@ -753,8 +754,45 @@ struct Server::Impl {
         if (auto refused = check(req, route)) return std::move(*refused);
       return route.handler(req);
     };
-    if (runs_blocking(route, req)) co_return co_await offload(*pool, run);
+    if (runs_blocking(route, req)) {
+      if (route.options.db_only && fiber_runner) co_return co_await in_fiber(run);
+      co_return co_await offload(*pool, run);
+    }
     co_return run();
+  }
+
+  // Runs fn through the fiber runner on this network thread and resumes the
+  // calling coroutine with the result (or the exception fn threw).
+  template <class F>
+  asio::awaitable<Response> in_fiber(F fn) {
+    auto& ioc = static_cast<asio::io_context&>(
+        asio::query(co_await asio::this_coro::executor, asio::execution::context));
+    co_return co_await asio::async_initiate<decltype(asio::use_awaitable),
+                                            void(std::exception_ptr, Response)>(
+        [this, &ioc](auto handler, F work) {
+          using H = decltype(handler);
+          struct State {
+            H resume;
+            std::exception_ptr error;
+            Response result;
+          };
+          auto state = std::make_shared<State>(State{std::move(handler), nullptr, Response{}});
+          fiber_runner(
+              ioc,
+              [state, work = std::move(work)]() mutable {
+                try {
+                  state->result = work();
+                } catch (...) {
+                  state->error = std::current_exception();
+                }
+              },
+              [state, &ioc] {
+                asio::post(ioc, [state] {
+                  std::move(state->resume)(state->error, std::move(state->result));
+                });
+              });
+        },
+        asio::use_awaitable, std::move(fn));
   }
 
   bool origin_allowed(std::string_view origin) const {
@@ -880,6 +918,9 @@ void Server::set_access_check(AccessCheck fn) {
 void Server::set_exception_mapper(
     std::function<std::optional<Response>(const std::exception&)> fn) {
   impl_->exception_mapper = std::move(fn);
+}
+void Server::set_fiber_runner(FiberRunner fn) {
+  impl_->fiber_runner = std::move(fn);
 }
 void Server::set_readiness_check(std::function<bool()> fn) {
   impl_->readiness = std::move(fn);

@@ -25,6 +25,9 @@
 namespace ts::metrics {
 class Registry;
 }
+namespace boost::asio {
+class io_context;
+}
 
 namespace ts::http {
 
@@ -115,6 +118,14 @@ class Server {
   // Extra readiness condition for /readyz, e.g. "the database answers";
   // called on a worker thread.
   void set_readiness_check(std::function<bool()> fn);
+
+  // Runs the handlers of blocking routes marked RouteOptions::db_only on the
+  // network thread: called there with that thread's io_context, the work
+  // (which does not throw) and what to call, on that thread, once the work
+  // is done. E.g. ts::db::fiber::start. Unset: such routes use the worker pool.
+  using FiberRunner = std::function<void(boost::asio::io_context&, std::function<void()> work,
+                                         std::function<void()> done)>;
+  void set_fiber_runner(FiberRunner fn);
 
   // Maps exceptions other than HttpError to a response (e.g. a lost database
   // connection to 503); returning nullopt leaves them to the catch-all 500.

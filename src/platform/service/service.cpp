@@ -6,8 +6,10 @@
 
 #include <boost/json.hpp>
 
+#include "platform/auth/login.hpp"
 #include "platform/core/log.hpp"
 #include "platform/db/error.hpp"
+#include "platform/db/fiber.hpp"
 
 namespace ts::service {
 namespace {
@@ -53,6 +55,37 @@ void register_pool_metrics(metrics::Registry& registry, const std::shared_ptr<db
                         });
 }
 
+// Password hashing capacity (docs/performance.md, logins): hash slots, one
+// per core by default (a container's CPU quota can make the core count lie),
+// and logins admitted to wait for one beyond them before a login is answered
+// busy (429), one per slot by default.
+void configure_hash_limit(Config& cfg) {
+  const auto slots = static_cast<unsigned>(cfg.integer("HASH_SLOTS", 0, 0, 64));
+  const auto queue = static_cast<int>(
+      cfg.integer("LOGIN_QUEUE", slots ? slots : auth::HashLimit::default_slots(), 0, 1024));
+  auth::HashLimit::configure_process(slots, queue);
+}
+
+void register_hash_metrics(metrics::Registry& registry) {
+  registry.add_callback("password_hash_slots", "Password hash slots by state.", "gauge", [] {
+    const auto& limit = auth::HashLimit::process();
+    return std::vector<metrics::Sample>{
+        {"state=\"running\"", static_cast<double>(limit.running())},
+        {"state=\"free\"", static_cast<double>(limit.slots() - limit.running())}};
+  });
+  registry.add_callback("password_hash_waiting", "Password hashes waiting for a slot.", "gauge",
+                        [] {
+                          return std::vector<metrics::Sample>{
+                              {"", static_cast<double>(auth::HashLimit::process().waiting())}};
+                        });
+  registry.add_callback("login_busy_total",
+                        "Logins answered 429 because every hash slot and queue place was taken.",
+                        "counter", [] {
+                          return std::vector<metrics::Sample>{
+                              {"", static_cast<double>(auth::HashLimit::process().refused())}};
+                        });
+}
+
 }  // namespace
 
 int run(App& app, int argc, char** argv) {
@@ -85,10 +118,14 @@ int run(App& app, int argc, char** argv) {
       cfg.millis("DB_ACQUIRE_TIMEOUT_MS", std::chrono::milliseconds(5000),
                  std::chrono::milliseconds(1), std::chrono::milliseconds(600'000));
   const bool auto_migrate = cfg.boolean("AUTO_MIGRATE", true);
+  // PostgreSQL: database-only handlers run in fibers on the network threads,
+  // this many at a time per thread (0: on the worker pool, as on SQLite).
+  const auto db_fibers = static_cast<unsigned>(cfg.integer("DB_FIBERS_PER_THREAD", 4, 0, 64));
 
   http::ServerOptions server_options;
   if (command == "serve") server_options = http::server_options_from(cfg, app.default_listen);
 
+  configure_hash_limit(cfg);
   if (app.configure) app.configure(cfg);
 
   metrics::Registry registry;
@@ -153,6 +190,11 @@ int run(App& app, int argc, char** argv) {
     if (app.setup) app.setup(ctx);
     cfg.check();
     register_pool_metrics(registry, ctx.db);
+    register_hash_metrics(registry);
+    if (ctx.db->dialect() == db::Dialect::postgres && db_fibers > 0) {
+      db::fiber::set_limit(db_fibers);
+      server->set_fiber_runner(db::fiber::start);
+    }
     server->set_readiness_check([pool = ctx.db] { return pool->ping(); });
     server->set_exception_mapper([](const std::exception& e) -> std::optional<http::Response> {
       // The database being away is a temporary condition, not a bug.

@@ -256,7 +256,7 @@ Response login(Shop& shop, Request& req) {
     account.store_hash = [&](const std::string& h) { storage::set_password_hash(db, user->id, h); };
     return account;
   });
-  if (result.status == ts::auth::PasswordLogin::Status::throttled)
+  if (result.refused())  // throttled, or every hash slot busy
     throw throttled(result.retry_after);
   if (!result) throw no_active_account();
 
@@ -372,7 +372,7 @@ Response user_update(Shop& shop, Request& req) {
     const auto result = shop.passwords.login(current->username, req.client_ip, *given, [&] {
       return ts::auth::PasswordLogin::Account{.stored_hash = current->password_hash};
     });
-    if (result.status == ts::auth::PasswordLogin::Status::throttled)
+    if (result.refused())  // throttled, or every hash slot busy
       throw throttled(result.retry_after);
     if (!result) {
       errors.add("current_password", "Incorrect password.");

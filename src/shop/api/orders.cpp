@@ -61,7 +61,9 @@ ts::http::Response raw_json(std::string body, int status = 200) {
 void register_orders(Shop& shop, ts::http::Router& router) {
   auto db = shop.db;
 
-  router.get("/account/all-orders-list/", kSignedIn, [db](ts::http::Request& req) {
+  ts::http::RouteOptions list_options = kSignedIn;
+  list_options.db_only = true;  // PostgreSQL: a fiber on the network thread
+  router.get("/account/all-orders-list/", list_options, [db](ts::http::Request& req) {
     const auto& user = caller(req);
     const std::optional<std::int64_t> owner =
         user.is_staff ? std::nullopt : std::optional<std::int64_t>(user.id);

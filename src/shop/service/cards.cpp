@@ -27,13 +27,6 @@ domain::YearMonth today() {
   throw Refusal(Refusal::Kind::invalid, e.message, e.code);
 }
 
-const boost::json::value* require_key(const boost::json::object& body, std::string_view key,
-                                      domain::FieldErrors& errors) {
-  const auto* v = body.if_contains(key);
-  if (!v) errors.add(key, std::string(domain::msg::kRequired));
-  return v;
-}
-
 Refusal not_found() {
   return {Refusal::Kind::not_found, "Not found."};
 }
@@ -53,34 +46,7 @@ domain::GatewayResult<std::string> customer_for(Shop& shop, const User& user,
 }  // namespace
 
 TypedCard read_card(const boost::json::object& card) {
-  domain::FieldErrors errors;
-  const auto* number = require_key(card, "number", errors);
-  const auto* month = require_key(card, "exp_month", errors);
-  const auto* year = require_key(card, "exp_year", errors);
-  if (!errors.empty()) throw InvalidFields(std::move(errors));
-  const auto number_text = domain::scalar_text(*number);
-  const auto digits = number_text ? domain::normalize_card_number(*number_text) : std::nullopt;
-  if (!digits) refuse(domain::card_error::invalid_number());
-  if (auto e = domain::check_card_number(*digits)) refuse(*e);
-  const auto m = domain::card_int(*month);
-  const auto y = domain::card_int(*year);
-  if (!m) refuse(domain::card_error::invalid_expiry_month());
-  if (!y) refuse(domain::card_error::invalid_expiry_year());
-  if (auto e = domain::check_expiry(*m, *y, today())) refuse(*e);
-  TypedCard out;
-  out.digits = *digits;
-  out.input.number = *digits;
-  out.input.exp_month = *m;
-  out.input.exp_year = *y;
-  if (const auto* cvc = card.if_contains("cvc"); cvc && !cvc->is_null()) {
-    const auto text = domain::scalar_text(*cvc);
-    if (!text) refuse(domain::card_error::invalid_cvc());
-    if (auto e = domain::check_cvc(*text, domain::detect_brand(*digits))) refuse(*e);
-    out.input.cvc = *text;
-  }
-  if (const auto* name = card.if_contains("name"); name && name->is_string())
-    out.input.name = std::string(name->get_string());
-  return out;
+  return domain::read_card(card, today());
 }
 
 domain::GatewayCard set_up_card(Shop& shop, const User& user, const std::string& email,

@@ -14,17 +14,14 @@
 #include "shop/domain/cards.hpp"
 #include "shop/domain/errors.hpp"
 #include "shop/domain/payment_gateway.hpp"
+#include "shop/domain/typed_card.hpp"
 #include "shop/storage/cards.hpp"
 
 namespace shop::service {
 
-// Number, expiry and CVC of a card the client typed, checked before the
-// gateway sees them: InvalidFields for a missing key, a Refusal (invalid,
-// with Stripe's message and code) for a bad value.
-struct TypedCard {
-  std::string digits;
-  domain::CardInput input;
-};
+// Number, expiry and CVC of a card the client typed, checked against the
+// current month before the gateway sees them (domain::read_card).
+using domain::TypedCard;
 TypedCard read_card(const boost::json::object& card);
 
 // Tokenizes a typed card and attaches it to the caller's customer (the one

@@ -1,5 +1,6 @@
 #include "shop/storage/orders.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <variant>
 
@@ -277,23 +278,67 @@ std::string all_orders_json(ts::db::Pool& db, std::optional<std::int64_t> user_i
   return out;
 }
 
+namespace {
+
+// Without a user or search text, the count is a sum of counts_shop_orders'
+// rows (migrations/shop/0005_order_counts.*), exact and kept by triggers.
+bool counted(const OrderFilter& f) {
+  return !f.user_id && !(f.search && !f.search->empty());
+}
+
+std::string count_sql(const OrderFilter& f, const std::string& where) {
+  if (!counted(f)) return "SELECT COUNT(*) FROM shop_orders" + where;
+  return "SELECT COALESCE(SUM(n), 0) FROM counts_shop_orders" + where;
+}
+
+// A page in the second half of a counted list is read from the end (id
+// order reversed), so its cost is its distance from the last row rather than
+// from the first. One statement: the rows from the end that it skips come from
+// the same snapshot's count, so an order added meanwhile cannot shift it.
+std::string page_from_end_sql(const std::string& where, std::size_t nparams) {
+  const auto p = [&](std::size_t i) { return "$" + std::to_string(nparams + i); };
+  const std::string rest =
+      "(SELECT COALESCE(SUM(n), 0) FROM counts_shop_orders" + where + ") - " + p(2);
+  return std::string("SELECT ") + kColumns + " FROM shop_orders" + where +
+         " ORDER BY id DESC LIMIT (SELECT CASE WHEN r < 0 THEN 0 WHEN r < " + p(1) +
+         " THEN r ELSE " + p(1) + " END FROM (SELECT " + rest +
+         " AS r) x) OFFSET (SELECT CASE WHEN r > " + p(1) + " THEN r - " + p(1) +
+         " ELSE 0 END FROM (SELECT " + rest + " AS r) y)";
+}
+
+// A counted list's page starts at the id found by skipping `offset` ids in an
+// index that holds little besides them (0006_order_id_index.sqlite.sql, the
+// status index, PostgreSQL's primary key), not by skipping whole rows.
+std::string page_from_start_sql(const OrderFilter& f, const std::string& where,
+                                std::size_t nparams) {
+  const auto limit = "$" + std::to_string(nparams + 1), offset = "$" + std::to_string(nparams + 2);
+  if (!counted(f))
+    return std::string("SELECT ") + kColumns + " FROM shop_orders" + where + " ORDER BY id LIMIT " +
+           limit + " OFFSET " + offset;
+  return std::string("SELECT ") + kColumns + " FROM shop_orders" + where +
+         (where.empty() ? " WHERE " : " AND ") + "id >= (SELECT id FROM shop_orders" + where +
+         " ORDER BY id LIMIT 1 OFFSET " + offset + ") ORDER BY id LIMIT " + limit;
+}
+
+}  // namespace
+
 OrderPage list_orders(ts::db::Pool& db, const OrderFilter& filter) {
   ts::db::Params params;
   const auto where = where_clause(filter, params);
   OrderPage page;
-  page.count = db.query("SELECT COUNT(*) FROM shop_orders" + where, params).scalar<std::int64_t>();
+  page.count = db.query(count_sql(filter, where), params).scalar<std::int64_t>();
   const auto pg = ts::core::paginate(filter.page, filter.page_size);
   const std::int64_t offset = pg.offset();
   if (offset >= page.count) return page;
+  const bool from_end = counted(filter) && offset * 2 > page.count;
+  const auto n = params.size();
   params.emplace_back(pg.size);
-  const auto limit = "$" + std::to_string(params.size());
   params.emplace_back(offset);
-  const auto off = "$" + std::to_string(params.size());
-  const auto result = db.query(std::string("SELECT ") + kColumns + " FROM shop_orders" + where +
-                                   " ORDER BY id LIMIT " + limit + " OFFSET " + off,
-                               params);
+  const auto result = db.query(
+      from_end ? page_from_end_sql(where, n) : page_from_start_sql(filter, where, n), params);
   page.results.reserve(result.size());
   for (const auto& row : result) page.results.push_back(from_row(row));
+  if (from_end) std::reverse(page.results.begin(), page.results.end());
   return page;
 }
 

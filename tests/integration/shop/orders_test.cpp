@@ -2,7 +2,9 @@
 // the original client, its paginated/filtered variant, and change-order-status.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include "pay_fixture.hpp"
 
@@ -110,6 +112,68 @@ TEST_P(ShopOrders, PaginatedAndFilteredVariant) {
   EXPECT_EQ(own_all.at("count").as_int64(), 20);
   for (const auto& o : own_all.at("results").as_array())
     EXPECT_EQ(o.at("user").as_int64(), testuser.id);
+}
+
+// Pages in the second half of a list are read from its end, and the counts
+// come from counts_shop_orders (triggers): every page of every filter holds
+// exactly the rows of the unpaginated list, in id order, after inserts,
+// status changes and deletes.
+TEST_P(ShopOrders, EveryPageMatchesTheUnpaginatedList) {
+  add_orders(testuser, 23, "Test User");
+  add_orders(other, 14, "Other Person");
+  const auto first = json(server.get("/account/all-orders-list/", admin.token)).as_array();
+  for (int k : {0, 3, 4, 30}) {
+    const auto id = first[static_cast<std::size_t>(k)].at("id").as_int64();
+    ASSERT_EQ(server
+                  .put("/account/change-order-status/" + std::to_string(id) + "/",
+                       {{"is_delivered", true}, {"delivered_at", "02 July 2021"}}, admin.token)
+                  .status,
+              200);
+  }
+  db->query("UPDATE shop_orders SET paid_status = 1 - paid_status WHERE id = $1",
+            {first[5].at("id").as_int64()});
+  db->query("DELETE FROM shop_orders WHERE id = $1", {first[6].at("id").as_int64()});
+  const auto third = add_user(*db, "third");
+  add_orders(third, 4, "Third");
+  db->query("DELETE FROM shop_users WHERE id = $1", {third.id});  // cascades to the orders
+  add_orders(other, 2, "Late");
+
+  const auto all = json(server.get("/account/all-orders-list/", admin.token)).as_array();
+  ASSERT_EQ(all.size(), 23u + 14u - 1u + 2u);
+  struct Filter {
+    std::string query;
+    std::optional<bool> paid, delivered;
+  };
+  const std::vector<Filter> filters = {{"", {}, {}},
+                                       {"&paid=true", true, {}},
+                                       {"&delivered=false", {}, false},
+                                       {"&paid=false&delivered=true", false, true},
+                                       {"&paid=true&delivered=false", true, false}};
+  for (const auto& f : filters) {
+    std::vector<std::int64_t> want;
+    for (const auto& o : all)
+      if ((!f.paid || o.at("paid_status").as_bool() == *f.paid) &&
+          (!f.delivered || o.at("is_delivered").as_bool() == *f.delivered))
+        want.push_back(o.at("id").as_int64());
+    std::vector<std::int64_t> got;
+    for (int page = 1;; ++page) {
+      auto r =
+          server.get("/account/all-orders-list/?page_size=5&page=" + std::to_string(page) + f.query,
+                     admin.token);
+      if (r.status == 404 && page > 1) break;
+      ASSERT_EQ(r.status, 200) << f.query << " page " << page << ": " << r.body;
+      auto body = json(r).as_object();
+      EXPECT_EQ(body.at("count").as_int64(), static_cast<std::int64_t>(want.size())) << f.query;
+      for (const auto& o : body.at("results").as_array()) {
+        got.push_back(o.at("id").as_int64());
+        EXPECT_EQ(o, all[std::find_if(all.begin(), all.end(),
+                                      [&](const auto& a) { return a.at("id") == o.at("id"); }) -
+                         all.begin()]);
+      }
+      ASSERT_LT(page, 20);
+    }
+    EXPECT_EQ(got, want) << f.query;
+  }
 }
 
 TEST_P(ShopOrders, ChangeOrderStatusByAdminOnly) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include <string>
 #include <thread>
 #include <vector>
@@ -201,6 +203,83 @@ TEST(HashLimitTest, EveryKindOfPasswordWorkWaitsForASlot) {
     EXPECT_EQ(limit.running(), 0u);
     EXPECT_EQ(limit.waiting(), 0u);
   }
+}
+
+TEST(HashLimitTest, AdmitsSlotsPlusQueueLoginsAndRefusesTheRestAtOnce) {
+  HashLimit limit(2, 1);
+  EXPECT_EQ(limit.queue(), 1u);
+  EXPECT_EQ(HashLimit(2).queue(), 2u) << "one queue place per slot by default";
+  std::vector<HashLimit::Ticket> held;
+  for (int i = 0; i < 3; ++i) {
+    auto t = limit.admit();
+    ASSERT_TRUE(t) << i;
+    held.push_back(std::move(*t));
+  }
+  EXPECT_EQ(limit.admitted(), 3u);
+  EXPECT_FALSE(limit.admit());
+  EXPECT_EQ(limit.refused(), 1u);
+  held.pop_back();
+  EXPECT_EQ(limit.admitted(), 2u);
+  EXPECT_TRUE(limit.admit()) << "a ticket given back makes room";
+}
+
+TEST(HashLimitTest, HashesWithoutATicketTakeAdmissionRoomToo) {
+  HashLimit limit(1, 1);
+  HashLimit::Slot registration(limit);  // e.g. a sign-up's hash
+  auto t = limit.admit();
+  ASSERT_TRUE(t);
+  EXPECT_FALSE(limit.admit()) << "one running + one admitted fill 1 slot + 1 queue place";
+}
+
+// Logins beyond the slots and the queue are answered busy at once: no account
+// lookup, no hash, and no guess taken from the throttle's buckets.
+TEST(LoginAdmission, BusyLoginCostsNothingAndSaysWhenToRetry) {
+  HashLimit limit(1, 0);
+  PasswordLogin login(account_address_burst(1), limit);
+  const auto hash = login.hash("right");
+  int lookups = 0;
+  auto ann = [&] {
+    ++lookups;
+    return PasswordLogin::Account{.stored_hash = hash};
+  };
+  PasswordLogin::Result r;
+  {
+    HashLimit::Slot busy(limit);
+    r = login.login("ann", "a", "right", ann);
+  }
+  EXPECT_EQ(r.status, Status::busy);
+  EXPECT_TRUE(r.refused());
+  EXPECT_FALSE(r);
+  EXPECT_GE(r.retry_after.count(), 1);
+  EXPECT_EQ(lookups, 0);
+  EXPECT_EQ(limit.refused(), 1u);
+  // The (account, address) bucket holds one guess: still there.
+  EXPECT_EQ(login.login("ann", "a", "wrong", ann).status, Status::rejected);
+  EXPECT_EQ(login.login("ann", "a", "right", ann).status, Status::throttled);
+  EXPECT_EQ(lookups, 1);
+  EXPECT_EQ(limit.admitted(), 0u) << "every ticket was given back";
+}
+
+// An admitted login waits for a slot (it is not refused), and holds its
+// queue place while it waits.
+TEST(LoginAdmission, AdmittedLoginWaitsForTheSlotInItsQueuePlace) {
+  HashLimit limit(1, 1);
+  PasswordLogin login(generous(), limit);
+  const auto hash = login.hash("right");
+  auto ann = [&] { return PasswordLogin::Account{.stored_hash = hash}; };
+  auto first = limit.admit();  // holds the running place
+  ASSERT_TRUE(first);
+  std::optional<HashLimit::Slot> running;
+  running.emplace(limit, std::move(*first));
+  PasswordLogin::Result waited;
+  std::thread t([&] { waited = login.login("ann", "a", "right", ann); });
+  until_waiting(limit, 1);
+  EXPECT_EQ(limit.admitted(), 2u);
+  EXPECT_EQ(login.login("bob", "b", "right", ann).status, Status::busy) << "no room left";
+  running.reset();
+  t.join();
+  EXPECT_EQ(waited.status, Status::ok);
+  EXPECT_EQ(limit.admitted(), 0u);
 }
 
 }  // namespace
