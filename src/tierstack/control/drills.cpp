@@ -80,7 +80,7 @@ void report_balancers(const Components& comps, const fs::path& logs,
 void Supervisor::watch_instance_down(AlertWatch& w, const std::string& name, bool back,
                                      Clock::time_point t0) {
   if (Clock::now() < w.next_ask) return;
-  w.next_ask = Clock::now() + 250ms;
+  w.next_ask = Clock::now() + std::chrono::milliseconds(250);
   std::string url;
   const bool firing = has_alert(alertmanager_alerts(url).body, "InstanceDown", name);
   if (firing && w.fired < 0) w.fired = seconds_since(t0);
@@ -129,7 +129,7 @@ int Supervisor::op_kill(const std::vector<std::string>& names, const std::string
     const bool back = ready.size() == old.size();
     if (alert.on) watch_instance_down(alert, names.front(), back, t0);
     if (back && (!alert.on || alert.resolved >= 0 ||
-                 (alert.fired < 0 && Clock::now() > t0 + down_for + 20s)))
+                 (alert.fired < 0 && Clock::now() > t0 + down_for + std::chrono::seconds(20))))
       break;
     std::this_thread::sleep_for(20ms);
   }
