@@ -330,7 +330,7 @@ TEST_P(ConnectionTest, QueryEachStreamsRowsLikeQuery) {
 // A callback's exception stops the statement and leaves the connection usable;
 // a row written just before is seen by the next streamed read.
 TEST_P(ConnectionTest, QueryEachStopsOnExceptionAndSeesNewRows) {
-  for (int id = 1; id <= 5; ++id) pool_->query("INSERT INTO vals (id, i) VALUES ($1, $1)", {id});
+  for (int id = 1; id <= 5; ++id) pool_->query("INSERT INTO vals (id, i) VALUES ($1, $2)", {id, id});
   auto lease = pool_->acquire();
   int calls = 0;
   EXPECT_THROW(lease->query_each("SELECT i FROM vals ORDER BY id", {},
@@ -340,7 +340,7 @@ TEST_P(ConnectionTest, QueryEachStopsOnExceptionAndSeesNewRows) {
                std::runtime_error);
   EXPECT_EQ(calls, 2);
   EXPECT_FALSE(lease->in_transaction());
-  lease->query("INSERT INTO vals (id, i) VALUES ($1, $1)", {6});
+  lease->query("INSERT INTO vals (id, i) VALUES ($1, $2)", {6, 6});
   std::int64_t sum = 0;
   EXPECT_EQ(lease->query_each("SELECT i FROM vals ORDER BY id", {},
                               [&](const RowView& r) { sum += r.get<std::int64_t>(0); }),
