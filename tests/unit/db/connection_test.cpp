@@ -330,7 +330,8 @@ TEST_P(ConnectionTest, QueryEachStreamsRowsLikeQuery) {
 // A callback's exception stops the statement and leaves the connection usable;
 // a row written just before is seen by the next streamed read.
 TEST_P(ConnectionTest, QueryEachStopsOnExceptionAndSeesNewRows) {
-  for (int id = 1; id <= 5; ++id) pool_->query("INSERT INTO vals (id, i) VALUES ($1, $2)", {id, id});
+  for (int id = 1; id <= 5; ++id)
+    pool_->query("INSERT INTO vals (id, i) VALUES ($1, $2)", {id, id});
   auto lease = pool_->acquire();
   int calls = 0;
   EXPECT_THROW(lease->query_each("SELECT i FROM vals ORDER BY id", {},
