@@ -10,6 +10,7 @@
 #include "platform/auth/crypto.hpp"
 #include "platform/auth/csrf.hpp"
 #include "platform/auth/signed_value.hpp"
+#include "platform/http/error.hpp"
 
 namespace microblog::web {
 
@@ -73,6 +74,7 @@ void touch_last_seen(RequestContext& ctx) {
   const auto now = domain::now_us();
   auto& user = *ctx.user;
   if (!user.last_seen || now - *user.last_seen >= ctx.app.settings.last_seen_interval_us) {
+    ts::http::require_worker();  // a write: not on a network thread (the page runs again there)
     storage::touch_last_seen(*ctx.app.db, user.id, now);
     user.last_seen = now;
   }

@@ -321,6 +321,8 @@ Response run_page(Microblog& app, Request& req, bool signed_in, const View& view
     if (signed_in && !ctx.user) return login_redirect(ctx);
     Page p(ctx);
     return view(p);
+  } catch (const ts::http::RunOnWorkers&) {
+    throw;  // the server runs the page again on the worker pool
   } catch (...) {
     return page_failure(app, req, std::current_exception());
   }

@@ -176,16 +176,20 @@ Response follow_action(Page& p, const storage::UserRow& me, bool follow) {
 
 void register_pages(Microblog& app, ts::http::Router& r) {
   const auto home_page = [](Page& p, const storage::UserRow& me) { return home(p, me, true); };
-  // Signed in, the feeds only query the database (PostgreSQL: in a fiber).
-  ts::http::RouteOptions feed = no_session_inline();
-  feed.db_only = true;
+  // The feeds only read (the session's user, the cached list or its query):
+  // on SQLite they run on the network thread, on PostgreSQL in a fiber on it.
+  // A visit that is due to record last_seen moves to the worker pool for that
+  // write (touch_last_seen).
+  ts::http::RouteOptions feeds = no_session_inline();
+  feeds.db_only = true;
+  if (app.db->dialect() == ts::db::Dialect::sqlite) feeds = {.blocking = false};
   for (const char* path : {"/", "/index"}) {
-    r.get(path, signed_in_page(app, home_page), feed);
+    r.get(path, signed_in_page(app, home_page), feeds);
     r.post(path, signed_in_page(app, home_page), {.access = ts::http::Access::user});
   }
   r.get("/explore",
         signed_in_page(app, [](Page& p, const storage::UserRow& me) { return home(p, me, false); }),
-        feed);
+        feeds);
   r.get("/user/{username}", signed_in_page(app, user_page), no_session_inline());
   r.get("/user/{username}/popup", signed_in_page(app, popup), no_session_inline());
   r.get("/edit_profile", signed_in_page(app, edit_profile), no_session_inline());

@@ -4,8 +4,11 @@
 // "refresh", ...) so one kind cannot stand in for another.
 #include <boost/json/object.hpp>
 
+#include "platform/auth/crypto.hpp"
+
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -66,6 +69,9 @@ class TokenSigner {
   std::string secret_;
   std::string issuer_;
   TokenOptions options_;
+  // HS256: the key's HMAC state prepared once (OpenSSL's one-shot HMAC set the
+  // key up again for every token).
+  std::shared_ptr<const HmacKey> hs256_;
 };
 
 }  // namespace ts::auth

@@ -122,6 +122,17 @@ std::unique_ptr<Connection> connect(std::string_view url, const ConnectOptions& 
   throw Error("unsupported database URL");
 }
 
+std::size_t Connection::query_each(std::string_view sql, const Params& params, RowSink sink) {
+  const Result result = query(sql, params);
+  std::vector<CellView> cells;
+  for (const Row& row : result) {
+    cells.clear();
+    for (std::size_t i = 0; i < row.size(); ++i) cells.push_back(row.at(i).view());
+    sink(RowView(result.columns(), cells));
+  }
+  return result.size();
+}
+
 Transaction::Transaction(Connection& conn, TxMode mode) : conn_(conn) {
   if (conn_.in_transaction()) throw Error("a transaction is already open on this connection");
   const bool pg = conn_.dialect() == Dialect::postgres;

@@ -40,6 +40,13 @@ class Connection {
   virtual Dialect dialect() const noexcept = 0;
   // Runs one statement with bound parameters ($1 is params[0]).
   virtual Result query(std::string_view sql, const Params& params = {}) = 0;
+  // Runs one statement and hands each row to `sink` as it is read, without
+  // building a Result: for large answers written straight into a response.
+  // A RowView (and the text it points to) is valid only during its call; an
+  // exception from `sink` stops the statement and propagates. Returns the
+  // number of rows. SQLite steps the statement row by row; an engine without
+  // its own streaming (the base implementation) runs query() and walks it.
+  virtual std::size_t query_each(std::string_view sql, const Params& params, RowSink sink);
   // Runs several ;-separated statements without parameters (migration files).
   virtual void execute_script(std::string_view sql) = 0;
   // True inside BEGIN ... COMMIT (also after a failed statement in one).
@@ -81,6 +88,9 @@ class Transaction {
   Transaction& operator=(const Transaction&) = delete;
 
   Result query(std::string_view sql, const Params& params = {}) { return conn_.query(sql, params); }
+  std::size_t query_each(std::string_view sql, const Params& params, RowSink sink) {
+    return conn_.query_each(sql, params, sink);
+  }
   void commit();
   void rollback();
   bool active() const noexcept { return active_; }

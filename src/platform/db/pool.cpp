@@ -147,6 +147,11 @@ Result Pool::query(std::string_view sql, const Params& params) {
   return lease->query(sql, params);
 }
 
+std::size_t Pool::query_each(std::string_view sql, const Params& params, RowSink sink) {
+  auto lease = acquire();
+  return lease->query_each(sql, params, sink);
+}
+
 void Pool::execute_script(std::string_view sql) {
   auto lease = acquire();
   lease->execute_script(sql);

@@ -88,6 +88,8 @@ class Pool : public std::enable_shared_from_this<Pool> {
 
   // One statement on a leased connection (autocommit).
   Result query(std::string_view sql, const Params& params = {});
+  // Connection::query_each on a leased connection.
+  std::size_t query_each(std::string_view sql, const Params& params, RowSink sink);
   void execute_script(std::string_view sql);
 
   // True when the database answers SELECT 1 within a short wait (for /readyz).

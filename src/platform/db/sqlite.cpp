@@ -3,6 +3,8 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <thread>
 #include <unordered_map>
 
@@ -42,25 +44,12 @@ class SqliteConnection final : public Connection {
   Dialect dialect() const noexcept override { return Dialect::sqlite; }
 
   Result query(std::string_view sql, const Params& params) override {
-    const Entry& entry = prepare(sql);
+    Entry& entry = prepare(sql);
     sqlite3_stmt* st = entry.stmt;
-    struct Reset {
-      sqlite3_stmt* st;
-      ~Reset() {
-        sqlite3_reset(st);
-        sqlite3_clear_bindings(st);
-      }
-    } reset{st};
+    const Reset reset{st};
     bind(entry, params);
-
-    const int ncol = sqlite3_column_count(st);
-    auto columns = std::make_shared<std::vector<std::string>>();
-    columns->reserve(ncol);
-    for (int c = 0; c < ncol; ++c) {
-      const char* name = sqlite3_column_name(st, c);
-      columns->emplace_back(name ? name : "");
-    }
     const auto changes_before = sqlite3_total_changes64(db_);
+    const int ncol = sqlite3_column_count(st);
     std::vector<Row> rows;
     for (;;) {
       const int rc = sqlite3_step(st);
@@ -69,11 +58,31 @@ class SqliteConnection final : public Connection {
       std::vector<Value> cells;
       cells.reserve(ncol);
       for (int c = 0; c < ncol; ++c) cells.push_back(column_value(st, c));
-      rows.emplace_back(columns, std::move(cells));
+      rows.emplace_back(columns_of(entry), std::move(cells));
     }
     const std::int64_t affected =
         sqlite3_total_changes64(db_) != changes_before ? sqlite3_changes64(db_) : 0;
-    return Result(std::move(columns), std::move(rows), affected);
+    return Result(columns_of(entry), std::move(rows), affected);
+  }
+
+  std::size_t query_each(std::string_view sql, const Params& params, RowSink sink) override {
+    Entry& entry = prepare(sql);
+    sqlite3_stmt* st = entry.stmt;
+    const Reset reset{st};
+    bind(entry, params);
+    const auto& columns = *columns_of(entry);
+    std::vector<CellView> cells(columns.size());
+    const RowView view(columns, cells);
+    std::size_t n = 0;
+    for (;; ++n) {
+      const int rc = sqlite3_step(st);
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) fail(rc, params);
+      for (std::size_t c = 0; c < cells.size(); ++c)
+        cells[c] = column_view(st, static_cast<int>(c));
+      sink(view);
+    }
+    return n;
   }
 
   void execute_script(std::string_view sql) override {
@@ -102,9 +111,20 @@ class SqliteConnection final : public Connection {
   }
 
  private:
+  // Resets a statement and clears its bindings when a query returns or throws.
+  struct Reset {
+    sqlite3_stmt* st;
+    ~Reset() {
+      sqlite3_reset(st);
+      sqlite3_clear_bindings(st);
+    }
+  };
+
   struct Entry {
     sqlite3_stmt* stmt;
     std::uint64_t last_use;
+    // The result's column names, shared by every Row of every execution.
+    std::shared_ptr<const std::vector<std::string>> columns;
     // For each parameter position, the n of its name "$n" (0 when the name is
     // not of that form): read once here, because sqlite3_bind_parameter_name
     // walks a list, and asking it for every position of every execution was
@@ -127,12 +147,28 @@ class SqliteConnection final : public Connection {
     return numbers;
   }
 
-  const Entry& prepare(std::string_view sql) {
-    const std::string key(sql);
-    if (auto it = cache_.find(key); it != cache_.end()) {
+  // The column names of the statement's result, read once per statement (and
+  // again should a schema change have given it another number of columns).
+  static const std::shared_ptr<const std::vector<std::string>>& columns_of(Entry& entry) {
+    const int ncol = sqlite3_column_count(entry.stmt);
+    if (!entry.columns || entry.columns->size() != static_cast<std::size_t>(ncol)) {
+      auto columns = std::make_shared<std::vector<std::string>>();
+      columns->reserve(static_cast<std::size_t>(ncol));
+      for (int c = 0; c < ncol; ++c) {
+        const char* name = sqlite3_column_name(entry.stmt, c);
+        columns->emplace_back(name ? name : "");
+      }
+      entry.columns = std::move(columns);
+    }
+    return entry.columns;
+  }
+
+  Entry& prepare(std::string_view sql) {
+    if (auto it = cache_.find(sql); it != cache_.end()) {
       it->second.last_use = ++tick_;
       return it->second;
     }
+    const std::string key(sql);
     sqlite3_stmt* st = nullptr;
     const char* tail = nullptr;
     const int rc = sqlite3_prepare_v3(db_, key.data(), static_cast<int>(key.size()),
@@ -144,7 +180,7 @@ class SqliteConnection final : public Connection {
       throw Error("sqlite: query() takes a single statement; use execute_script() for several");
     }
     if (cache_.size() >= cache_cap_) evict_oldest();
-    return cache_.emplace(key, Entry{st, ++tick_, parameter_numbers(st)}).first->second;
+    return cache_.emplace(key, Entry{st, ++tick_, nullptr, parameter_numbers(st)}).first->second;
   }
 
   void evict_oldest() {
@@ -188,6 +224,27 @@ class SqliteConnection final : public Connection {
         rc = sqlite3_bind_int(st, idx, *b ? 1 : 0);
       }
       if (rc != SQLITE_OK) fail(rc, params);
+    }
+  }
+
+  // A cell pointing into SQLite's buffer (valid until the next step or reset).
+  static CellView column_view(sqlite3_stmt* st, int c) {
+    switch (sqlite3_column_type(st, c)) {
+      case SQLITE_INTEGER:
+        return static_cast<std::int64_t>(sqlite3_column_int64(st, c));
+      case SQLITE_FLOAT:
+        return sqlite3_column_double(st, c);
+      case SQLITE_TEXT: {
+        const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, c));
+        return std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(st, c)));
+      }
+      case SQLITE_BLOB: {
+        const auto* p = static_cast<const char*>(sqlite3_column_blob(st, c));
+        const auto n = static_cast<std::size_t>(sqlite3_column_bytes(st, c));
+        return p ? std::string_view(p, n) : std::string_view();
+      }
+      default:
+        return nullptr;
     }
   }
 
@@ -244,7 +301,14 @@ class SqliteConnection final : public Connection {
 
   sqlite3* db_;
   std::size_t cache_cap_;
-  std::unordered_map<std::string, Entry> cache_;
+  // Looked up by string_view (no key string built per query).
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+  std::unordered_map<std::string, Entry, Hash, std::equal_to<>> cache_;
   std::uint64_t tick_ = 0;
   bool broken_ = false;
 };

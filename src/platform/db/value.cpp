@@ -45,13 +45,16 @@ bool parse_double(std::string_view s, double& out) {
 
 }  // namespace
 
+void throw_out_of_range(std::string_view column) {
+  throw Error("column '" + std::string(column) + "': integer out of range for target type");
+}
+
 void throw_null(std::string_view column) {
   throw Error("column '" + std::string(column) +
               "' is NULL; read it as std::optional or test is_null()");
 }
 
-std::int64_t as_int64(const Value& v, std::string_view column) {
-  const auto& var = v.variant();
+std::int64_t as_int64(const CellView& var, std::string_view column) {
   if (auto* i = std::get_if<std::int64_t>(&var)) return *i;
   if (auto* b = std::get_if<bool>(&var)) return *b ? 1 : 0;
   if (auto* d = std::get_if<double>(&var)) {
@@ -61,7 +64,7 @@ std::int64_t as_int64(const Value& v, std::string_view column) {
       return static_cast<std::int64_t>(*d);
     throw_conversion(column, "a 64-bit integer");
   }
-  if (auto* s = std::get_if<std::string>(&var)) {
+  if (auto* s = std::get_if<std::string_view>(&var)) {
     std::int64_t out = 0;
     if (parse_int64(*s, out)) return out;
     throw_conversion(column, "a 64-bit integer");
@@ -69,11 +72,10 @@ std::int64_t as_int64(const Value& v, std::string_view column) {
   throw_null(column);
 }
 
-double as_double(const Value& v, std::string_view column) {
-  const auto& var = v.variant();
+double as_double(const CellView& var, std::string_view column) {
   if (auto* d = std::get_if<double>(&var)) return *d;
   if (auto* i = std::get_if<std::int64_t>(&var)) return static_cast<double>(*i);
-  if (auto* s = std::get_if<std::string>(&var)) {
+  if (auto* s = std::get_if<std::string_view>(&var)) {
     double out = 0;
     if (parse_double(*s, out)) return out;
     throw_conversion(column, "a floating-point number");
@@ -82,9 +84,8 @@ double as_double(const Value& v, std::string_view column) {
   throw_null(column);
 }
 
-std::string as_string(const Value& v, std::string_view column) {
-  const auto& var = v.variant();
-  if (auto* s = std::get_if<std::string>(&var)) return *s;
+std::string as_string(const CellView& var, std::string_view column) {
+  if (auto* s = std::get_if<std::string_view>(&var)) return std::string(*s);
   if (auto* i = std::get_if<std::int64_t>(&var)) return std::to_string(*i);
   if (auto* d = std::get_if<double>(&var)) {
     char buf[64];
@@ -95,14 +96,13 @@ std::string as_string(const Value& v, std::string_view column) {
   throw_null(column);
 }
 
-bool as_bool(const Value& v, std::string_view column) {
-  const auto& var = v.variant();
+bool as_bool(const CellView& var, std::string_view column) {
   if (auto* b = std::get_if<bool>(&var)) return *b;
   if (auto* i = std::get_if<std::int64_t>(&var)) {
     if (*i == 0 || *i == 1) return *i == 1;
     throw_conversion(column, "a boolean");
   }
-  if (auto* s = std::get_if<std::string>(&var)) {
+  if (auto* s = std::get_if<std::string_view>(&var)) {
     if (*s == "t" || *s == "true" || *s == "1" || *s == "TRUE") return true;
     if (*s == "f" || *s == "false" || *s == "0" || *s == "FALSE") return false;
     throw_conversion(column, "a boolean");
@@ -112,6 +112,37 @@ bool as_bool(const Value& v, std::string_view column) {
 }
 
 }  // namespace detail
+
+CellView Value::view() const noexcept {
+  return std::visit(
+      [](const auto& x) -> CellView {
+        if constexpr (std::is_same_v<std::decay_t<decltype(x)>, std::string>)
+          return std::string_view(x);
+        else
+          return x;
+      },
+      v_);
+}
+
+const CellView& RowView::at(std::size_t i) const {
+  if (i >= cells_.size())
+    throw Error("column index " + std::to_string(i) + " out of range (row has " +
+                std::to_string(cells_.size()) + " columns)");
+  return cells_[i];
+}
+
+std::string_view RowView::column_name(std::size_t i) const {
+  if (i < columns_.size()) return columns_[i];
+  return "?";
+}
+
+std::optional<std::string_view> RowView::text(std::size_t i, std::string& scratch) const {
+  const CellView& v = at(i);
+  if (const auto* s = std::get_if<std::string_view>(&v)) return *s;
+  if (std::holds_alternative<std::nullptr_t>(v)) return std::nullopt;
+  scratch = detail::as_string(v, column_name(i));
+  return std::string_view(scratch);
+}
 
 const Value& Row::at(std::size_t i) const {
   if (i >= cells_.size())

@@ -8,6 +8,10 @@
 //     auto nick = row.get<std::optional<std::string>>("nick");
 //   }
 //
+// A large result can be streamed instead (Connection::query_each): each row is
+// handed to a callback as a RowView whose text cells point into the engine's
+// buffer (no copy, no allocation per row) and is gone when the callback returns.
+//
 // Cells are converted leniently between representations (an integer stored as
 // text reads as an integer) but never silently lose information: a failed
 // conversion or a NULL read into a non-optional type throws ts::db::Error.
@@ -26,6 +30,9 @@
 #include <vector>
 
 namespace ts::db {
+
+// One cell without ownership: text points into memory someone else owns.
+using CellView = std::variant<std::nullptr_t, std::int64_t, double, std::string_view, bool>;
 
 class Value {
  public:
@@ -51,6 +58,8 @@ class Value {
 
   bool is_null() const noexcept { return std::holds_alternative<std::nullptr_t>(v_); }
   const Variant& variant() const noexcept { return v_; }
+  // The cell as a view (text refers to this Value).
+  CellView view() const noexcept;
   bool operator==(const Value&) const = default;
 
  private:
@@ -68,17 +77,59 @@ class Value {
 using Params = std::vector<Value>;
 
 namespace detail {
-// Conversions used by Row::get; they throw Error naming the column.
-std::int64_t as_int64(const Value& v, std::string_view column);
-double as_double(const Value& v, std::string_view column);
-std::string as_string(const Value& v, std::string_view column);
-bool as_bool(const Value& v, std::string_view column);
+// Conversions used by Row::get and RowView::get; they throw Error naming the column.
+std::int64_t as_int64(const CellView& v, std::string_view column);
+double as_double(const CellView& v, std::string_view column);
+std::string as_string(const CellView& v, std::string_view column);
+bool as_bool(const CellView& v, std::string_view column);
+inline std::int64_t as_int64(const Value& v, std::string_view c) {
+  return as_int64(v.view(), c);
+}
+inline double as_double(const Value& v, std::string_view c) {
+  return as_double(v.view(), c);
+}
+inline std::string as_string(const Value& v, std::string_view c) {
+  return as_string(v.view(), c);
+}
+inline bool as_bool(const Value& v, std::string_view c) {
+  return as_bool(v.view(), c);
+}
 [[noreturn]] void throw_null(std::string_view column);
+[[noreturn]] void throw_out_of_range(std::string_view column);
 
 template <class T>
 struct is_optional : std::false_type {};
 template <class T>
 struct is_optional<std::optional<T>> : std::true_type {};
+
+// T: std::int64_t (or any integer type, range-checked), double, std::string,
+// bool, or std::optional of one of them (NULL -> std::nullopt).
+template <class T>
+T convert(const CellView& v, std::string_view col) {
+  if constexpr (is_optional<T>::value) {
+    if (std::holds_alternative<std::nullptr_t>(v)) return std::nullopt;
+    return convert<typename T::value_type>(v, col);
+  } else {
+    if (std::holds_alternative<std::nullptr_t>(v)) throw_null(col);
+    if constexpr (std::same_as<T, bool>) {
+      return as_bool(v, col);
+    } else if constexpr (std::same_as<T, std::int64_t>) {
+      return as_int64(v, col);
+    } else if constexpr (std::integral<T>) {
+      const std::int64_t i = as_int64(v, col);
+      if (i < static_cast<std::int64_t>(std::numeric_limits<T>::min()) ||
+          (i > 0 && static_cast<std::uint64_t>(i) >
+                        static_cast<std::uint64_t>(std::numeric_limits<T>::max())))
+        throw_out_of_range(col);
+      return static_cast<T>(i);
+    } else if constexpr (std::floating_point<T>) {
+      return static_cast<T>(as_double(v, col));
+    } else {
+      static_assert(std::same_as<T, std::string>, "unsupported type for Row::get");
+      return as_string(v, col);
+    }
+  }
+}
 }  // namespace detail
 
 class Row {
@@ -98,7 +149,7 @@ class Row {
   // bool, or std::optional of one of them (NULL -> std::nullopt).
   template <class T>
   T get(std::size_t i) const {
-    return convert<T>(at(i), column_name(i));
+    return detail::convert<T>(at(i).view(), column_name(i));
   }
   template <class T>
   T get(std::string_view column) const {
@@ -108,35 +159,55 @@ class Row {
  private:
   std::string_view column_name(std::size_t i) const;
 
-  template <class T>
-  static T convert(const Value& v, std::string_view col) {
-    if constexpr (detail::is_optional<T>::value) {
-      if (v.is_null()) return std::nullopt;
-      return convert<typename T::value_type>(v, col);
-    } else {
-      if (v.is_null()) detail::throw_null(col);
-      if constexpr (std::same_as<T, bool>) {
-        return detail::as_bool(v, col);
-      } else if constexpr (std::same_as<T, std::int64_t>) {
-        return detail::as_int64(v, col);
-      } else if constexpr (std::integral<T>) {
-        const std::int64_t i = detail::as_int64(v, col);
-        if (i < static_cast<std::int64_t>(std::numeric_limits<T>::min()) ||
-            (i > 0 && static_cast<std::uint64_t>(i) >
-                          static_cast<std::uint64_t>(std::numeric_limits<T>::max())))
-          throw Error("column '" + std::string(col) + "': integer out of range for target type");
-        return static_cast<T>(i);
-      } else if constexpr (std::floating_point<T>) {
-        return static_cast<T>(detail::as_double(v, col));
-      } else {
-        static_assert(std::same_as<T, std::string>, "unsupported type for Row::get");
-        return detail::as_string(v, col);
-      }
-    }
-  }
-
   std::shared_ptr<const std::vector<std::string>> columns_;
   std::vector<Value> cells_;
+};
+
+// One row of a streamed result (Connection::query_each), valid only inside
+// the callback it is handed to. get<T> converts exactly as Row::get does.
+class RowView {
+ public:
+  RowView(const std::vector<std::string>& columns, const std::vector<CellView>& cells) noexcept
+      : columns_(columns), cells_(cells) {}
+  RowView(const RowView&) = delete;
+  RowView& operator=(const RowView&) = delete;
+
+  std::size_t size() const noexcept { return cells_.size(); }
+  const CellView& at(std::size_t i) const;
+  bool is_null(std::size_t i) const { return std::holds_alternative<std::nullptr_t>(at(i)); }
+  template <class T>
+  T get(std::size_t i) const {
+    return detail::convert<T>(at(i), column_name(i));
+  }
+  // A text cell without a copy (valid during the callback); another type is
+  // converted into `scratch` as get<std::string> would; nullopt for NULL.
+  std::optional<std::string_view> text(std::size_t i, std::string& scratch) const;
+  std::string_view column_name(std::size_t i) const;
+
+ private:
+  const std::vector<std::string>& columns_;
+  const std::vector<CellView>& cells_;
+};
+
+// A non-owning reference to a callable taking `const RowView&` (like
+// std::function_ref): no allocation, the callable outlives the call it is
+// passed to.
+class RowSink {
+ public:
+  template <class F>
+  requires(!std::same_as<std::remove_cvref_t<F>, RowSink>)
+      // NOLINTNEXTLINE(bugprone-forwarding-reference-overload): constrained above
+      RowSink(F&& fn)
+  noexcept  // NOLINT(google-explicit-constructor): a callable converts
+      : obj_(const_cast<void*>(static_cast<const void*>(&fn))),
+        call_([](void* obj, const RowView& row) {
+          (*static_cast<std::remove_reference_t<F>*>(obj))(row);
+        }) {}
+  void operator()(const RowView& row) const { call_(obj_, row); }
+
+ private:
+  void* obj_;
+  void (*call_)(void*, const RowView&);
 };
 
 class Result {

@@ -28,6 +28,22 @@ Response HttpError::to_response() const {
   return r;
 }
 
+namespace {
+thread_local bool network_thread = false;
+}
+
+bool on_network_thread() noexcept {
+  return network_thread;
+}
+
+void require_worker() {
+  if (network_thread) throw RunOnWorkers{};
+}
+
+void detail::mark_network_thread(bool on) noexcept {
+  network_thread = on;
+}
+
 std::string detail_json(std::string_view text) {
   return boost::json::serialize(boost::json::object{{"detail", text}});
 }

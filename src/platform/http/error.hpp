@@ -47,6 +47,23 @@ class HttpError : public std::runtime_error {
   std::vector<std::pair<std::string, std::string>> headers_;
 };
 
+// Thrown by a handler that runs on a network thread (RouteOptions::blocking
+// false, or inline_when) and finds, e.g. once it knows its caller, that it has
+// long or blocking work to do: the server runs the handler again on the worker
+// pool (authentication and the access check are not repeated). Deliberately
+// not a std::exception, so handlers' catch-alls for errors do not take it;
+// throw it before the handler has changed anything. require_worker() is the
+// way to throw it.
+struct RunOnWorkers {};
+
+// True on the server's network threads (where a handler must not block).
+bool on_network_thread() noexcept;
+// Throws RunOnWorkers on a network thread; does nothing on a worker thread.
+void require_worker();
+namespace detail {
+void mark_network_thread(bool on) noexcept;  // the server, on each network thread
+}
+
 // {"detail": text} as a compact JSON string.
 std::string detail_json(std::string_view text);
 

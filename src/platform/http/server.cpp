@@ -755,10 +755,29 @@ struct Server::Impl {
       return route.handler(req);
     };
     if (runs_blocking(route, req)) {
-      if (route.options.db_only && fiber_runner) co_return co_await in_fiber(run);
-      co_return co_await offload(*pool, run);
+      if (!(route.options.db_only && fiber_runner)) co_return co_await offload(*pool, run);
+      // In a fiber on this thread (PostgreSQL); a handler that finds it has
+      // other blocking work (require_worker) runs again on the pool, below.
+      std::optional<Response> res;
+      try {
+        res = co_await in_fiber(run);
+      } catch (const RunOnWorkers&) {
+        res.reset();
+      }
+      if (!res) res = co_await offload(*pool, [&req, &route] { return route.handler(req); });
+      co_return std::move(*res);
     }
-    co_return run();
+    if (!checked)
+      if (auto refused = check(req, route)) co_return std::move(*refused);
+    std::optional<Response> res;
+    try {
+      res = route.handler(req);
+    } catch (const RunOnWorkers&) {
+      res.reset();
+    }
+    // The handler found blocking work (after authentication): again, on the pool.
+    if (!res) res = co_await offload(*pool, [&req, &route] { return route.handler(req); });
+    co_return std::move(*res);
   }
 
   // Runs fn through the fiber runner on this network thread and resumes the
@@ -884,8 +903,13 @@ struct Server::Impl {
                             {"worker_threads", opt.worker_threads}});
     std::vector<std::thread> threads;
     for (std::size_t i = 1; i < contexts.size(); ++i)
-      threads.emplace_back([c = contexts[i].get()] { c->ioc.run(); });
+      threads.emplace_back([c = contexts[i].get()] {
+        detail::mark_network_thread(true);
+        c->ioc.run();
+      });
+    detail::mark_network_thread(true);
     contexts[0]->ioc.run();
+    detail::mark_network_thread(false);
     for (auto& t : threads) t.join();
     pool->join();
   }

@@ -7,6 +7,7 @@
 
 #include "platform/core/paginate.hpp"
 #include "platform/core/text.hpp"
+#include "platform/http/error.hpp"
 #include "shop/api/access.hpp"
 #include "shop/api/body.hpp"
 #include "shop/api/errors.hpp"
@@ -61,10 +62,16 @@ ts::http::Response raw_json(std::string body, int status = 200) {
 void register_orders(Shop& shop, ts::http::Router& router) {
   auto db = shop.db;
 
+  // On SQLite a customer's own list is a short in-process read: it runs on the
+  // network thread (token check included) instead of two hops through the
+  // worker pool; on PostgreSQL in a fiber on the network thread. Staff's lists
+  // (all orders) move to the workers (require_worker).
   ts::http::RouteOptions list_options = kSignedIn;
-  list_options.db_only = true;  // PostgreSQL: a fiber on the network thread
+  list_options.blocking = db->dialect() != ts::db::Dialect::sqlite;
+  list_options.db_only = true;
   router.get("/account/all-orders-list/", list_options, [db](ts::http::Request& req) {
     const auto& user = caller(req);
+    if (user.is_staff) ts::http::require_worker();
     const std::optional<std::int64_t> owner =
         user.is_staff ? std::nullopt : std::optional<std::int64_t>(user.id);
     const auto page = req.query_param("page");

@@ -425,6 +425,23 @@ TEST(ServerWorkers, InlineWhenRunsOnTheNetworkThreadWhileTheWorkerPoolIsBusy) {
   EXPECT_EQ(slow.get().status, 200);
 }
 
+// A handler running on the network thread may hand itself to the worker pool
+// (ts::http::require_worker): it runs again there, authenticated once.
+TEST(ServerThreads, InlineHandlerMovesToTheWorkersWhenItAsks) {
+  auto svc = start_testd();
+  const auto port = svc->port();
+  auto count = [&] { return json(http(port, "GET", "/authentications")).at("count").as_int64(); };
+  auto light = http(port, "GET", "/escalate");
+  ASSERT_EQ(light.status, 200) << light.body;
+  EXPECT_EQ(json(light).at("network_thread"), true);
+  const auto before = count();
+  auto heavy = http(port, "GET", "/escalate?heavy=1");
+  ASSERT_EQ(heavy.status, 200) << heavy.body;
+  EXPECT_EQ(json(heavy).at("network_thread"), false);
+  // The authenticator ran once for it, not again on the worker pool.
+  EXPECT_EQ(count(), before + 1);
+}
+
 TEST(ServerShutdown, SigtermDrainsInFlightRequestsAndRefusesNewConnections) {
   auto svc = start_testd();
   const auto port = svc->port();

@@ -62,6 +62,15 @@ int main() {
                                                   {"sleeps_done", sleeps_done.load()}});
       },
       {.inline_when = [](const Request& r) { return r.query_param("inline") == "1"; }});
+  // Runs on the network thread; with ?heavy=1 the handler asks for the worker
+  // pool (ts::http::require_worker) and runs again there.
+  router.get("/escalate",
+             [](Request& r) {
+               const bool network = ts::http::on_network_thread();
+               if (r.query_param("heavy") == "1") ts::http::require_worker();
+               return Response::json(boost::json::object{{"network_thread", network}});
+             },
+             {.blocking = false});
   router.get("/boom",
              [](Request&) -> Response { throw std::runtime_error("secret internal detail"); });
   router.get("/teapot", [](Request&) -> Response {

@@ -407,6 +407,41 @@ TEST_P(MbWeb, LegacyWerkzeugHashLogsInAndIsRehashed) {
   EXPECT_TRUE(again.login("legacy", "cat"));
 }
 
+// On SQLite the feeds run on the network thread: a visit due to record
+// last_seen moves to the worker pool and records it, a post is in the next
+// feed, and an ended session is refused at once.
+TEST_P(MbWeb, FeedsRecordLastSeenSeeNewPostsAndEndedSessions) {
+  Browser b(srv);
+  b.signup("ivy");
+  auto pool = ts::db::Pool::open(srv.db_url());
+  const auto seen = [&] {
+    return pool->query("SELECT last_seen FROM mb_users WHERE username = 'ivy'")
+        .scalar<std::optional<std::int64_t>>()
+        .value_or(0);
+  };
+  const auto first = seen();
+  std::this_thread::sleep_for(5ms);
+  ASSERT_EQ(b.get("/explore").status, 200);
+  const auto second = seen();
+  EXPECT_GT(second, first);  // the interval is 0 here: every visit records it
+  std::this_thread::sleep_for(5ms);
+  ASSERT_EQ(b.get("/index").status, 200);
+  EXPECT_GT(seen(), second);
+  // Another user's post is on /explore at the next request.
+  Browser other(srv);
+  other.signup("oak");
+  body_of_post(other, "fresh words from oak");
+  EXPECT_TRUE(contains(b.get("/explore").body, "fresh words from oak"));
+  // Logged out everywhere (a password change ends the other sessions): the
+  // old cookie no longer opens the feed.
+  Browser copy(srv);
+  copy.set_cookie(b.cookie());
+  ASSERT_EQ(copy.get("/index").status, 200);
+  ASSERT_EQ(b.post("/auth/logout", {}, true, "/index").status, 302);
+  EXPECT_EQ(copy.get("/index").status, 302);
+  EXPECT_EQ(copy.get("/explore").status, 302);
+}
+
 TEST_P(MbWeb, LoginIsRateLimited) {
   Browser b(srv);
   ASSERT_TRUE(b.register_user("john", "secret-pw-1"));

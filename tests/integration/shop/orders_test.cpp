@@ -234,6 +234,38 @@ TEST_P(ShopOrders, UnpaginatedListOf15000Orders) {
   EXPECT_EQ(json(own).as_array().size(), 1u);
 }
 
+// On SQLite a customer's list runs on the network thread (token check and query
+// included): that must not weaken the token checks, nor show stale rows.
+TEST_P(ShopOrders, CustomerListChecksTheSessionAndSeesNewOrders) {
+  const auto id = server.register_user("nia", "niapass123", "nia@example.com").at("id").as_int64();
+  const auto token = server.login("nia", "niapass123");
+  EXPECT_EQ(json(server.get("/account/all-orders-list/", token)).as_array().size(), 0u);
+  // A row written by anyone is in the very next answer.
+  add_orders(TestUser{id, "nia", "nia@example.com", token}, 2, "Nia");
+  EXPECT_EQ(json(server.get("/account/all-orders-list/", token)).as_array().size(), 2u);
+  add_orders(TestUser{id, "nia", "nia@example.com", token}, 1, "Nia");
+  EXPECT_EQ(json(server.get("/account/all-orders-list/", token)).as_array().size(), 3u);
+  // A password change ends the session the token belongs to: 401 at once.
+  auto changed = server.put("/account/user_update/" + std::to_string(id) + "/",
+                            {{"username", ""},
+                             {"email", ""},
+                             {"password", "niapass456"},
+                             {"current_password", "niapass123"}},
+                            token);
+  ASSERT_EQ(changed.status, 200) << changed.body;
+  EXPECT_EQ(server.get("/account/all-orders-list/", token).status, 401);
+  // So does logging out, and a deactivated account is refused.
+  const auto second = server.login("nia", "niapass456");
+  EXPECT_EQ(server.get("/account/all-orders-list/", second).status, 200);
+  ASSERT_EQ(server.post("/account/logout/", boost::json::object{}, second).status / 100, 2);
+  EXPECT_EQ(server.get("/account/all-orders-list/", second).status, 401);
+  const auto third = server.login("nia", "niapass456");
+  db->query("UPDATE shop_users SET is_active = 0 WHERE id = $1", {id});
+  EXPECT_EQ(server.get("/account/all-orders-list/", third).status, 401);
+  // Staff's unpaginated list moves to the worker pool and still answers.
+  EXPECT_EQ(json(server.get("/account/all-orders-list/", admin.token)).as_array().size(), 3u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, ShopOrders, ::testing::Values("sqlite", "postgres"),
                          [](const auto& info) { return info.param; });
 

@@ -3,7 +3,9 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "db_fixture.hpp"
 #include "platform/db/connection.hpp"
@@ -283,6 +285,68 @@ TEST_P(ConnectionTest, NestedTransactionIsRefused) {
   auto lease = pool_->acquire();
   Transaction tx(*lease);
   EXPECT_THROW(Transaction inner(*lease), Error);
+}
+
+// query_each hands every row over as it is read, converting cells exactly as
+// Result does (both engines; SQLite steps the statement, PostgreSQL walks a result).
+TEST_P(ConnectionTest, QueryEachStreamsRowsLikeQuery) {
+  pool_->query("INSERT INTO vals (id, i, d, s, b) VALUES ($1, $2, $3, $4, $5)",
+               {1, std::int64_t{42}, 2.5, "hello", true});
+  pool_->query("INSERT INTO vals (id, i, d, s, b) VALUES ($1, $2, $3, $4, $5)",
+               {2, nullptr, nullptr, nullptr, false});
+  pool_->query("INSERT INTO vals (id, i, s) VALUES ($1, $2, $3)", {3, 7, "12"});
+  std::vector<std::string> seen;
+  std::string scratch;
+  auto line_of = [&](const RowView& r) {
+    std::string line = std::to_string(r.get<int>(0));
+    line += "|" + std::to_string(r.get<std::optional<std::int64_t>>(1).value_or(-1));
+    line += "|" + std::to_string(r.get<std::optional<double>>(2).value_or(-1));
+    const auto s = r.text(3, scratch);
+    line += "|" + (s ? std::string(*s) : std::string("NULL"));
+    line += r.get<std::optional<bool>>(4).value_or(false) ? "|t" : "|f";
+    return line;
+  };
+  const auto n = pool_->query_each("SELECT id, i, d, s, b FROM vals WHERE id >= $1 ORDER BY id",
+                                   {1}, [&](const RowView& r) {
+                                     ASSERT_EQ(r.size(), 5u);
+                                     seen.push_back(line_of(r));
+                                   });
+  EXPECT_EQ(n, 3u);
+  EXPECT_EQ(seen, (std::vector<std::string>{"1|42|2.500000|hello|t", "2|-1|-1.000000|NULL|f",
+                                            "3|7|-1.000000|12|f"}));
+  // The same conversions and errors as Row::get.
+  pool_->query_each("SELECT s, i FROM vals WHERE id = 3", {}, [&](const RowView& r) {
+    EXPECT_EQ(r.get<std::int64_t>(0), 12);  // text "12" reads as an integer
+    EXPECT_EQ(r.text(1, scratch), std::optional<std::string_view>("7"));  // an integer as text
+    EXPECT_EQ(r.column_name(1), "i");
+    EXPECT_THROW(r.get<int>(9), Error);
+  });
+  pool_->query_each("SELECT s FROM vals WHERE id = 2", {}, [&](const RowView& r) {
+    EXPECT_THROW(r.get<std::string>(0), Error);  // NULL into a non-optional
+  });
+  EXPECT_EQ(pool_->query_each("SELECT id FROM vals WHERE id > 100", {}, [](const RowView&) {}), 0u);
+}
+
+// A callback's exception stops the statement and leaves the connection usable;
+// a row written just before is seen by the next streamed read.
+TEST_P(ConnectionTest, QueryEachStopsOnExceptionAndSeesNewRows) {
+  for (int id = 1; id <= 5; ++id)
+    pool_->query("INSERT INTO vals (id, i) VALUES ($1, $2)", {id, id});
+  auto lease = pool_->acquire();
+  int calls = 0;
+  EXPECT_THROW(lease->query_each("SELECT i FROM vals ORDER BY id", {},
+                                 [&](const RowView&) {
+                                   if (++calls == 2) throw std::runtime_error("stop");
+                                 }),
+               std::runtime_error);
+  EXPECT_EQ(calls, 2);
+  EXPECT_FALSE(lease->in_transaction());
+  lease->query("INSERT INTO vals (id, i) VALUES ($1, $2)", {6, 6});
+  std::int64_t sum = 0;
+  EXPECT_EQ(lease->query_each("SELECT i FROM vals ORDER BY id", {},
+                              [&](const RowView& r) { sum += r.get<std::int64_t>(0); }),
+            6u);
+  EXPECT_EQ(sum, 21);
 }
 
 TS_DB_INSTANTIATE_ENGINES(ConnectionTest);
