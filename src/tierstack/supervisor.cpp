@@ -380,6 +380,12 @@ void Supervisor::build_components() {
                      "--storage.tsdb.path=" + (dir / "data").string(),
                      "--storage.tsdb.retention.time=2d",
                      "--web.listen-address=" + c->host + ":" + std::to_string(c->port)};
+    // The dashboards page (web/dashboard): same origin as the API it queries.
+    if (fs::exists(topo_.dashboards / "index.html"))
+      c->spawn.argv.push_back("--web.user-assets=" + topo_.dashboards.string());
+    else
+      notes_.push_back("dashboards: no build at " + topo_.dashboards.string() +
+                       " (npm run build in web/dashboard)");
     c->spawn.cwd = dir;
     if (prom_user) {
       c->spawn.uid = prom_user->first;
@@ -937,8 +943,11 @@ std::string Supervisor::urls() const {
           s += "  " + a.lb_name +
                std::string(12 - std::min<std::size_t>(11, a.lb_name.size()), ' ') + "http://" +
                c->host + ":" + std::to_string(c->app_ports.at(a.name)) + "/\n";
-    if (c->kind == Kind::prometheus)
+    if (c->kind == Kind::prometheus) {
       s += "  prometheus  http://" + c->host + ":" + std::to_string(c->port) + "/\n";
+      if (fs::exists(topo_.dashboards / "index.html"))
+        s += "  dashboards  http://" + c->host + ":" + std::to_string(c->port) + "/user/\n";
+    }
   }
   return s;
 }

@@ -47,6 +47,8 @@ struct Topology {
   std::uint16_t web_port = 0;
   std::uint16_t prometheus_port = 0;
   std::string scrape_interval = "5s";
+  // The built dashboards page (web/dashboard/dist), served by Prometheus at /user/.
+  std::filesystem::path dashboards;
   std::uint16_t node_exporter_port = 0;
   std::vector<AppTier> apps;
   // Backups ([backup]; docs/operations.md, "Backups and restore"). The
