@@ -34,17 +34,22 @@ async function oneRound() {
   await Promise.all(paths.map((p) => fetch(`${STORE}${p}`).then((r) => r.arrayBuffer()).catch(() => {})));
 }
 
-/** Waits until Prometheus has a rate of the store's requests (two scrapes with traffic between). */
+/**
+ * Sends traffic until Prometheus has had a request rate of the store for
+ * HISTORY_S seconds, so that every panel has a line of several points (a
+ * rate needs two scrapes, a quantile of a rate too).
+ */
+const HISTORY_S = 20;
 async function waitForRates(api) {
-  const query = 'sum(rate(http_requests_total{app="shop",route="/api/products/"}[1m])) > 0';
-  const deadline = Date.now() + 60_000;
+  const query = `count_over_time((sum(rate(http_requests_total{app="shop",route="/api/products/"}[10s])) > 0)[${HISTORY_S}s:1s]) >= ${HISTORY_S - 2}`;
+  const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
     await oneRound();
     const r = await fetch(`${api}/query?query=${encodeURIComponent(query)}`).then((x) => x.json());
     if (r.data?.result?.length) return;
     await new Promise((res) => setTimeout(res, 1000));
   }
-  throw new Error('Prometheus never saw a request rate of the store');
+  throw new Error(`Prometheus did not see a request rate of the store for ${HISTORY_S} s`);
 }
 
 before(async () => {

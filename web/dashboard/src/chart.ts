@@ -2,7 +2,7 @@
 
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { Columns } from './columns';
+import { hasIsolated, type Columns } from './columns';
 import { formatValue } from './units';
 
 const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
@@ -22,6 +22,8 @@ export function drawChart(el: HTMLElement, spec: ChartSpec, cols: Columns, width
     legend: { live: true },
     cursor: { sync: { key: 'tierstack' } },
     scales: {
+      // A single instant is drawn in the minute before it, not across years.
+      x: { time: true, range: (_u, lo, hi) => (lo === hi ? [lo - 60, hi] : [lo, hi]) },
       y: {
         // The panel's fixed min/max where it has them (0–100 % for a ratio).
         // A flat line v is drawn in 0…2v (0 in 0…1).
@@ -42,7 +44,7 @@ export function drawChart(el: HTMLElement, spec: ChartSpec, cols: Columns, width
         stroke: PALETTE[i % PALETTE.length],
         fill: `${PALETTE[i % PALETTE.length]}1a`,
         width: 1,
-        points: { show: false },
+        points: { show: hasIsolated(cols.ys[i]), size: 5 },
         spanGaps: false,
         value: fmt,
       })),

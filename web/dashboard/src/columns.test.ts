@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { toColumns } from './columns';
+import { hasIsolated, toColumns } from './columns';
 
 test('series are aligned on the steps; missing and NaN values are gaps', () => {
   const cols = toColumns(
@@ -26,4 +26,11 @@ test('no values: every step, no points', () => {
   const cols = toColumns([], 100, 120, 10);
   expect(cols.xs).toEqual([100, 110, 120]);
   expect(cols.points).toBe(0);
+});
+
+test('a value between gaps (or alone) is isolated; a run of two is a line', () => {
+  expect(hasIsolated([5])).toBe(true);
+  expect(hasIsolated([null, 5, null, 6, 7])).toBe(true);
+  expect(hasIsolated([5, 6, null, 7, 8])).toBe(false);
+  expect(hasIsolated([null, null])).toBe(false);
 });

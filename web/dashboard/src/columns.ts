@@ -43,3 +43,8 @@ export function toColumns(series: Named[], start: number, end: number, step: num
   if (first === xs.length) first = 0;
   return { xs: xs.slice(first), ys: ys.map((c) => c.slice(first)), points };
 }
+
+/** Whether a value has no value on either side: a line would not show it, a point does. */
+export function hasIsolated(col: (number | null)[]): boolean {
+  return col.some((v, i) => v !== null && (col[i - 1] ?? null) === null && (col[i + 1] ?? null) === null);
+}
