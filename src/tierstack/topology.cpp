@@ -91,8 +91,8 @@ Topology load_topology(const fs::path& file) {
   topo.prometheus_port = port_of(t["monitoring"]["prometheus_port"], 0);
   topo.node_exporter_port = port_of(t["monitoring"]["node_exporter_port"], 0);
   topo.scrape_interval = t["monitoring"]["scrape_interval"].value_or(std::string("5s"));
-  topo.dashboards = resolve(
-      topo.root, t["monitoring"]["dashboards"].value_or(std::string("web/dashboard/dist")));
+  topo.dashboards =
+      resolve(topo.root, t["monitoring"]["dashboards"].value_or(std::string("web/dashboard/dist")));
 
   if (auto* apps = t["app"].as_array()) {
     for (auto& node : *apps) {
