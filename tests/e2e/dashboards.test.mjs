@@ -73,7 +73,8 @@ async function open(query = '') {
   const page = await ctx.newPage();
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
+  // A refresh cancels the queries of the one it replaces (net::ERR_ABORTED): not a failure.
+  page.on('requestfailed', (r) => r.failure()?.errorText !== 'net::ERR_ABORTED' && problems.push(`request failed: ${r.url()} (${r.failure()?.errorText})`));
   await page.goto(`${DASHBOARDS}${query}`);
   return page;
 }

@@ -44,10 +44,15 @@ export async function labelValues(base: string, label: string, selector: string,
   return [...values].sort();
 }
 
-/** The global scrape interval of the running configuration, in seconds (15 when unset). */
+/** The global scrape interval of the running configuration, in seconds. */
 export async function scrapeInterval(base: string): Promise<number> {
   const data = await get<{ yaml: string }>(base, '/status/config', new URLSearchParams());
-  const m = data.yaml.match(/^global:\n(?:[ \t]+.*\n)*?[ \t]+scrape_interval:\s*(\S+)/m);
+  return globalScrapeInterval(data.yaml);
+}
+
+/** scrape_interval of the global: section of a prometheus.yml (15 s, Prometheus's default, when unset). */
+export function globalScrapeInterval(yaml: string): number {
+  const m = yaml.match(/^global:\n(?:[ \t]+.*\n)*?[ \t]+scrape_interval:\s*(\S+)/m);
   const s = m ? parseDuration(m[1]) : NaN;
   return Number.isFinite(s) && s > 0 ? s : 15;
 }
