@@ -32,6 +32,15 @@ function variable(name, label, query, { all = true } = {}) {
   };
 }
 
+// The share of a route's requests answered with the given status class. A
+// route that served requests but none of that class shows 0, not "no data"
+// (the counter of a status appears only with its first response).
+function statusRatio(status) {
+  const all = `sum by (app, route) (rate(http_requests_total{${SEL}}[${R}]))`;
+  const some = `sum by (app, route) (rate(http_requests_total{${SEL},status=~"${status}"}[${R}]))`;
+  return `(${some} or 0 * ${all}) / ${all}`;
+}
+
 // A dashboard is a list of rows; a row is [title, panels]; a panel is
 // { title, unit, targets: [[expr, legend]], w } laid out left to right.
 function dashboard({ uid, title, description, tags, variables, rows }) {
@@ -102,8 +111,8 @@ const red = dashboard({
       { title: "Requests per second by status", unit: "reqps", targets: [[`sum by (app, status) (rate(http_requests_total{${SEL}}[${R}]))`, "{{app}} {{status}}"]] },
     ]],
     ["Errors", [
-      { title: "5xx ratio by route", unit: "percentunit", min: 0, targets: [[`sum by (app, route) (rate(http_requests_total{${SEL},status=~"5.."}[${R}])) / sum by (app, route) (rate(http_requests_total{${SEL}}[${R}]))`, "{{app}} {{route}}"]] },
-      { title: "4xx ratio by route", unit: "percentunit", min: 0, targets: [[`sum by (app, route) (rate(http_requests_total{${SEL},status=~"4.."}[${R}])) / sum by (app, route) (rate(http_requests_total{${SEL}}[${R}]))`, "{{app}} {{route}}"]] },
+      { title: "5xx ratio by route", unit: "percentunit", min: 0, targets: [[statusRatio("5.."), "{{app}} {{route}}"]] },
+      { title: "4xx ratio by route", unit: "percentunit", min: 0, targets: [[statusRatio("4.."), "{{app}} {{route}}"]] },
     ]],
     ["Duration", [
       { title: "p50 latency by route", unit: "s", w: 8, targets: [[`histogram_quantile(0.5, sum by (app, route, le) (rate(http_request_duration_seconds_bucket{${SEL}}[${R}])))`, "{{app}} {{route}}"]] },

@@ -255,6 +255,14 @@ void Planner::monitoring(Plan& plan) {
                    "--storage.tsdb.path=" + (dir / "data").string(),
                    "--storage.tsdb.retention.time=2d",
                    "--web.listen-address=" + c->host + ":" + std::to_string(c->port)};
+  // The local dashboards page (web/dashboard, built from deploy/grafana's
+  // definitions) is served by Prometheus itself at /user/: same origin as the
+  // query API, reachable wherever Prometheus is, never through the LB.
+  if (fs::exists(topo_.dashboards / "index.html"))
+    c->spawn.argv.push_back("--web.user-assets=" + topo_.dashboards.string());
+  else
+    plan.notes.push_back("dashboards: no build in " + topo_.dashboards.string() +
+                         " (run web/dashboard/build)");
   c->spawn.cwd = dir;
   set_user(*c, in_.prometheus_user);
   add(plan, std::move(c));

@@ -68,7 +68,10 @@ std::string Supervisor::urls() const {
     if (c->kind == Kind::prometheus)
       monitoring = row("prometheus", base + "/classic/graph") +
                    row("  targets", base + "/classic/targets") +
-                   row("  alerts", base + "/classic/alerts") + monitoring;
+                   row("  alerts", base + "/classic/alerts") +
+                   (fs::exists(topo_.dashboards / "index.html") ? row("dashboards", base + "/user/")
+                                                                : std::string()) +
+                   monitoring;
     if (c->kind == Kind::alertmanager)
       monitoring +=
           row("alertmanager", base + "/api/v2/alerts") +

@@ -67,6 +67,8 @@ void read_monitoring(const toml::table& t, Topology& topo) {
   topo.alertmanager_port = port_of(t["monitoring"]["alertmanager_port"], 0);
   topo.node_exporter_port = port_of(t["monitoring"]["node_exporter_port"], 0);
   topo.scrape_interval = t["monitoring"]["scrape_interval"].value_or(std::string("5s"));
+  topo.dashboards =
+      resolve(topo.root, t["monitoring"]["dashboards"].value_or(std::string("web/dashboard/dist")));
   if (auto* f = t["monitoring"]["alert_for"].as_table()) {
     for (auto& [name, v] : *f) {
       const auto d = v.value<std::string>();

@@ -59,6 +59,8 @@ struct Topology {
   // [monitoring.alert_for]: alert name -> the `for:` duration the local
   // Prometheus uses instead of the rule file's (the AWS rules keep theirs).
   std::map<std::string, std::string> alert_for;
+  // The built dashboards page (web/dashboard/dist), served by Prometheus at /user/.
+  std::filesystem::path dashboards;
   std::uint16_t node_exporter_port = 0;
   std::vector<AppTier> apps;
   // Backups ([backup]; docs/operations.md, "Backups and restore"). The
