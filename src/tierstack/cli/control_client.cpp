@@ -37,7 +37,7 @@ int send_control(const fs::path& state, const boost::json::object& req) {
       const std::string l = buf.substr(0, nl);
       buf.erase(0, nl + 1);
       if (!l.empty() && l[0] == '\x1e') {
-        rc = std::atoi(l.c_str() + 1);
+        rc = static_cast<int>(std::strtol(l.c_str() + 1, nullptr, 10));
       } else {
         std::cout << l << "\n" << std::flush;
       }

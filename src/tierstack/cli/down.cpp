@@ -13,7 +13,8 @@ namespace fs = std::filesystem;
 
 int cmd_down(const fs::path& state) {
   const auto pid_text = read_file(state / "tierstack.pid");
-  const pid_t pid = pid_text.empty() ? -1 : std::atoi(pid_text.c_str());
+  const pid_t pid =
+      pid_text.empty() ? -1 : static_cast<pid_t>(std::strtol(pid_text.c_str(), nullptr, 10));
   if (pid > 0 && alive(pid)) {
     kill(pid, SIGTERM);
     std::cout << "stopping tierstack (pid " << pid << ")…\n" << std::flush;

@@ -35,6 +35,7 @@ int cmd_logs(const fs::path& state, const std::string& instance, int lines, bool
   if (follow) args.push_back("-F");
   args.insert(args.end(), files.begin(), files.end());
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   execvp("tail", argv.data());

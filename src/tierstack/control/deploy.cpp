@@ -127,8 +127,10 @@ int Supervisor::op_deploy(const std::map<std::string, std::string>& args,
     const auto rel = state_ / "releases" / app / stamp;
     fs::create_directories(rel);
     fs::copy_file(src, rel / app, fs::copy_options::overwrite_existing);
-    out(app + ": rolling out release " + stamp + " from " + src.string() +
-        ", one instance at a time");
+    std::string rolling = app + ": rolling out release ";
+    rolling += stamp + " from " + src.string();
+    rolling += ", one instance at a time";
+    out(rolling);
     if (!run_migrations(app, (rel / app).string(), out)) {
       out(app + ": migrations failed; no instance was touched");
       return 1;
@@ -155,11 +157,14 @@ int Supervisor::op_deploy(const std::map<std::string, std::string>& args,
       replace_instance(*c, before.spec, before.release, ready_timeout, out);
       for (auto it = done.rbegin(); it != done.rend(); ++it)
         replace_instance(*it->c, it->spec, it->release, ready_timeout, out);
-      out("deploy of " + app + " FAILED: release " + stamp + " never became ready on " + c->name +
-          "; rolled back, every instance runs release " + before.release + " again");
+      std::string failed = "deploy of " + app;
+      failed += " FAILED: release " + stamp;
+      failed += " never became ready on " + c->name;
+      failed += "; rolled back, every instance runs release " + before.release + " again";
+      out(failed);
       return 1;
     }
-    out(app + ": release " + stamp + " on every instance");
+    out(app + ": release " + (stamp + " on every instance"));
   }
   out("deploy finished in " + fmt_secs(seconds_since(t_all)));
   return 0;

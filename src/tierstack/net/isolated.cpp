@@ -89,7 +89,7 @@ std::vector<pid_t> pids_in_netns(const std::string& name) {
   DIR* d = opendir("/proc");
   if (!d) return out;
   while (dirent* e = readdir(d)) {
-    const pid_t pid = static_cast<pid_t>(std::atoi(e->d_name));
+    const pid_t pid = static_cast<pid_t>(std::strtol(e->d_name, nullptr, 10));
     if (pid <= 0) continue;
     struct stat st {};
     if (stat(("/proc/" + std::to_string(pid) + "/ns/net").c_str(), &st) != 0) continue;

@@ -84,7 +84,7 @@ std::string read_from(const fs::path& p, std::uintmax_t offset) {
 }
 
 std::string tail_lines(const fs::path& p, int n) {
-  const std::string text = read_file(p);
+  std::string text = read_file(p);
   std::size_t pos = text.size();
   int count = 0;
   while (pos > 0 && count <= n) {

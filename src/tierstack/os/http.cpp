@@ -50,8 +50,12 @@ HttpReply perform(const HttpRequest& req) {
   const std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> headers(
       [&req] {
         curl_slist* list = curl_slist_append(nullptr, "Expect:");
-        for (const auto& [k, v] : req.headers)
-          list = curl_slist_append(list, (k + ": " + v).c_str());
+        for (const auto& [k, v] : req.headers) {
+          std::string header = k;
+          header += ": ";
+          header += v;
+          list = curl_slist_append(list, header.c_str());
+        }
         return list;
       }(),
       &curl_slist_free_all);

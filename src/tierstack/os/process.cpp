@@ -33,7 +33,13 @@ pid_t spawn(const SpawnOptions& opt) {
   }
   for (const auto& [k, v] : opt.env) env[k] = v;
   std::vector<std::string> env_strings;
-  for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+  env_strings.reserve(env.size());
+  for (const auto& [k, v] : env) {
+    std::string kv = k;
+    kv += '=';
+    kv += v;
+    env_strings.push_back(std::move(kv));
+  }
   std::vector<char*> envp, argv;
   for (auto& s : env_strings) envp.push_back(s.data());
   envp.push_back(nullptr);
@@ -142,7 +148,7 @@ std::vector<pid_t> children_of(pid_t parent) {
   DIR* d = opendir("/proc");
   if (!d) return out;
   while (dirent* e = readdir(d)) {
-    const pid_t pid = static_cast<pid_t>(std::atoi(e->d_name));
+    const pid_t pid = static_cast<pid_t>(std::strtol(e->d_name, nullptr, 10));
     if (pid <= 0) continue;
     std::ifstream st("/proc/" + std::to_string(pid) + "/stat");
     std::string line;

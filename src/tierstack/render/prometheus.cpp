@@ -22,9 +22,10 @@ std::string scrape_configs(const Components& comps) {
                     "\"]\n        labels: {app: " + c->app + ", tier: app, zone: \"" + c->zone +
                     "\", instance: " + c->name + "}\n";
   }
-  for (const auto& [app, targets] : jobs)
-    scrape +=
-        "  - job_name: " + app + "\n    metrics_path: /metrics\n    static_configs:\n" + targets;
+  for (const auto& [app, targets] : jobs) {
+    scrape += "  - job_name: " + app + "\n    metrics_path: /metrics\n    static_configs:\n";
+    scrape += targets;
+  }
   for (const auto& c : comps) {
     if (c->kind == Kind::node_exporter)
       scrape += "  - job_name: node\n    static_configs:\n      - targets: [\"" +

@@ -16,8 +16,11 @@ std::string render(const std::string& tmpl, const std::map<std::string, std::str
     out.append(tmpl, pos, open - pos);
     const std::string name = tmpl.substr(open + 2, close - open - 2);
     const auto it = vars.find(name);
-    if (it == vars.end())
-      throw std::runtime_error(what + ": unknown template variable {{" + name + "}}");
+    if (it == vars.end()) {
+      std::string why = what;
+      why += ": unknown template variable {{" + name + "}}";
+      throw std::runtime_error(why);
+    }
     out += it->second;
     pos = close + 2;
   }

@@ -21,6 +21,7 @@ bool Supervisor::run_migrations(const std::string& app, const std::string& binar
   Component* inst = nullptr;
   for (auto& c : comps_)
     if (c->kind == Kind::app && c->app == app) inst = c.get();
+  if (!inst) throw std::runtime_error("no instance of " + app + " to migrate with");
   SpawnOptions o = inst->spawn;
   o.argv = {binary, "migrate"};
   o.log_file = logs_ / ("migrate-" + app + ".log");

@@ -33,7 +33,7 @@ double metrics_total(const Component& c) {
         line.find("route=\"/metrics\"") != std::string::npos)
       continue;
     const auto sp = line.rfind(' ');
-    if (sp != std::string::npos) total += std::atof(line.c_str() + sp + 1);
+    if (sp != std::string::npos) total += std::strtod(line.c_str() + sp + 1, nullptr);
   }
   return total;
 }

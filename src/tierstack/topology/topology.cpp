@@ -209,7 +209,7 @@ Topology load_topology(const fs::path& file) {
 }
 
 fs::path default_topology_file() {
-  const fs::path local = fs::current_path() / "deploy/local/topology.toml";
+  fs::path local = fs::current_path() / "deploy/local/topology.toml";
   if (fs::exists(local)) return local;
   return fs::path(TIERSTACK_SOURCE_DIR) / "deploy/local/topology.toml";
 }

@@ -86,7 +86,7 @@ int run_backup_command(const std::string& topology_file, const std::string& stat
       // When the last one ran is kept beside the backups, since retention
       // may remove the backup that was verified.
       const auto stamp = root / "last-verification";
-      const double last = std::atof(read_file(stamp).c_str());
+      const double last = std::strtod(read_file(stamp).c_str(), nullptr);
       if (unix_now() - last >= static_cast<double>(topo.backup_verify_interval)) {
         const bool ok = verify_backup(*b);
         write_file(stamp, std::to_string(unix_now()) + "\n");

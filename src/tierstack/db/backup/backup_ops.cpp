@@ -66,7 +66,7 @@ void apply_retention(const fs::path& root, int keep_last, int keep_days) {
     if (name.starts_with(".partial-") || name.starts_with(".scratch-")) {
       // .partial-<id>-<pid> / .scratch-<pid>-<rand>
       const auto dash = name.starts_with(".partial-") ? name.rfind('-') : name.find('-', 1);
-      pid = std::atoi(name.c_str() + dash + 1);
+      pid = static_cast<pid_t>(std::strtol(name.c_str() + dash + 1, nullptr, 10));
     } else if (!name.starts_with(".deleting-")) {
       continue;
     }
@@ -259,7 +259,7 @@ int do_restore(const Topology& topo, const Options& o) {
               ts::db::redact_url(o.to_url).c_str());
   std::fflush(stdout);
   const auto t0 = Clock::now();
-  ScratchDir scratch{scratch_dir(root.empty() ? b.dir.parent_path() : b.dir.parent_path())};
+  ScratchDir scratch{scratch_dir(b.dir.parent_path())};
   std::unique_ptr<ScratchCluster> holder;
   auto urls = materialize(b, scratch.path, target, wal, holder);
   auto expected = sums_of(b.manifest);

@@ -21,7 +21,7 @@ void ScratchCluster::check_file(const Backup& b, const std::string& name) {
 // reachable by the postgres user).
 fs::path scratch_dir(const fs::path& backup_root) {
   fs::create_directories(backup_root);
-  const auto p = backup_root / (".scratch-" + std::to_string(getpid()) + "-" + random_hex(4));
+  auto p = backup_root / (".scratch-" + std::to_string(getpid()) + "-" + random_hex(4));
   fs::create_directories(p);
   fs::permissions(p, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec,
                   fs::perm_options::replace);

@@ -194,8 +194,8 @@ struct BackupSchedule::Impl {
           all.empty() ? 0.0 : all.front().manifest.at("duration_seconds").to_number<double>());
     }
     // A pg_receivewal that a killed supervisor left behind.
-    if (const pid_t old =
-            std::atoi(read_file(topo.state_dir / "run" / "pg_receivewal.pid").c_str());
+    if (const pid_t old = static_cast<pid_t>(std::strtol(
+            read_file(topo.state_dir / "run" / "pg_receivewal.pid").c_str(), nullptr, 10));
         old > 0 && read_file("/proc/" + std::to_string(old) + "/cmdline").find("pg_receivewal") !=
                        std::string::npos) {
       killpg(old, SIGTERM);

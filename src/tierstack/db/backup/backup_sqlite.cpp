@@ -108,7 +108,7 @@ void backup_sqlite(const Source& src, const fs::path& root, const fs::path& tmp,
             SQLITE_OK) {
       const std::string err = from ? sqlite3_errmsg(from) : "out of memory";
       done();
-      throw Failure("cannot open " + path + ": " + err);
+      throw Failure("cannot open " + path + (": " + err));
     }
     sqlite3_busy_timeout(from, 5000);
     // The online backup API copies every page inside one read transaction
@@ -127,7 +127,7 @@ void backup_sqlite(const Source& src, const fs::path& root, const fs::path& tmp,
     if (!b || rc != SQLITE_DONE) {
       const std::string err = sqlite3_errmsg(to);
       done();
-      throw Failure("SQLite online backup of " + path + " failed: " + err);
+      throw Failure("SQLite online backup of " + path + (" failed: " + err));
     }
     // One self-contained file (no -wal beside it).
     sqlite3_exec(to, "PRAGMA journal_mode=DELETE", nullptr, nullptr, nullptr);

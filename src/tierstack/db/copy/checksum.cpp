@@ -21,7 +21,9 @@ void RowHasher::add(const Row& row) {
     if (std::holds_alternative<std::nullptr_t>(v)) {
       buf_ += "n;";
     } else if (auto* n = std::get_if<std::int64_t>(&v)) {
-      buf_ += 'i' + std::to_string(*n) + ';';
+      buf_ += 'i';
+      buf_ += std::to_string(*n);
+      buf_ += ';';
     } else if (auto* b = std::get_if<bool>(&v)) {
       buf_ += *b ? "i1;" : "i0;";
     } else if (auto* d = std::get_if<double>(&v)) {
@@ -32,7 +34,9 @@ void RowHasher::add(const Row& row) {
       buf_ += ';';
     } else {
       const auto& s = std::get<std::string>(v);
-      buf_ += 's' + std::to_string(s.size()) + ':';
+      buf_ += 's';
+      buf_ += std::to_string(s.size());
+      buf_ += ':';
       buf_ += s;
     }
   }
@@ -49,9 +53,14 @@ std::string RowHasher::hex() {
 }
 
 std::string thousands(std::int64_t n) {
-  std::string s = std::to_string(n);
-  for (int i = static_cast<int>(s.size()) - 3; i > (n < 0 ? 1 : 0); i -= 3) s.insert(i, ",");
-  return s;
+  const std::string digits = std::to_string(n);
+  const std::size_t sign = n < 0 ? 1 : 0;
+  std::string out = digits.substr(0, sign);
+  for (std::size_t i = sign; i < digits.size(); ++i) {
+    if (i > sign && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
 }
 
 }  // namespace tierstack::copy_detail
