@@ -181,7 +181,8 @@ void launch(Pending p);
 // Switches into f until it suspends or ends; cleans up an ended fiber.
 void resume(Fiber* f) {
   ucontext_t here;
-  // cppcheck-suppress autoVariables ; `here` outlives every use: the fiber switches back to it before resume() returns
+  // cppcheck-suppress autoVariables ; `here` outlives every use: the fiber switches back to it
+  // before resume() returns
   f->back = &here;
   Fiber* outer = t.current;
   t.current = f;
