@@ -45,8 +45,7 @@ asio::awaitable<Response> Server::Impl::serve_builtin(Request& req) {
     // Rendered here, not on the worker pool: rendering only reads counters,
     // and a pool saturated by slow handlers must not hide the metrics that
     // show it.
-    std::string text = registry.render();
-    co_return Response(200, std::move(text), "text/plain; version=0.0.4; charset=utf-8");
+    co_return Response(200, registry.render(), "text/plain; version=0.0.4; charset=utf-8");
   }
   co_return json_error(404, "Not found.");
 }

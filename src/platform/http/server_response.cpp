@@ -103,7 +103,7 @@ asio::awaitable<void> Server::Impl::finish(beast::tcp_stream& stream, Request& r
 
 // The answer for an exception from a handler, the authenticator or the
 // access check: an HttpError's own response, a mapped one, or a 500.
-Response Server::Impl::response_for(std::exception_ptr error, const Request& req,
+Response Server::Impl::response_for(const std::exception_ptr& error, const Request& req,
                                     const Router::Match& match) {
   try {
     std::rethrow_exception(error);

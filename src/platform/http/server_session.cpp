@@ -30,10 +30,10 @@ asio::awaitable<void> Server::Impl::session(Context& ctx, tcp::socket socket, st
                                             bool monitor) {
   beast::tcp_stream stream(std::move(socket));
   auto self = ctx.sessions.insert(ctx.sessions.end(), SessionRef{&stream, true});
-  beast::flat_buffer buffer(opt.max_header_bytes + 64 * 1024);
+  beast::flat_buffer buffer(opt.max_header_bytes + std::size_t{64} * 1024);
   // Reads take as much as has arrived (Beast's default read size is small),
   // so requests a client pipelined are all seen as queued.
-  buffer.reserve(16 * 1024);
+  buffer.reserve(std::size_t{16} * 1024);
   unsigned pipelined = 0;
   bool first = true;
   try {
@@ -49,7 +49,8 @@ asio::awaitable<void> Server::Impl::session(Context& ctx, tcp::socket socket, st
         // Between requests: the idle deadline runs until the next
         // request's first byte, and only until then.
         stream.expires_after(opt.idle_timeout);
-        auto [ec, n] = co_await stream.async_read_some(buffer.prepare(16 * 1024), kNoThrow);
+        auto [ec, n] =
+            co_await stream.async_read_some(buffer.prepare(std::size_t{16} * 1024), kNoThrow);
         if (ec) break;  // closed, reset, idle deadline or drain: nothing to answer
         buffer.commit(n);
       }
