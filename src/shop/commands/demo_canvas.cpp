@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <utility>
 
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #define STB_IMAGE_WRITE_STATIC
@@ -92,13 +93,18 @@ Sdf poly(std::vector<std::array<double, 2>> pts) {
   };
 }
 Sdf ring(Sdf s, double half_width) {
-  return [=](double x, double y) { return std::abs(s(x, y)) - half_width; };
+  return
+      [s = std::move(s), half_width](double x, double y) { return std::abs(s(x, y)) - half_width; };
 }
 Sdf inter(Sdf a, Sdf b) {
-  return [=](double x, double y) { return std::max(a(x, y), b(x, y)); };
+  return [a = std::move(a), b = std::move(b)](double x, double y) {
+    return std::max(a(x, y), b(x, y));
+  };
 }
 Sdf cut(Sdf a, Sdf b) {
-  return [=](double x, double y) { return std::max(a(x, y), -b(x, y)); };
+  return [a = std::move(a), b = std::move(b)](double x, double y) {
+    return std::max(a(x, y), -b(x, y));
+  };
 }
 Sdf above(double y0) {  // the half plane y < y0
   return [=](double, double y) { return y - y0; };

@@ -30,7 +30,7 @@ constexpr std::array<Kind, 33> kKinds = {
 std::string demo_image_png(std::size_t index) {
   // The accent and the background tint walk round the colour wheel by the
   // golden angle, so neighbouring products never share a colour.
-  const double hue = std::fmod(0.58 + index * 0.61803398875, 1.0);
+  const double hue = std::fmod(0.58 + static_cast<double>(index) * 0.61803398875, 1.0);
   const demo::Rgb accent = demo::hsv(hue, 0.62, 0.88);
   demo::Canvas c;
   c.background(demo::hsv(hue, 0.06, 0.99), demo::hsv(hue, 0.14, 0.93));
