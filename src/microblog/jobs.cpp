@@ -18,7 +18,7 @@ constexpr int kMaxAttempts = 3;
 
 // JSON with 4-space indentation, as the original's json.dumps(indent=4).
 void pretty(std::string& out, const boost::json::value& v, int depth) {
-  const std::string pad(4 * (depth + 1), ' '), end_pad(4 * depth, ' ');
+  const std::string pad(std::size_t{4} * (depth + 1), ' '), end_pad(std::size_t{4} * depth, ' ');
   if (v.is_object()) {
     const auto& o = v.as_object();
     if (o.empty()) {

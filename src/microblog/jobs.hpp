@@ -13,7 +13,7 @@ namespace microblog {
 
 // A user may start one post export per 5 minutes (counted from the start of
 // the previous one): each export mails the account's address.
-inline constexpr std::int64_t kExportIntervalUs = 5 * 60 * 1'000'000LL;
+inline constexpr std::int64_t kExportIntervalUs = std::int64_t{5} * 60 * 1'000'000;
 
 // A new task id (UUID v4 text).
 std::string new_task_id();

@@ -2,9 +2,9 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -45,7 +45,7 @@ struct Upload {
 size_t read_cb(char* ptr, size_t size, size_t nmemb, void* userp) {
   auto* u = static_cast<Upload*>(userp);
   const size_t n = std::min(size * nmemb, u->data->size() - u->pos);
-  std::memcpy(ptr, u->data->data() + u->pos, n);
+  std::copy_n(u->data->data() + u->pos, n, ptr);
   u->pos += n;
   return n;
 }

@@ -36,7 +36,7 @@ struct Settings {
   std::string payment_gateway = "sandbox";
   std::string stripe_secret_key;
   std::string stripe_api_base = "https://api.stripe.com";
-  std::size_t max_image_bytes = 5 * 1024 * 1024;
+  std::size_t max_image_bytes = std::size_t{5} * 1024 * 1024;
   // Uploaded images with more pixels are refused from their header, before
   // decoding: decoding costs about 6 bytes a pixel (an RGB PNG), so a small
   // file of a huge image could otherwise take hundreds of megabytes.

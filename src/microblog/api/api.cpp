@@ -134,9 +134,10 @@ Response user_reply(Microblog& app, const storage::UserRow& u, int status = 200)
 int int_param(const Request& req, const char* name, int fallback) {
   auto v = req.query_param(name);
   if (!v) return fallback;
+  const std::string_view text = *v;
   int out = 0;
-  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
-  if (ec != std::errc() || p != v->data() + v->size()) return fallback;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  if (ec != std::errc() || p != text.data() + text.size()) return fallback;
   return out;
 }
 

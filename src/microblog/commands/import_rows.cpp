@@ -55,7 +55,7 @@ std::optional<std::int64_t> utc_micros(const std::optional<std::string>& in) {
   if (!(zone.empty() || zone == "Z" || zone == "+00" || zone == "+00:00")) return std::nullopt;
   const std::int64_t secs =
       days_from_civil(*y, static_cast<unsigned>(*mo), static_cast<unsigned>(*d)) * 86400 +
-      *h * 3600 + *mi * 60 + *se;
+      std::int64_t{*h} * 3600 + std::int64_t{*mi} * 60 + *se;
   return secs * 1'000'000 + frac;
 }
 

@@ -9,6 +9,8 @@
 namespace microblog::domain {
 namespace {
 
+// The Spanish catalogue: one table, clearer whole than split.
+// NOLINTNEXTLINE(readability-function-size): a table of translations, not logic
 const std::unordered_map<std::string_view, std::string_view>& spanish() {
   static const std::unordered_map<std::string_view, std::string_view> m = {
       {"Please log in to access this page.", "Por favor ingrese para acceder a esta página."},

@@ -93,14 +93,13 @@ Response export_posts(Page& p, const storage::UserRow& me) {
   if (!p.csrf_valid()) return p.redirect(mine);
   const auto now = domain::now_us();
   const auto history = storage::task_history(*p.app.db, me.id, "export_posts");
-  if (history.open) {
-    p.flash(p.t("An export task is currently in progress"));
-  } else if (history.last_created > now - kExportIntervalUs) {
-    // Each export mails the account's address: without a pause, a user could
-    // flood that mailbox.
+  // Each export mails the account's address: without a pause, a user could
+  // flood that mailbox.
+  const bool recent = !history.open && history.last_created > now - kExportIntervalUs;
+  if (recent) {
     p.flash(p.t("You have exported your posts recently. Please try again in a few minutes."));
-  } else if (!storage::enqueue_task(*p.app.db, new_task_id(), "export_posts",
-                                    p.t("Exporting posts..."), me.id, now)) {
+  } else if (history.open || !storage::enqueue_task(*p.app.db, new_task_id(), "export_posts",
+                                                    p.t("Exporting posts..."), me.id, now)) {
     p.flash(p.t("An export task is currently in progress"));
   }
   return p.redirect(mine);

@@ -88,6 +88,53 @@ struct Piece {
   std::string_view body;
 };
 
+[[noreturn]] void parse_error(const std::string& what, std::size_t line_no) {
+  throw std::runtime_error(what + " on line " + std::to_string(line_no));
+}
+
+// Splits one line of a template into its text and its tags.
+void split_line(std::string_view line, std::size_t line_no, std::vector<Piece>& pieces) {
+  pieces.clear();
+  for (std::size_t i = 0; i < line.size();) {
+    const auto o = line.find("{{", i);
+    if (o == std::string_view::npos) {
+      pieces.push_back({false, 0, line.substr(i)});
+      break;
+    }
+    if (o > i) pieces.push_back({false, 0, line.substr(i, o - i)});
+    const bool triple = line.compare(o, 3, "{{{") == 0;
+    const std::size_t open_len = triple ? 3 : 2;
+    const auto c = line.find(triple ? "}}}" : "}}", o + open_len);
+    if (c == std::string_view::npos) parse_error("unclosed tag", line_no);
+    auto inner = trim_ows(line.substr(o + open_len, c - o - open_len));
+    char sigil = triple ? '{' : 0;
+    if (!triple && !inner.empty() &&
+        std::string_view("#^/!&>=").find(inner[0]) != std::string_view::npos) {
+      sigil = inner[0];
+      inner = trim_ows(inner.substr(1));
+    }
+    if (inner.empty() && sigil != '!') parse_error("empty tag", line_no);
+    pieces.push_back({true, sigil, inner});
+    i = c + (triple ? 3 : 2);
+  }
+}
+
+// A line holding only section tags (and comments) and whitespace is
+// "standalone": it leaves nothing in the output, not even its newline.
+bool standalone_line(const std::vector<Piece>& pieces) {
+  bool blocks = false, standalone = true;
+  for (const auto& p : pieces) {
+    if (!p.tag) {
+      standalone = standalone && blank(p.body);
+    } else if (p.sigil == '#' || p.sigil == '^' || p.sigil == '/' || p.sigil == '!') {
+      blocks = true;
+    } else {
+      standalone = false;
+    }
+  }
+  return standalone && blocks;
+}
+
 }  // namespace
 
 Template::Template(std::string_view src) {
@@ -109,45 +156,9 @@ Template::Template(std::string_view src) {
     const auto eol = src.find('\n', pos);
     const auto line_end = eol == std::string_view::npos ? src.size() : eol + 1;
     const auto line = src.substr(pos, line_end - pos);
-    auto fail = [&](const std::string& what) {
-      throw std::runtime_error(what + " on line " + std::to_string(line_no));
-    };
-    pieces.clear();
-    for (std::size_t i = 0; i < line.size();) {
-      const auto o = line.find("{{", i);
-      if (o == std::string_view::npos) {
-        pieces.push_back({false, 0, line.substr(i)});
-        break;
-      }
-      if (o > i) pieces.push_back({false, 0, line.substr(i, o - i)});
-      const bool triple = line.compare(o, 3, "{{{") == 0;
-      const std::size_t open_len = triple ? 3 : 2;
-      const auto c = line.find(triple ? "}}}" : "}}", o + open_len);
-      if (c == std::string_view::npos) fail("unclosed tag");
-      auto inner = trim_ows(line.substr(o + open_len, c - o - open_len));
-      char sigil = triple ? '{' : 0;
-      if (!triple && !inner.empty() &&
-          std::string_view("#^/!&>=").find(inner[0]) != std::string_view::npos) {
-        sigil = inner[0];
-        inner = trim_ows(inner.substr(1));
-      }
-      if (inner.empty() && sigil != '!') fail("empty tag");
-      pieces.push_back({true, sigil, inner});
-      i = c + (triple ? 3 : 2);
-    }
-    // A line holding only section tags (and comments) and whitespace is
-    // "standalone": it leaves nothing in the output, not even its newline.
-    bool blocks = false, standalone = true;
-    for (const auto& p : pieces) {
-      if (!p.tag) {
-        standalone = standalone && blank(p.body);
-      } else if (p.sigil == '#' || p.sigil == '^' || p.sigil == '/' || p.sigil == '!') {
-        blocks = true;
-      } else {
-        standalone = false;
-      }
-    }
-    standalone = standalone && blocks;
+    auto fail = [&](const std::string& what) { parse_error(what, line_no); };
+    split_line(line, line_no, pieces);
+    const bool standalone = standalone_line(pieces);
     for (const auto& p : pieces) {
       if (!p.tag) {
         if (!standalone) add_text(p.body);

@@ -64,6 +64,33 @@ std::optional<double> numeric_date(const json::value& v) {
 
 constexpr std::string_view kReservedClaims[] = {"exp", "iat", "jti", "token_type", "iss"};
 
+// The header's refusal, if any: not JSON, no or another algorithm than the
+// configured one (never "none"), a typ other than JWT, critical extensions.
+std::optional<VerifyOutcome> check_header(std::string_view header_b64, std::string_view algorithm) {
+  const auto header_text = base64url_decode(header_b64);
+  const auto header = header_text ? parse_object(*header_text) : std::nullopt;
+  if (!header) return fail(TokenError::malformed, "header is not base64url-encoded JSON object");
+  const auto* alg = header->if_contains("alg");
+  if (alg == nullptr || !alg->is_string()) {
+    return fail(TokenError::malformed, "header has no alg");
+  }
+  const std::string_view alg_name = alg->get_string();
+  if (iequals(alg_name, "none")) {
+    return fail(TokenError::algorithm_not_allowed, "unsigned tokens (alg none) are not accepted");
+  }
+  if (alg_name != algorithm) {
+    return fail(TokenError::algorithm_not_allowed, "algorithm not allowed");
+  }
+  if (const auto* typ = header->if_contains("typ");
+      typ != nullptr && (!typ->is_string() || !iequals(typ->get_string(), "JWT"))) {
+    return fail(TokenError::malformed, "header typ is not JWT");
+  }
+  if (header->contains("crit")) {
+    return fail(TokenError::malformed, "critical header extensions are not supported");
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string_view to_string(TokenError e) {
@@ -157,27 +184,7 @@ VerifyOutcome TokenSigner::verify(std::string_view token, std::string_view expec
 
   // The header is read before the signature is checked only to refuse
   // algorithms up front; the MAC below always uses the configured algorithm.
-  const auto header_text = base64url_decode(header_b64);
-  const auto header = header_text ? parse_object(*header_text) : std::nullopt;
-  if (!header) return fail(TokenError::malformed, "header is not base64url-encoded JSON object");
-  const auto* alg = header->if_contains("alg");
-  if (alg == nullptr || !alg->is_string()) {
-    return fail(TokenError::malformed, "header has no alg");
-  }
-  const std::string_view alg_name = alg->get_string();
-  if (iequals(alg_name, "none")) {
-    return fail(TokenError::algorithm_not_allowed, "unsigned tokens (alg none) are not accepted");
-  }
-  if (alg_name != options_.algorithm) {
-    return fail(TokenError::algorithm_not_allowed, "algorithm not allowed");
-  }
-  if (const auto* typ = header->if_contains("typ");
-      typ != nullptr && (!typ->is_string() || !iequals(typ->get_string(), "JWT"))) {
-    return fail(TokenError::malformed, "header typ is not JWT");
-  }
-  if (header->contains("crit")) {
-    return fail(TokenError::malformed, "critical header extensions are not supported");
-  }
+  if (auto refused = check_header(header_b64, options_.algorithm)) return std::move(*refused);
 
   const auto payload_text = base64url_decode(payload_b64);
   if (!payload_text) return fail(TokenError::malformed, "payload segment is not base64url");

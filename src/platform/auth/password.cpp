@@ -27,9 +27,9 @@ namespace {
 // Bounds on parameters read from the database. Legitimate hashes sit far
 // below these; anything above is treated as corrupt or hostile.
 constexpr std::uint64_t kMaxPbkdf2Iterations = 10'000'000;
-constexpr std::uint64_t kMaxArgon2MemoryKib = 256 * 1024;  // 256 MiB
+constexpr std::uint64_t kMaxArgon2MemoryKib = std::uint64_t{256} * 1024;  // 256 MiB
 constexpr std::uint64_t kMaxArgon2Passes = 16;
-constexpr std::uint64_t kMaxArgon2Work = 1024 * 1024;  // KiB x passes
+constexpr std::uint64_t kMaxArgon2Work = std::uint64_t{1024} * 1024;  // KiB x passes
 constexpr std::uint64_t kMaxArgon2Lanes = 16;
 constexpr std::uint64_t kMaxScryptMemory = 128ULL << 20;  // bytes
 constexpr std::uint64_t kMaxScryptWork = 1ULL << 23;      // N * r * p

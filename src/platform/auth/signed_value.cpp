@@ -9,7 +9,7 @@ namespace ts::auth {
 namespace {
 
 constexpr std::size_t kMinSecret = 32;
-constexpr std::size_t kMaxTokenBytes = 16 * 1024;
+constexpr std::size_t kMaxTokenBytes = std::size_t{16} * 1024;
 
 void check_args(std::string_view secret, std::string_view purpose) {
   if (secret.size() < kMinSecret) {

@@ -102,8 +102,9 @@ std::int64_t Config::integer(std::string_view key, std::int64_t fallback, std::i
   auto v = raw(key);
   if (!v) return fallback;
   std::int64_t out = 0;
-  const auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
-  if (ec != std::errc() || p != v->data() + v->size()) {
+  const std::string_view text = *v;
+  const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  if (ec != std::errc() || p != text.data() + text.size()) {
     fail(key, "expected an integer, got '" + *v + "'");
     return fallback;
   }

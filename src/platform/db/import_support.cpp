@@ -60,7 +60,7 @@ void Progress::print(std::size_t done) const {
   const int filled = total_ ? static_cast<int>(width * done / total_) : width;
   std::printf("%s: %-14s [%s%s] %zu/%zu rows, %.0f rows/s\n", command_.c_str(), table_.c_str(),
               std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(), done,
-              total_, secs > 0 ? done / secs : 0.0);
+              total_, secs > 0 ? static_cast<double>(done) / secs : 0.0);
   std::fflush(stdout);
 }
 

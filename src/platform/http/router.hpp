@@ -81,19 +81,19 @@ class Router {
 
   Route& add(Method method, std::string_view pattern, Handler handler, RouteOptions options = {});
   Route& get(std::string_view p, Handler h, RouteOptions o = {}) {
-    return add(Method::get, p, std::move(h), o);
+    return add(Method::get, p, std::move(h), std::move(o));
   }
   Route& post(std::string_view p, Handler h, RouteOptions o = {}) {
-    return add(Method::post, p, std::move(h), o);
+    return add(Method::post, p, std::move(h), std::move(o));
   }
   Route& put(std::string_view p, Handler h, RouteOptions o = {}) {
-    return add(Method::put, p, std::move(h), o);
+    return add(Method::put, p, std::move(h), std::move(o));
   }
   Route& patch(std::string_view p, Handler h, RouteOptions o = {}) {
-    return add(Method::patch, p, std::move(h), o);
+    return add(Method::patch, p, std::move(h), std::move(o));
   }
   Route& del(std::string_view p, Handler h, RouteOptions o = {}) {
-    return add(Method::del, p, std::move(h), o);
+    return add(Method::del, p, std::move(h), std::move(o));
   }
   // Options first, for a handler written inline as the last argument.
   Route& get(std::string_view p, RouteOptions o, Handler h) {

@@ -58,7 +58,7 @@ struct ServerOptions {
   std::chrono::milliseconds write_timeout{30'000};
   std::chrono::milliseconds drain_timeout{20'000};  // SIGTERM: in-flight requests get this long
   // Request line and all header lines together, however they arrive; 431 beyond.
-  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_header_bytes = std::size_t{16} * 1024;
   // Open connections on the main port (the monitor port is not counted, so
   // /metrics stays reachable); a connection beyond the cap is answered 503
   // and closed, the open ones keep working.

@@ -55,6 +55,93 @@ void register_pool_metrics(metrics::Registry& registry, const std::shared_ptr<db
                         });
 }
 
+// Help (exit 0) or an unknown command (exit 2); nullopt for a command to run.
+std::optional<int> help_or_unknown(const App& app, const std::string& command) {
+  if (command == "-h" || command == "--help" || command == "help") {
+    usage(app);
+    return 0;
+  }
+  const bool builtin = command == "serve" || command == "migrate" || command == "version";
+  if (!builtin && !app.commands.count(command)) {
+    std::fprintf(stderr, "%s: unknown command '%s'\n\n", app.name.c_str(), command.c_str());
+    usage(app);
+    return 2;
+  }
+  return std::nullopt;
+}
+
+void configure_logging(Config& cfg) {
+  if (log::Level lvl; log::parse_level(cfg.str("LOG_LEVEL", "info"), lvl))
+    log::set_level(lvl);
+  else
+    cfg.fail("LOG_LEVEL", "must be debug, info, warn or error");
+}
+
+db::PoolOptions pool_options_from(Config& cfg) {
+  db::PoolOptions pool_options;
+  pool_options.max_size = static_cast<std::size_t>(cfg.integer("DB_POOL_SIZE", 16, 1, 512));
+  pool_options.acquire_timeout =
+      cfg.millis("DB_ACQUIRE_TIMEOUT_MS", std::chrono::milliseconds(5000),
+                 std::chrono::milliseconds(1), std::chrono::milliseconds(600'000));
+  return pool_options;
+}
+
+// The pool, or nullptr (logged) when the database cannot be opened.
+std::shared_ptr<db::Pool> open_database(const App& app, const std::string& url,
+                                        const db::PoolOptions& pool_options) {
+  try {
+    if (url.rfind("sqlite:///", 0) == 0) {
+      // Create the directory of a default database so the first run just works.
+      const std::filesystem::path file(url.substr(std::strlen("sqlite://")));
+      if (url == app.default_database) std::filesystem::create_directories(file.parent_path());
+    }
+    return db::Pool::open(url, pool_options);
+  } catch (const std::exception& e) {
+    log::error("cannot open the database", {{"error", e.what()}});
+    return nullptr;
+  }
+}
+
+// The version and migrate commands.
+int run_schema_command(const App& app, const std::string& command, db::Pool& pool) {
+  if (command == "version") {
+    const auto st = db::check_schema(pool, app.name, app.migrations);
+    std::printf("%s %s\nschema: database at %d, this build knows %d\n", app.name.c_str(),
+                TS_VERSION, st.current, st.newest);
+    return 0;
+  }
+  const auto applied = db::migrate(pool, app.name, app.migrations);
+  std::printf("%s: %zu migration(s) applied; schema at version %d\n", app.name.c_str(),
+              applied.size(), db::current_version(pool, app.name));
+  return 0;
+}
+
+// serve and app commands need the schema this build knows: migrates when
+// allowed; false (logged) when the schema is behind and it is not.
+bool ensure_schema(const App& app, db::Pool& pool, bool auto_migrate) {
+  auto status = db::check_schema(pool, app.name, app.migrations);
+  if (status.pending > 0) {
+    if (!auto_migrate) {
+      log::error("the database schema is behind this build; run the migrate command first",
+                 {{"current", status.current}, {"newest", status.newest}});
+      return false;
+    }
+    db::migrate(pool, app.name, app.migrations);
+  }
+  return true;
+}
+
+// The database being away is a temporary condition, not a bug: 503.
+std::optional<http::Response> database_unavailable(const std::exception& e) {
+  if (dynamic_cast<const db::ConnectionLost*>(&e) || dynamic_cast<const db::PoolTimeout*>(&e)) {
+    auto r = http::Response::json(
+        boost::json::object{{"detail", "Service temporarily unavailable."}}, 503);
+    r.headers.set("Retry-After", "1");
+    return r;
+  }
+  return std::nullopt;
+}
+
 // Password hashing capacity (docs/performance.md, logins): hash slots, one
 // per core by default (a container's CPU quota can make the core count lie),
 // and logins admitted to wait for one beyond them before a login is answered
@@ -86,40 +173,38 @@ void register_hash_metrics(metrics::Registry& registry) {
                         });
 }
 
+// What a serving process adds around the app's routes: pool and hashing
+// metrics, PostgreSQL fibers, readiness, and the database-away mapping.
+void prepare_server(http::Server& server, metrics::Registry& registry,
+                    const std::shared_ptr<db::Pool>& pool, unsigned db_fibers) {
+  register_pool_metrics(registry, pool);
+  register_hash_metrics(registry);
+  // PostgreSQL: database-only handlers run in fibers on the network threads,
+  // db_fibers at a time per thread (0: on the worker pool, as on SQLite).
+  if (pool->dialect() == db::Dialect::postgres && db_fibers > 0) {
+    db::fiber::set_limit(db_fibers);
+    server.set_fiber_runner(db::fiber::start);
+  }
+  server.set_readiness_check([pool] { return pool->ping(); });
+  server.set_exception_mapper(database_unavailable);
+}
+
 }  // namespace
 
 int run(App& app, int argc, char** argv) {
   std::string command = argc > 1 ? argv[1] : "serve";
-  if (command == "-h" || command == "--help" || command == "help") {
-    usage(app);
-    return 0;
-  }
-  const bool builtin = command == "serve" || command == "migrate" || command == "version";
-  if (!builtin && !app.commands.count(command)) {
-    std::fprintf(stderr, "%s: unknown command '%s'\n\n", app.name.c_str(), command.c_str());
-    usage(app);
-    return 2;
-  }
+  if (auto exit_code = help_or_unknown(app, command)) return *exit_code;
   std::vector<std::string> args;
   for (int i = 2; i < argc; ++i) args.emplace_back(argv[i]);
 
   Config cfg(app.env_prefix);
-  if (log::Level lvl; log::parse_level(cfg.str("LOG_LEVEL", "info"), lvl))
-    log::set_level(lvl);
-  else
-    cfg.fail("LOG_LEVEL", "must be debug, info, warn or error");
+  configure_logging(cfg);
 
   const std::string url = app.default_database.empty()
                               ? cfg.required("DATABASE_URL")
                               : cfg.str("DATABASE_URL", app.default_database);
-  db::PoolOptions pool_options;
-  pool_options.max_size = static_cast<std::size_t>(cfg.integer("DB_POOL_SIZE", 16, 1, 512));
-  pool_options.acquire_timeout =
-      cfg.millis("DB_ACQUIRE_TIMEOUT_MS", std::chrono::milliseconds(5000),
-                 std::chrono::milliseconds(1), std::chrono::milliseconds(600'000));
+  const db::PoolOptions pool_options = pool_options_from(cfg);
   const bool auto_migrate = cfg.boolean("AUTO_MIGRATE", true);
-  // PostgreSQL: database-only handlers run in fibers on the network threads,
-  // this many at a time per thread (0: on the worker pool, as on SQLite).
   const auto db_fibers = static_cast<unsigned>(cfg.integer("DB_FIBERS_PER_THREAD", 4, 0, 64));
 
   http::ServerOptions server_options;
@@ -142,42 +227,13 @@ int run(App& app, int argc, char** argv) {
     return 2;
   }
 
-  try {
-    if (url.rfind("sqlite:///", 0) == 0) {
-      // Create the directory of a default database so the first run just works.
-      const std::filesystem::path file(url.substr(std::strlen("sqlite://")));
-      if (url == app.default_database) std::filesystem::create_directories(file.parent_path());
-    }
-    ctx.db = db::Pool::open(url, pool_options);
-  } catch (const std::exception& e) {
-    log::error("cannot open the database", {{"error", e.what()}});
-    return 1;
-  }
+  ctx.db = open_database(app, url, pool_options);
+  if (!ctx.db) return 1;
 
   try {
-    if (command == "version") {
-      const auto st = db::check_schema(*ctx.db, app.name, app.migrations);
-      std::printf("%s %s\nschema: database at %d, this build knows %d\n", app.name.c_str(),
-                  TS_VERSION, st.current, st.newest);
-      return 0;
-    }
-    if (command == "migrate") {
-      const auto applied = db::migrate(*ctx.db, app.name, app.migrations);
-      std::printf("%s: %zu migration(s) applied; schema at version %d\n", app.name.c_str(),
-                  applied.size(), db::current_version(*ctx.db, app.name));
-      return 0;
-    }
-
-    // serve and app commands need the schema this build knows.
-    auto status = db::check_schema(*ctx.db, app.name, app.migrations);
-    if (status.pending > 0) {
-      if (!auto_migrate) {
-        log::error("the database schema is behind this build; run the migrate command first",
-                   {{"current", status.current}, {"newest", status.newest}});
-        return 1;
-      }
-      db::migrate(*ctx.db, app.name, app.migrations);
-    }
+    if (command == "version" || command == "migrate")
+      return run_schema_command(app, command, *ctx.db);
+    if (!ensure_schema(app, *ctx.db, auto_migrate)) return 1;
 
     if (command != "serve") {
       if (app.setup) app.setup(ctx);
@@ -189,23 +245,7 @@ int run(App& app, int argc, char** argv) {
     ctx.server = server.get();
     if (app.setup) app.setup(ctx);
     cfg.check();
-    register_pool_metrics(registry, ctx.db);
-    register_hash_metrics(registry);
-    if (ctx.db->dialect() == db::Dialect::postgres && db_fibers > 0) {
-      db::fiber::set_limit(db_fibers);
-      server->set_fiber_runner(db::fiber::start);
-    }
-    server->set_readiness_check([pool = ctx.db] { return pool->ping(); });
-    server->set_exception_mapper([](const std::exception& e) -> std::optional<http::Response> {
-      // The database being away is a temporary condition, not a bug.
-      if (dynamic_cast<const db::ConnectionLost*>(&e) || dynamic_cast<const db::PoolTimeout*>(&e)) {
-        auto r = http::Response::json(
-            boost::json::object{{"detail", "Service temporarily unavailable."}}, 503);
-        r.headers.set("Retry-After", "1");
-        return r;
-      }
-      return std::nullopt;
-    });
+    prepare_server(*server, registry, ctx.db, db_fibers);
     server->start();
   } catch (const ConfigError& e) {
     std::fprintf(stderr, "%s: %s\n", app.name.c_str(), e.what());

@@ -91,7 +91,7 @@ class Catalogue {
     } catch (const std::exception& e) {
       ts::log::warn("product catalogue not loaded yet", {{"error", e.what()}});
     }
-    refresher_ = std::jthread([this](std::stop_token stop) {
+    refresher_ = std::jthread([this](const std::stop_token& stop) {
       // A stoppable sleep: nothing is shared under m (wait_for needs a lock),
       // and a stop request wakes the wait through the stop token.
       std::mutex m;

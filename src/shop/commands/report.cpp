@@ -91,6 +91,66 @@ Table join(Table a, const Table& b) {
   return a;
 }
 
+void print_json(const boost::json::value& v) {
+  std::cout << boost::json::serialize(v) << "\n";
+}
+
+void print_counts(ts::db::Pool& db, const std::string& format) {
+  const auto c = storage::report_counts(db);
+  if (format == "json") return print_json(storage::to_json(c));
+  print_table("",
+              {{"table", "rows"},
+               {"users", std::to_string(c.users)},
+               {"products", std::to_string(c.products)},
+               {"orders", std::to_string(c.orders)},
+               {"addresses", std::to_string(c.addresses)},
+               {"cards", std::to_string(c.cards)}},
+              format);
+}
+
+void print_states(ts::db::Pool& db, std::int64_t top, bool paid_only, const std::string& format) {
+  const auto r = storage::report_states(db, top ? top : 5, paid_only);
+  if (format == "json") return print_json(storage::to_json(r));
+  if (format == "csv")
+    return print_table("",
+                       join(group_table("state", r.top, false, "top"),
+                            group_table("state", r.bottom, false, "bottom")),
+                       format);
+  const std::string what = paid_only ? "paid orders" : "orders";
+  print_table("Top " + std::to_string(r.top.size()) + " states by " + what,
+              group_table("state", r.top, false), format);
+  print_table("Bottom " + std::to_string(r.bottom.size()) + " states by " + what,
+              group_table("state", r.bottom, false), format);
+  std::cout << r.states << " states; " << r.orders_without_state
+            << " orders without a shipping state (not ranked)\n";
+}
+
+void print_products(ts::db::Pool& db, std::int64_t top, bool paid_only, const std::string& format) {
+  const auto r = storage::report_products(db, top ? top : 3, paid_only);
+  if (format == "json") return print_json(storage::to_json(r));
+  if (format == "csv")
+    return print_table("",
+                       join(group_table("name", r.by_orders, true, "by_orders"),
+                            group_table("name", r.by_revenue, true, "by_revenue")),
+                       format);
+  const std::string what = paid_only ? " (paid orders)" : "";
+  print_table("Top " + std::to_string(r.by_orders.size()) + " products by orders" + what,
+              group_table("product", r.by_orders, true), format);
+  print_table("Top " + std::to_string(r.by_revenue.size()) + " products by revenue" + what,
+              group_table("product", r.by_revenue, true), format);
+}
+
+void print_revenue(ts::db::Pool& db, bool paid_only, const std::string& format) {
+  const auto r = storage::report_revenue(db, paid_only);
+  if (format == "json") return print_json(storage::to_json(r));
+  auto t = group_table("month", r.months, false);
+  if (format == "table")
+    t.push_back({"total", std::to_string(r.orders), storage::format_cents(r.revenue_cents)});
+  print_table(paid_only ? "Revenue by month paid (paid orders)"
+                        : "Revenue by month (paid orders by month paid, unpaid by month placed)",
+              t, format);
+}
+
 }  // namespace
 
 int report(ts::service::Context& ctx) {
@@ -120,71 +180,14 @@ int report(ts::service::Context& ctx) {
   }
 
   auto& db = *ctx.db;
-  if (which == "counts") {
-    const auto c = storage::report_counts(db);
-    if (format == "json") {
-      std::cout << boost::json::serialize(storage::to_json(c)) << "\n";
-      return 0;
-    }
-    print_table("",
-                {{"table", "rows"},
-                 {"users", std::to_string(c.users)},
-                 {"products", std::to_string(c.products)},
-                 {"orders", std::to_string(c.orders)},
-                 {"addresses", std::to_string(c.addresses)},
-                 {"cards", std::to_string(c.cards)}},
-                format);
-  } else if (which == "states") {
-    const auto r = storage::report_states(db, top ? top : 5, paid_only);
-    if (format == "json") {
-      std::cout << boost::json::serialize(storage::to_json(r)) << "\n";
-      return 0;
-    }
-    if (format == "csv") {
-      print_table("",
-                  join(group_table("state", r.top, false, "top"),
-                       group_table("state", r.bottom, false, "bottom")),
-                  format);
-      return 0;
-    }
-    const std::string what = paid_only ? "paid orders" : "orders";
-    print_table("Top " + std::to_string(r.top.size()) + " states by " + what,
-                group_table("state", r.top, false), format);
-    print_table("Bottom " + std::to_string(r.bottom.size()) + " states by " + what,
-                group_table("state", r.bottom, false), format);
-    std::cout << r.states << " states; " << r.orders_without_state
-              << " orders without a shipping state (not ranked)\n";
-  } else if (which == "products") {
-    const auto r = storage::report_products(db, top ? top : 3, paid_only);
-    if (format == "json") {
-      std::cout << boost::json::serialize(storage::to_json(r)) << "\n";
-      return 0;
-    }
-    if (format == "csv") {
-      print_table("",
-                  join(group_table("name", r.by_orders, true, "by_orders"),
-                       group_table("name", r.by_revenue, true, "by_revenue")),
-                  format);
-      return 0;
-    }
-    const std::string what = paid_only ? " (paid orders)" : "";
-    print_table("Top " + std::to_string(r.by_orders.size()) + " products by orders" + what,
-                group_table("product", r.by_orders, true), format);
-    print_table("Top " + std::to_string(r.by_revenue.size()) + " products by revenue" + what,
-                group_table("product", r.by_revenue, true), format);
-  } else {
-    const auto r = storage::report_revenue(db, paid_only);
-    if (format == "json") {
-      std::cout << boost::json::serialize(storage::to_json(r)) << "\n";
-      return 0;
-    }
-    auto t = group_table("month", r.months, false);
-    if (format == "table")
-      t.push_back({"total", std::to_string(r.orders), storage::format_cents(r.revenue_cents)});
-    print_table(paid_only ? "Revenue by month paid (paid orders)"
-                          : "Revenue by month (paid orders by month paid, unpaid by month placed)",
-                t, format);
-  }
+  if (which == "counts")
+    print_counts(db, format);
+  else if (which == "states")
+    print_states(db, top, paid_only, format);
+  else if (which == "products")
+    print_products(db, top, paid_only, format);
+  else
+    print_revenue(db, paid_only, format);
   return 0;
 }
 

@@ -215,7 +215,7 @@ void add_users(ts::db::Pool& db, const LargeSetOptions& o, LargeSetResult& res,
   }
   const std::string hash = ts::auth::hash_password(o.password);
   const auto date_joined = domain::format_db_timestamp(base_time() - std::chrono::hours(24 * 800));
-  constexpr std::size_t kRowsPerStatement = 250;
+  constexpr std::int64_t kRowsPerStatement = 250;
   for (std::int64_t start = have; start < o.users;) {
     const std::int64_t end = std::min<std::int64_t>(o.users, start + std::int64_t(o.batch));
     auto lease = db.acquire();
@@ -291,7 +291,7 @@ storage::OrderRow make_order(std::uint64_t seed, std::int64_t i, Timestamp base,
   // Spread over the two years before the base date, to the second.
   const auto created = base - std::chrono::seconds(r.below(730ULL * 24 * 3600));
   const auto paid_at = created + std::chrono::seconds(30 + r.below(600));
-  const auto delivered_at = created + std::chrono::hours(48 + r.below(24 * 8));
+  const auto delivered_at = created + std::chrono::hours(48 + r.below(std::uint64_t{24} * 8));
   storage::OrderRow w;
   w.user_id = u.id;
   w.name = u.name;

@@ -20,6 +20,8 @@ CardBrand brand_from_code(std::string_view code);  // inverse of brand_code; unk
 struct YearMonth {
   int year = 0;
   int month = 0;
+  // clang-tidy 14 takes the 0 in the comparison it synthesises for a pointer.
+  // NOLINTNEXTLINE(modernize-use-nullptr): no pointer here; a defaulted <=>
   friend constexpr auto operator<=>(const YearMonth&, const YearMonth&) = default;
 };
 

@@ -78,7 +78,8 @@ std::string python_float_repr(double value) {
   std::string digits;
   for (char c : sci.substr(0, e_pos))
     if (c != '.') digits.push_back(c);
-  const int exp10 = std::atoi(std::string(sci.substr(e_pos + 1)).c_str());
+  const int exp10 =
+      static_cast<int>(std::strtol(std::string(sci.substr(e_pos + 1)).c_str(), nullptr, 10));
   const int n = static_cast<int>(digits.size());
   if (exp10 >= -4 && exp10 < 16) {
     if (exp10 >= 0) {

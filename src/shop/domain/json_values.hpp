@@ -31,7 +31,7 @@ inline std::optional<std::int64_t> id_value(const boost::json::value& v) {
   if (v.is_uint64() && v.get_uint64() < (1ull << 62))
     return static_cast<std::int64_t>(v.get_uint64());
   if (v.is_string()) {
-    const auto s = v.get_string();
+    const auto& s = v.get_string();
     if (s.empty() || s.size() > 18) return std::nullopt;
     std::int64_t n = 0;
     for (char c : s) {
