@@ -110,6 +110,7 @@ std::optional<std::string> decode_b64url(std::string_view text) {
   int bits = 0;
   std::size_t n = 0;
   for (const char c : text) {
+    // NOLINTNEXTLINE(bugprone-signed-char-misuse): the table's -1 marks a non-alphabet byte
     const int v = kValue[static_cast<unsigned char>(c)];
     if (v < 0) return std::nullopt;
     acc = (acc << 6) | static_cast<std::uint32_t>(v);
