@@ -4,6 +4,7 @@
 // instance stays down and the InstanceDown alert is watched fire and
 // resolve), and restart-db.
 #include <signal.h>
+#include <charconv>
 
 #include <algorithm>
 #include <sstream>
@@ -24,7 +25,10 @@ int Supervisor::op_kill_instance(const std::string& name, const std::string& dow
     out("no instance named '" + name + "'");
     return 2;
   }
-  const int secs = down_for.empty() ? 0 : std::atoi(down_for.c_str());
+  int secs = 0;
+  const char* end = down_for.data() + down_for.size();
+  const auto [ptr, ec] = std::from_chars(down_for.data(), end, secs);
+  if (!down_for.empty() && (ec != std::errc() || ptr != end)) secs = -1;
   if (secs < 0 || secs > 600) {
     out("--down-for wants 0 to 600 seconds");
     return 2;
