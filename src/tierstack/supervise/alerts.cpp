@@ -2,7 +2,9 @@
 
 #include <boost/json.hpp>
 #include <cstdio>
+#include <iomanip>
 #include <map>
+#include <sstream>
 #include <vector>
 
 #include "tierstack/os/http.hpp"
@@ -21,11 +23,9 @@ std::string str(const boost::json::object& o, const char* key) {
 // to a time; -1 when it is not that.
 std::time_t parse_utc(const std::string& s) {
   std::tm tm{};
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
-    return -1;
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
+  std::istringstream in(s);
+  in >> std::get_time(&tm, "%Y-%m-%dT%H:%M:%S");
+  if (in.fail()) return -1;
   return timegm(&tm);
 }
 
@@ -70,7 +70,8 @@ std::string format_alerts(const std::string& api_v2_alerts, std::time_t now) {
     line += " " + since(start, now) + ":";
     // alertname and severity are shown already; environment is always "local".
     for (const auto& [k, v] : labels)
-      if (k != "alertname" && k != "severity" && k != "environment") line += " " + k + "=" + v;
+      if (k != "alertname" && k != "severity" && k != "environment")
+        line.append(" ").append(k).append("=").append(v);
     s += line + "\n";
     if (const auto* ann = a->if_contains("annotations"))
       if (const auto summary = str(ann->as_object(), "summary"); !summary.empty())
