@@ -65,17 +65,18 @@ std::string Supervisor::urls() const {
     // Debian's Prometheus serves the classic UI only (/graph, /targets,
     // /alerts are 404s); Debian's Alertmanager has no web UI, only its API.
     const std::string base = "http://" + c->host + ":" + std::to_string(c->port);
-    if (c->kind == Kind::prometheus)
-      monitoring = row("prometheus", base + "/classic/graph") +
-                   row("  targets", base + "/classic/targets") +
-                   row("  alerts", base + "/classic/alerts") +
-                   (fs::exists(topo_.dashboards / "index.html") ? row("dashboards", base + "/user/")
-                                                                : std::string()) +
-                   monitoring;
-    if (c->kind == Kind::alertmanager)
+    if (c->kind == Kind::prometheus) {
+      std::string urls = row("prometheus", base + "/classic/graph");
+      urls += row("  targets", base + "/classic/targets");
+      urls += row("  alerts", base + "/classic/alerts");
+      if (fs::exists(topo_.dashboards / "index.html")) urls += row("dashboards", base + "/user/");
+      monitoring.insert(0, urls);
+    }
+    if (c->kind == Kind::alertmanager) {
+      monitoring += row("alertmanager", base + "/api/v2/alerts");
       monitoring +=
-          row("alertmanager", base + "/api/v2/alerts") +
           row("", "(no web UI in Debian's package: amtool --alertmanager.url=" + base + " alert)");
+    }
   }
   return s + monitoring;
 }
