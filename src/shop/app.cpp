@@ -17,6 +17,11 @@ namespace {
 
 constexpr const char* kDevSecret = "development-only-secret-key-do-not-use-in-production!";
 
+// Seconds, in the settings' integer type.
+constexpr std::int64_t kMinute = 60;
+constexpr std::int64_t kHour = 60 * kMinute;
+constexpr std::int64_t kDay = 24 * kHour;
+
 }  // namespace
 
 Settings read_settings(ts::Config& cfg, bool serving) {
@@ -26,10 +31,10 @@ Settings read_settings(ts::Config& cfg, bool serving) {
   s.secret_key = cfg.secret("SECRET_KEY", 32,
                             dev ? std::optional<std::string_view>(kDevSecret) : std::nullopt);
   s.media_dir = cfg.str("MEDIA_DIR", "var/media");
-  s.access_lifetime = std::chrono::seconds(
-      cfg.integer("ACCESS_TOKEN_SECONDS", std::int64_t{15} * 60, 10, std::int64_t{24} * 3600));
-  s.refresh_lifetime = std::chrono::seconds(cfg.integer(
-      "REFRESH_TOKEN_SECONDS", std::int64_t{24} * 3600, 60, std::int64_t{90} * 24 * 3600));
+  s.access_lifetime =
+      std::chrono::seconds(cfg.integer("ACCESS_TOKEN_SECONDS", 15 * kMinute, 10, kDay));
+  s.refresh_lifetime =
+      std::chrono::seconds(cfg.integer("REFRESH_TOKEN_SECONDS", kDay, 60, 90 * kDay));
   s.payment_gateway = cfg.choice("PAYMENT_GATEWAY", "sandbox", {"sandbox", "stripe"});
   // The sandbox marks orders paid without charging anyone: a production
   // store that forgot the setting must not start taking orders that way.
@@ -52,8 +57,8 @@ Settings read_settings(ts::Config& cfg, bool serving) {
   s.catalogue_cache =
       cfg.millis("CATALOGUE_CACHE_MS", s.catalogue_cache, std::chrono::milliseconds(0),
                  std::chrono::milliseconds(3'600'000));
-  s.idempotency_takeover = std::chrono::seconds(
-      cfg.integer("IDEMPOTENCY_TAKEOVER_SECONDS", 120, 1, std::int64_t{24} * 3600));
+  s.idempotency_takeover =
+      std::chrono::seconds(cfg.integer("IDEMPOTENCY_TAKEOVER_SECONDS", 120, 1, kDay));
   return s;
 }
 

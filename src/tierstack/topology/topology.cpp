@@ -1,6 +1,7 @@
 #include "tierstack/topology/topology.hpp"
 
 #include <cctype>
+#include <optional>
 #include <stdexcept>
 
 #include <toml++/toml.h>
@@ -10,9 +11,20 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// An integer setting, read from an integer only: a float is refused rather
+// than converted (toml++'s conversion is undefined beyond int64's range, found
+// by fuzz_topology with 8e+81), and any other type reads as absent.
+template <typename View>
+std::optional<std::int64_t> integer(const View& n) {
+  if (const auto* i = n.as_integer()) return i->get();
+  if (n.is_floating_point())
+    throw std::runtime_error("topology: a whole number is needed, not a floating-point value");
+  return std::nullopt;
+}
+
 template <typename View>
 std::uint16_t port_of(const View& n, std::uint16_t fallback) {
-  const auto v = n.template value<std::int64_t>();
+  const auto v = integer(n);
   if (!v) return fallback;
   if (*v < 0 || *v > 65535) throw std::runtime_error("port out of range: " + std::to_string(*v));
   return static_cast<std::uint16_t>(*v);
@@ -22,7 +34,7 @@ std::uint16_t port_of(const View& n, std::uint16_t fallback) {
 std::int64_t seconds_of(const toml::node_view<toml::node>& n, std::int64_t fallback,
                         const std::string& key) {
   if (!n) return fallback;
-  if (auto v = n.value<std::int64_t>()) {
+  if (auto v = integer(n)) {
     if (*v < 0) throw std::runtime_error("topology: " + key + " must not be negative");
     return *v;
   }
@@ -107,7 +119,7 @@ AppTier load_app(const toml::table& a, const fs::path& root) {
   std::string prefix;
   for (char c : app.name) prefix += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   app.env_prefix = a["env_prefix"].value_or(prefix);
-  app.per_zone = static_cast<int>(a["per_zone"].value_or(std::int64_t{1}));
+  app.per_zone = static_cast<int>(integer(a["per_zone"]).value_or(1));
   app.port = port_of(a["port"], 0);
   app.monitor_port = port_of(a["monitor_port"], 0);
   app.optional = a["optional"].value_or(false);
@@ -141,8 +153,8 @@ void load_backup(toml::table& t, Topology& topo) {
   topo.backup_interval = seconds_of(t["backup"]["interval"], 3600, "backup.interval");
   topo.backup_verify_interval =
       seconds_of(t["backup"]["verify_interval"], 3600, "backup.verify_interval");
-  topo.backup_keep_last = static_cast<int>(t["backup"]["keep_last"].value_or(std::int64_t{24}));
-  topo.backup_keep_days = static_cast<int>(t["backup"]["keep_days"].value_or(std::int64_t{7}));
+  topo.backup_keep_last = static_cast<int>(integer(t["backup"]["keep_last"]).value_or(24));
+  topo.backup_keep_days = static_cast<int>(integer(t["backup"]["keep_days"]).value_or(7));
   if (topo.backup_keep_last < 1)
     throw std::runtime_error("topology: backup.keep_last must be at least 1");
   if (topo.backup_keep_days < 0)
@@ -191,8 +203,8 @@ Topology load_topology(const fs::path& file) {
   topo.prometheus_rules =
       resolve(topo.root, t["templates"]["prometheus_rules"].value_or(std::string()));
 
-  topo.web_per_zone = static_cast<int>(t["web"]["per_zone"].value_or(std::int64_t{1}));
-  topo.nginx_workers = static_cast<int>(t["web"]["workers"].value_or(std::int64_t{1}));
+  topo.web_per_zone = static_cast<int>(integer(t["web"]["per_zone"]).value_or(1));
+  topo.nginx_workers = static_cast<int>(integer(t["web"]["workers"]).value_or(1));
   read_monitoring(t, topo);
 
   if (auto* apps = t["app"].as_array()) {

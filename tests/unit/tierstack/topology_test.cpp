@@ -118,6 +118,15 @@ TEST_F(TopologyFile, EachErrorSaysWhatIsWrong) {
             "topology: backup.dir (/srv/x/backups) must not be inside state_dir (/srv/x)");
 }
 
+// Found by fuzz_topology: a float where an integer belongs was converted by
+// toml++ (undefined beyond int64's range); it is refused instead.
+TEST_F(TopologyFile, AFloatWhereAWholeNumberBelongsIsRefused) {
+  const std::string msg = "topology: a whole number is needed, not a floating-point value";
+  EXPECT_EQ(error_of(kApp + "port = 8e+81\n"), msg);
+  EXPECT_EQ(error_of(kApp + "per_zone = 2.0\n"), msg);
+  EXPECT_EQ(error_of(kApp + "[backup]\ninterval = 1e300\n"), msg);
+}
+
 TEST_F(TopologyFile, ASyntaxErrorNamesTheFile) {
   const auto msg = error_of("zones = [\"a\"\n");
   EXPECT_EQ(msg.rfind((dir_ / "topology.toml").string() + ": ", 0), 0U) << msg;
