@@ -29,6 +29,12 @@ struct ConnectOptions {
   std::chrono::seconds connect_timeout{5};       // PostgreSQL, unless the URL sets one
   std::chrono::milliseconds busy_timeout{5000};  // SQLite: wait this long for a writer lock
   std::size_t statement_cache_size = 256;        // prepared statements kept per connection
+  // SQLite: the page cache of one connection, in KiB (PRAGMA cache_size).
+  // Every pooled connection keeps its own, filled as the database is read,
+  // so the pool's share of the process's memory is up to
+  // max_size * sqlite_cache_kib; the kernel's page cache holds the file
+  // anyway, and a miss costs one pread from it.
+  std::size_t sqlite_cache_kib = 512;
 };
 
 class Connection {

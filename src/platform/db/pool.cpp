@@ -51,6 +51,7 @@ std::unique_ptr<Connection> Pool::open_connection() {
   ConnectOptions co;
   co.connect_timeout = options_.connect_timeout;
   co.busy_timeout = options_.busy_timeout;
+  co.sqlite_cache_kib = options_.sqlite_cache_kib;
   return connect(url_, co);
 }
 

@@ -35,6 +35,7 @@ struct PoolOptions {
   std::chrono::milliseconds acquire_timeout{5000};
   std::chrono::seconds connect_timeout{5};       // PostgreSQL
   std::chrono::milliseconds busy_timeout{5000};  // SQLite
+  std::size_t sqlite_cache_kib = 512;            // SQLite: page cache per connection
   bool connect_on_open = true;  // open one connection in open(): fail fast on bad URLs
 };
 

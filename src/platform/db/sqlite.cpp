@@ -2,6 +2,7 @@
 // prepared statements cached by SQL text, $N parameters bound by name.
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -340,6 +341,10 @@ std::unique_ptr<Connection> connect_sqlite(const std::string& path, const Connec
   conn->setup("PRAGMA journal_mode=WAL", options.busy_timeout);
   conn->setup("PRAGMA synchronous=NORMAL", options.busy_timeout);
   conn->setup("PRAGMA foreign_keys=ON", options.busy_timeout);
+  // A negative cache_size is a size in KiB rather than a number of pages.
+  const std::string cache_size =
+      "PRAGMA cache_size=-" + std::to_string(std::max<std::size_t>(options.sqlite_cache_kib, 1));
+  conn->setup(cache_size.c_str(), options.busy_timeout);
   return conn;
 }
 

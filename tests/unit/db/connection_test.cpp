@@ -380,6 +380,13 @@ TEST(ConnectTest, SqliteFileIsCreatedWithWalAndForeignKeys) {
   EXPECT_EQ(pool->query("PRAGMA foreign_keys").scalar<int>(), 1);
   EXPECT_EQ(pool->query("PRAGMA synchronous").scalar<int>(), 1);  // NORMAL
   EXPECT_EQ(pool->query("PRAGMA busy_timeout").scalar<int>(), 5000);
+  EXPECT_EQ(pool->query("PRAGMA cache_size").scalar<int>(), -512);  // KiB, the default
+}
+
+TEST(ConnectTest, SqliteCacheSizeComesFromThePoolOptions) {
+  ts::test::TempDir dir;
+  auto pool = Pool::open("sqlite://" + (dir.path() / "c.db").string(), {.sqlite_cache_kib = 64});
+  EXPECT_EQ(pool->query("PRAGMA cache_size").scalar<int>(), -64);
 }
 
 TEST(ConnectTest, InMemorySqliteUsesOneConnection) {
