@@ -138,33 +138,4 @@ std::string Templates::render(const std::string& name, const web::view::data& da
 Microblog::Microblog(std::shared_ptr<ts::db::Pool> pool, Settings s)
     : db(std::move(pool)), settings(std::move(s)), templates(settings.web_dir) {}
 
-std::shared_ptr<const PostListCache::Entry> PostListCache::get(const std::string& key,
-                                                               std::int64_t version) const {
-  std::lock_guard lock(m_);
-  auto it = map_.find(key);
-  if (it == map_.end() || it->second->version != version) return nullptr;
-  return it->second;
-}
-
-std::shared_ptr<const PostListCache::Entry> PostListCache::put(const std::string& key,
-                                                               std::int64_t version,
-                                                               std::string markup, bool has_more) {
-  auto e = std::make_shared<const Entry>(Entry{version, std::move(markup), has_more});
-  const std::size_t size = key.size() + e->markup.size();
-  std::lock_guard lock(m_);
-  auto it = map_.find(key);
-  if (it != map_.end()) {
-    bytes_ -= key.size() + it->second->markup.size();
-    it->second = e;
-  } else {
-    if (bytes_ + size > kMaxBytes) {
-      map_.clear();
-      bytes_ = 0;
-    }
-    map_.emplace(key, e);
-  }
-  bytes_ += size;
-  return e;
-}
-
 }  // namespace microblog

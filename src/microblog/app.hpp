@@ -4,10 +4,9 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <unordered_map>
 
+#include "microblog/web/post_list_cache.hpp"
 #include "platform/auth/login.hpp"
 #include "platform/core/config.hpp"
 #include "platform/db/pool.hpp"
@@ -75,36 +74,13 @@ class Templates {
   std::map<std::string, std::unique_ptr<web::view::Template>> parsed_;
 };
 
-// Rendered lists of posts (web::Page::posts_html_cached) by list, page and
-// locale, each valid at the content version it was rendered at
-// (storage::bump_content_version). Bounded: when it holds more than
-// kMaxBytes of markup it starts again empty.
-class PostListCache {
- public:
-  struct Entry {
-    std::int64_t version;
-    std::string markup;
-    bool has_more;
-  };
-  static constexpr std::size_t kMaxBytes = 4u << 20;
-  // The entry for key if it was rendered at `version`.
-  std::shared_ptr<const Entry> get(const std::string& key, std::int64_t version) const;
-  std::shared_ptr<const Entry> put(const std::string& key, std::int64_t version, std::string markup,
-                                   bool has_more);
-
- private:
-  mutable std::mutex m_;
-  std::unordered_map<std::string, std::shared_ptr<const Entry>> map_;
-  std::size_t bytes_ = 0;
-};
-
 struct Microblog {
   Microblog(std::shared_ptr<ts::db::Pool> pool, Settings s);
 
   std::shared_ptr<ts::db::Pool> db;
   Settings settings;
   Templates templates;
-  PostListCache post_lists;
+  web::PostListCache post_lists;
   // Web login and the API's Basic-auth token endpoint share one login
   // service (platform/auth/login.hpp): guesses slow down the guessing
   // address, not the account holder elsewhere; every password hash, there
