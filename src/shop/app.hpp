@@ -17,13 +17,8 @@
 
 namespace shop {
 
-struct User {
-  std::int64_t id = 0;
-  std::string username;
-  std::string email;
-  bool is_staff = false;
-  bool is_active = true;
-};
+// The signed-in account of a request (Request::user).
+using User = ts::http::Principal;
 
 struct Settings {
   std::string secret_key;

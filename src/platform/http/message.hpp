@@ -4,7 +4,6 @@
 // server.cpp converts to and from the wire.
 #include <boost/json/fwd.hpp>
 
-#include <any>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -53,6 +52,16 @@ class Headers {
   std::vector<Field> fields_;
 };
 
+// Who a request acts for, as the application's authenticator found it
+// (Server::Options::authenticate): typed, so a handler never guesses.
+struct Principal {
+  std::int64_t id = 0;
+  std::string username;
+  std::string email;
+  bool is_staff = false;
+  bool is_active = true;
+};
+
 struct Request {
   Method method = Method::get;
   std::string method_text;  // as sent, for logs and 405 messages
@@ -68,7 +77,7 @@ struct Request {
   std::string_view route;  // matched template, e.g. /api/product/{id}/
   std::string request_id;
   std::string client_ip;
-  std::any user;  // set by the application's authenticator
+  std::optional<Principal> user;  // set by the application's authenticator
 
   std::optional<std::string_view> header(std::string_view name) const { return headers.get(name); }
   // A path parameter; throws HttpError 404 when absent (a routing bug otherwise).

@@ -80,9 +80,8 @@ void configure_logging(Config& cfg) {
 db::PoolOptions pool_options_from(Config& cfg) {
   db::PoolOptions pool_options;
   pool_options.max_size = static_cast<std::size_t>(cfg.integer("DB_POOL_SIZE", 16, 1, 512));
-  pool_options.sqlite_cache_kib = static_cast<std::size_t>(
-      cfg.integer("DB_CACHE_KIB", static_cast<std::int64_t>(pool_options.sqlite_cache_kib), 16,
-                  1 << 20));
+  pool_options.sqlite_cache_kib = static_cast<std::size_t>(cfg.integer(
+      "DB_CACHE_KIB", static_cast<std::int64_t>(pool_options.sqlite_cache_kib), 16, 1 << 20));
   pool_options.acquire_timeout =
       cfg.millis("DB_ACQUIRE_TIMEOUT_MS", std::chrono::milliseconds(5000),
                  std::chrono::milliseconds(1), std::chrono::milliseconds(600'000));

@@ -93,7 +93,7 @@ int main() {
              },
              {.rate_limit = RateRule{"limited", 1.0, 2.0}});
   router.get("/private", [](Request& r) {
-    return Response::json(boost::json::object{{"user", std::any_cast<std::string>(r.user)}});
+    return Response::json(boost::json::object{{"user", r.user->username}});
   });
   // An upload only a signed-in user (or staff) may send: the access rule is
   // checked on the header, before the body is read.
@@ -131,8 +131,9 @@ int main() {
   server.set_authenticator([](Request& r) {
     ++authentications;
     const auto auth = r.header("Authorization");
-    if (auth == "Bearer letmein") r.user = std::string("alice");
-    if (auth == "Bearer boss") r.user = std::string("boss");
+    if (auth == "Bearer letmein") r.user = ts::http::Principal{.id = 1, .username = "alice"};
+    if (auth == "Bearer boss")
+      r.user = ts::http::Principal{.id = 2, .username = "boss", .is_staff = true};
     if (r.route == "/private" && !r.user.has_value())
       throw HttpError(401, "Authentication credentials were not provided.")
           .with_header("WWW-Authenticate", "Bearer realm=\"api\"");
@@ -143,7 +144,7 @@ int main() {
     if (!r.user.has_value())
       throw HttpError(401, "Authentication credentials were not provided.")
           .with_header("WWW-Authenticate", "Bearer realm=\"api\"");
-    if (access == Access::staff && std::any_cast<std::string>(r.user) != "boss")
+    if (access == Access::staff && !r.user->is_staff)
       throw HttpError(403, "You do not have permission to perform this action.");
     return std::nullopt;
   });
