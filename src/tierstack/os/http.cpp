@@ -68,6 +68,7 @@ HttpReply perform(const HttpRequest& req) {
   // A status line arrived: an answer, even when the body was cut or timed out.
   reply.status = rc == CURLE_OK || status > 0 ? static_cast<int>(status) : 0;
   if (reply.status == 0) reply.body.clear();
+  reply.timed_out = reply.status == 0 && rc == CURLE_OPERATION_TIMEDOUT;
   return reply;
 }
 

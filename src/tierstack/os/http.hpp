@@ -23,6 +23,7 @@ struct HttpRequest {
 struct HttpReply {
   int status = 0;  // 0: no answer (connection refused, reset, timed out)
   std::string body;
+  bool timed_out = false;  // no answer within the timeout (the peer may just be slow)
 };
 
 HttpReply http_call(const HttpRequest& req);

@@ -43,6 +43,7 @@ struct Component {
   bool restart_pending = false;
   int restarts = 0;
   int failures_in_row = 0;
+  int slow_probes = 0;  // readiness probes in a row that got no answer in time
   int last_exit = 0;
   std::chrono::steady_clock::time_point started{}, restart_at{};
   // Not restarted before this (drill kill-instance --down-for).

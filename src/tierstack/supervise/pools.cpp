@@ -20,12 +20,26 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Whether a component answers as ready. With --isolated the probes run
-// inside its namespace (as an agent on its host would), so they need no
-// hole in the firewall.
-bool probe(Kind kind, const std::string& netns, const std::string& host, std::uint16_t port) {
+// What a readiness probe learned. `slow`: no answer within the probe's
+// timeout, which on a busy machine is a late answer more often than a dead
+// instance, so it takes kSlowProbesBeforeOut of them in a row to take an
+// instance out of its pool (a refused connection, a non-200 answer or an
+// exited process takes it out at once). Every change of the pools reloads
+// the nginx in front, and a reload closes the keep-alive connections the
+// tier in front holds: a request that was just being sent on one fails, and
+// nginx does not retry a POST elsewhere. A probe that flaps under load
+// therefore costs real requests.
+enum class ProbeResult { ready, not_ready, slow };
+constexpr int kSlowProbesBeforeOut = 4;
+
+// With --isolated the probes run inside the component's namespace (as an
+// agent on its host would), so they need no hole in the firewall.
+ProbeResult probe(Kind kind, const std::string& netns, const std::string& host,
+                  std::uint16_t port) {
   auto get = [&](const char* path) {
-    return http_get(netns, host, port, path, 300ms).status == 200;
+    const auto reply = http_get(netns, host, port, path, 300ms);
+    if (reply.status == 200) return ProbeResult::ready;
+    return reply.timed_out ? ProbeResult::slow : ProbeResult::not_ready;
   };
   switch (kind) {
     case Kind::app:
@@ -44,10 +58,20 @@ bool probe(Kind kind, const std::string& netns, const std::string& host, std::ui
                         " user=tierstack dbname=postgres connect_timeout=1";
       bool ok = false;
       in_netns(netns, [&] { ok = PQping(conn.c_str()) == PQPING_OK; });
-      return ok;
+      return ok ? ProbeResult::ready : ProbeResult::not_ready;
     }
   }
-  return false;
+  return ProbeResult::not_ready;
+}
+
+// Whether a component counts as ready after this probe.
+bool ready_after(Component& c, ProbeResult r) {
+  if (r != ProbeResult::slow) {
+    c.slow_probes = 0;
+    return r == ProbeResult::ready;
+  }
+  ++c.slow_probes;
+  return c.ready && c.slow_probes < kSlowProbesBeforeOut;
 }
 
 }  // namespace
@@ -58,7 +82,7 @@ void Supervisor::poll_readiness() {
     Kind kind;
     std::string netns, host;
     std::uint16_t port;
-    bool ready = false;
+    ProbeResult result = ProbeResult::not_ready;
   };
   std::vector<Probe> probes;
   {
@@ -68,18 +92,24 @@ void Supervisor::poll_readiness() {
         probes.push_back({c.get(), c->kind, c->spawn.netns, c->host,
                           c->kind == Kind::app ? c->monitor_port : c->port});
   }
-  for (auto& p : probes) p.ready = probe(p.kind, p.netns, p.host, p.port);
+  for (auto& p : probes) p.result = probe(p.kind, p.netns, p.host, p.port);
   std::lock_guard lk(mu_);
   bool changed = false;
   for (auto& p : probes) {
-    if (p.c->pid <= 0 || p.c->ready == p.ready) continue;
-    p.c->ready = p.ready;
-    if (p.ready) p.c->failures_in_row = 0;
+    if (p.c->pid <= 0) continue;
+    const bool ready = ready_after(*p.c, p.result);
+    if (p.c->ready == ready) continue;
+    p.c->ready = ready;
+    if (ready) p.c->failures_in_row = 0;
     changed = true;
-    if (!p.ready) std::cerr << now_text() << " " << p.c->name << " is not ready\n";
+    if (!ready)
+      std::cerr << now_text() << " " << p.c->name << " is not ready"
+                << (p.result == ProbeResult::slow ? " (no answer to its readiness probe in time)"
+                                                  : "")
+                << "\n";
     // An nginx that came up while the pool file changed may have read an
     // older version: one reload makes sure.
-    if (p.ready && (p.kind == Kind::web || p.kind == Kind::lb)) kill(p.c->pid, SIGHUP);
+    if (ready && (p.kind == Kind::web || p.kind == Kind::lb)) kill(p.c->pid, SIGHUP);
   }
   if (changed) update_pools_locked();
 }
