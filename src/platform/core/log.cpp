@@ -84,8 +84,7 @@ void emit(const std::string& line) {
 }  // namespace
 
 void access(std::string_view request_id, std::string_view method, std::string_view route,
-            int status, double duration_ms, std::size_t bytes, std::string_view client,
-            Level lvl) {
+            int status, double duration_ms, std::size_t bytes, std::string_view client, Level lvl) {
   if (static_cast<int>(lvl) < g_level.load(std::memory_order_relaxed)) return;
   std::string line;
   line.reserve(256);

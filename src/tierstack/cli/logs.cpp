@@ -93,7 +93,8 @@ int show(const fs::path& dir, std::vector<Named> logs, const LogsArgs& a,
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
     if (a.all)  // a log that appeared meanwhile is followed from its start
       for (auto& l : all_logs(dir))
-        if (std::none_of(logs.begin(), logs.end(), [&](const Named& o) { return o.file == l.file; })) {
+        if (std::none_of(logs.begin(), logs.end(),
+                         [&](const Named& o) { return o.file == l.file; })) {
           followed.emplace_back(l.file, 0);
           printer.labels_.push_back(l.label);
           logs.push_back(std::move(l));
@@ -152,8 +153,8 @@ int cmd_logs(const fs::path& state, const LogsArgs& a) {
         logs.push_back({a.instance, dir / (a.instance + suffix)});
   }
   if (logs.empty()) {
-    std::cerr << "tierstack: no log for '" << (a.all ? std::string("--all") : a.instance)
-              << "' in " << dir.string() << "\n";
+    std::cerr << "tierstack: no log for '" << (a.all ? std::string("--all") : a.instance) << "' in "
+              << dir.string() << "\n";
     return 1;
   }
   if (!a.all && !re) return exec_tail(logs, a.lines, a.follow);  // as it always was

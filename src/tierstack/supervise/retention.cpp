@@ -48,8 +48,8 @@ bool rotate_one(const fs::path& log, int keep) {
 // then by the x's (the later release of the same second has more).
 bool stamp(const std::string& s) {
   const auto digits = s.find_first_not_of("0123456789");
-  return digits != 0 && (digits == std::string::npos || s.find_first_not_of('x', digits) ==
-                                                            std::string::npos);
+  return digits != 0 &&
+         (digits == std::string::npos || s.find_first_not_of('x', digits) == std::string::npos);
 }
 
 bool older(const std::string& a, const std::string& b) {
@@ -107,8 +107,7 @@ std::vector<fs::path> prune_releases(const fs::path& releases_dir, const std::st
 void Supervisor::rotate_logs_now() {
   auto files = live_logs(logs_);
   files.push_back(state_ / "tierstack.log");  // the detached supervisor's own
-  rotate_logs(files, {static_cast<std::uintmax_t>(topo_.log_max_kib) * 1024,
-                      topo_.log_keep});
+  rotate_logs(files, {static_cast<std::uintmax_t>(topo_.log_max_kib) * 1024, topo_.log_keep});
 }
 
 void Supervisor::prune_releases_of(const std::string& app, const Out& out) {

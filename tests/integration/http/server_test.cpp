@@ -338,8 +338,8 @@ TEST(ServerAccessLog, ProbesAndScrapesAreCountedButNotLoggedAtInfo) {
     EXPECT_EQ((m[R"(http_requests_total{route="/healthz",method="GET",status="200"})"]), 2);
     EXPECT_EQ((m[R"(http_requests_total{route="/readyz",method="GET",status="200"})"]), 2);
     scrape(svc->monitor_port());
-    const double scrapes = scrape(svc->monitor_port())[
-        R"(http_requests_total{route="/metrics",method="GET",status="200"})"];
+    const double scrapes = scrape(
+        svc->monitor_port())[R"(http_requests_total{route="/metrics",method="GET",status="200"})"];
     EXPECT_EQ(scrapes, 2);  // the two before this one
     // Each line is written just after its response: give the last one time.
     std::this_thread::sleep_for(200ms);

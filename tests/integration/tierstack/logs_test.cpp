@@ -48,8 +48,8 @@ std::vector<std::string> lines_of(const std::string& text) {
 // request id (shop-a logs it), one through the load balancer with it in the
 // query (its access log has it; nginx sets its own request id).
 void marked_requests(const LogsStack& s, const std::string& id) {
-  ASSERT_EQ(
-      http(s.port("shop-a"), "GET", "/api/products/", "", {{"X-Request-Id", id}}).status, 200);
+  ASSERT_EQ(http(s.port("shop-a"), "GET", "/api/products/", "", {{"X-Request-Id", id}}).status,
+            200);
   ASSERT_EQ(http(s.lb_port(), "GET", "/api/products/?mark=" + id).status, 200);
 }
 
@@ -71,7 +71,8 @@ void expect_probes_counted_not_logged(const LogsStack& s) {
     ASSERT_EQ(http(s.port(name), "GET", "/api/products/").status, 200);
     ASSERT_EQ(http(s.monitor_port(name), "GET", "/metrics").status, 200);  // a scrape
   }
-  std::this_thread::sleep_for(2500ms);  // the supervisor's readiness polls (2/s), Prometheus's scrapes
+  std::this_thread::sleep_for(
+      2500ms);  // the supervisor's readiness polls (2/s), Prometheus's scrapes
   for (const char* name : {"shop-a", "shop-b"}) {
     const auto log = slurp(s.state() / "logs" / (std::string(name) + ".log"));
     EXPECT_NE(log.find(R"("level":"info","msg":"request")"), std::string::npos) << name << log;
@@ -80,8 +81,9 @@ void expect_probes_counted_not_logged(const LogsStack& s) {
           << name << " logged " << route << " at info:\n"
           << log;
     const auto m = http(s.monitor_port(name), "GET", "/metrics").body;
-    for (const char* counted : {R"(http_requests_total{route="/readyz",method="GET",status="200"})",
-                                R"(http_requests_total{route="/metrics",method="GET",status="200"})"})
+    for (const char* counted :
+         {R"(http_requests_total{route="/readyz",method="GET",status="200"})",
+          R"(http_requests_total{route="/metrics",method="GET",status="200"})"})
       EXPECT_NE(m.find(counted), std::string::npos) << name << " does not count " << counted;
   }
 }

@@ -58,33 +58,33 @@ TEST(LogLines, MergeOrdersByTimeAndKeepsUnstampedLinesWithTheirPredecessor) {
        {R"({"time":"2026-12-07T12:00:01.000Z","msg":"a1"})", "  a1's continuation",
         R"({"time":"2026-12-07T12:00:03.000Z","msg":"a3"})"}},
       {"web-a.error",
-       {"no stamp before any", "2026/12/07 12:00:02 [error] w2",
-        "2026/12/07 12:00:03 [error] w3"}},
+       {"no stamp before any", "2026/12/07 12:00:02 [error] w2", "2026/12/07 12:00:03 [error] w3"}},
   };
   const auto merged = merge_by_time(sources);
   std::vector<std::string> order;
   for (const auto& m : merged) order.push_back(sources[m.source].label + ": " + m.text);
-  EXPECT_EQ(order, (std::vector<std::string>{
-                       "web-a.error: no stamp before any",
-                       R"(shop-a: {"time":"2026-12-07T12:00:01.000Z","msg":"a1"})",
-                       "shop-a:   a1's continuation",
-                       "web-a.error: 2026/12/07 12:00:02 [error] w2",
-                       R"(shop-a: {"time":"2026-12-07T12:00:03.000Z","msg":"a3"})",  // a tie: by source
-                       "web-a.error: 2026/12/07 12:00:03 [error] w3",
-                   }));
+  EXPECT_EQ(order,
+            (std::vector<std::string>{
+                "web-a.error: no stamp before any",
+                R"(shop-a: {"time":"2026-12-07T12:00:01.000Z","msg":"a1"})",
+                "shop-a:   a1's continuation",
+                "web-a.error: 2026/12/07 12:00:02 [error] w2",
+                R"(shop-a: {"time":"2026-12-07T12:00:03.000Z","msg":"a3"})",  // a tie: by source
+                "web-a.error: 2026/12/07 12:00:03 [error] w3",
+            }));
   EXPECT_TRUE(merge_by_time({}).empty());
 }
 
 TEST_F(LogFile, LastLinesReadsBackwardsAndFilters) {
   std::string all;
-  for (int i = 0; i < 5000; ++i) all += "line " + std::to_string(i) + (i % 1000 == 7 ? " hit" : "") + "\n";
+  for (int i = 0; i < 5000; ++i)
+    all += "line " + std::to_string(i) + (i % 1000 == 7 ? " hit" : "") + "\n";
   append(all);
   const auto size = fs::file_size(file_);
   EXPECT_EQ(last_lines(file_, size, 3, {}),
             (std::vector<std::string>{"line 4997", "line 4998", "line 4999"}));
-  const auto hits = last_lines(file_, size, 100, [](std::string_view l) {
-    return l.find("hit") != std::string_view::npos;
-  });
+  const auto hits = last_lines(
+      file_, size, 100, [](std::string_view l) { return l.find("hit") != std::string_view::npos; });
   EXPECT_EQ(hits, (std::vector<std::string>{"line 7 hit", "line 1007 hit", "line 2007 hit",
                                             "line 3007 hit", "line 4007 hit"}));
   // Only what was there at `end`; a last line without its newline counts.

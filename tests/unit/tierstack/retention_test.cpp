@@ -40,7 +40,9 @@ TEST_F(Dir, ALogAboveTheBoundIsCopiedShiftedAndTruncatedAndItsWriterGoesOn) {
   // The writer as spawn() gives it to an instance: O_APPEND, kept open.
   const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   ASSERT_GE(fd, 0);
-  auto say = [fd](const std::string& s) { ASSERT_EQ(write(fd, s.data(), s.size()), ssize_t(s.size())); };
+  auto say = [fd](const std::string& s) {
+    ASSERT_EQ(write(fd, s.data(), s.size()), ssize_t(s.size()));
+  };
   std::ofstream(dir_ / "web-a.log") << "small\n";
   std::ofstream(dir_ / "shop-a.log.1") << "older\n";
   std::ofstream(dir_ / "shop-a.log.2") << "oldest\n";
