@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "tierstack/os/files.hpp"
 #include "tierstack/supervise/retention.hpp"
 
 namespace fs = std::filesystem;
@@ -99,4 +100,17 @@ TEST_F(Dir, PruneReleasesDeletesTheDirectories) {
   EXPECT_TRUE(fs::exists(dir_ / "shop/300"));
   EXPECT_TRUE(fs::exists(dir_ / "shop/400"));
   EXPECT_TRUE(prune_releases(dir_, "microblog", {}, 1).empty());  // no such app directory
+}
+
+// The drills count what a log gained since an offset (read_from): across a
+// rotation that is the rest of NAME.log.1 and the new NAME.log.
+TEST_F(Dir, WhatALogGainedSinceAnOffsetSurvivesARotation) {
+  const auto log = dir_ / "lb.access.log";
+  std::ofstream(log) << std::string(100, 's') << "\n";  // longer than what comes after
+  const auto offset = fs::file_size(log);
+  std::ofstream(log, std::ios::app) << "gained 1\n";
+  EXPECT_EQ(read_from(log, offset), "gained 1\n");
+  ASSERT_EQ(rotate_logs({log}, LogRotation{1, 1}).size(), 1u);
+  std::ofstream(log, std::ios::app) << "gained 2\n";
+  EXPECT_EQ(read_from(log, offset), "gained 1\ngained 2\n");
 }
