@@ -51,7 +51,7 @@ void add_up_and_inspect(CLI::App& cli, Args& a) {
   cli.add_subcommand("urls", "print the URLs of the running topology");
   auto* logs = cli.add_subcommand("logs", "list log files, or show one instance's log or all");
   logs->add_option("instance", a.logs.instance, "instance name, e.g. shop-a, web-b, lb, postgres");
-  logs->add_option("-n,--lines", a.logs.lines, "lines to show")->check(CLI::NonNegativeNumber);
+  logs->add_option("-n,--lines", a.logs.lines, "lines to show")->check(CLI::Range(0, 10000000));
   logs->add_flag("-f,--follow", a.logs.follow, "keep following (through rotation)");
   logs->add_flag("--all", a.logs.all, "every log merged in time order, each line after its name");
   logs->add_option("--grep", a.logs.grep, "only lines matching this ECMAScript regular expression");

@@ -38,7 +38,8 @@ int zone_offset(std::string_view s, std::size_t at) {
 // The stamp starting at s[i]: YYYY-MM-DD or YYYY/MM/DD, 'T' or ' ',
 // HH:MM:SS, an optional fraction and zone.
 std::optional<std::int64_t> stamp_at(std::string_view s, std::size_t i) {
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
+  int y = 0, mo = 0, d = 0;
+  int h = 0, mi = 0, sec = 0;
   if (!number(s, i, 4, y) || i + 19 > s.size()) return std::nullopt;
   const char sep = s[i + 4];
   if ((sep != '-' && sep != '/') || s[i + 7] != sep || (s[i + 10] != 'T' && s[i + 10] != ' ') ||
@@ -57,8 +58,9 @@ std::optional<std::int64_t> stamp_at(std::string_view s, std::size_t i) {
   }
   using namespace std::chrono;
   const sys_days date{year{y} / month{static_cast<unsigned>(mo)} / day{static_cast<unsigned>(d)}};
-  const std::int64_t secs = date.time_since_epoch().count() * std::int64_t{86400} + h * 3600 +
-                            mi * 60 + sec - zone_offset(s, j);
+  const std::int64_t secs = date.time_since_epoch().count() * std::int64_t{86400} +
+                            std::int64_t{h} * 3600 + std::int64_t{mi} * 60 + sec -
+                            zone_offset(s, j);
   return secs * 1000000 + micros;
 }
 
@@ -119,20 +121,22 @@ std::vector<std::string> last_lines(const fs::path& file, std::uintmax_t end, st
   std::string rest;  // the not yet split bytes [pos, end)
   if (pos > 0 && read_range(file, pos - 1, pos) == "\n") --pos;  // the last line's newline
   std::vector<std::string> newest_first;
-  constexpr std::uintmax_t kChunk = 64 * 1024;
+  constexpr std::uintmax_t kChunk = std::uintmax_t{64} * 1024;
   while (newest_first.size() < n) {
     const auto nl = rest.rfind('\n');
     if (nl == std::string::npos && pos > 0) {
       const auto len = std::min(kChunk, pos);
       pos -= len;
-      rest = read_range(file, pos, pos + len) + rest;
+      rest.insert(0, read_range(file, pos, pos + len));
       continue;
     }
-    if (nl == std::string::npos && rest.empty() && pos == 0) break;
-    std::string line = nl == std::string::npos ? std::move(rest) : rest.substr(nl + 1);
-    rest.resize(nl == std::string::npos ? 0 : nl);
+    if (nl == std::string::npos) {  // the file's first line
+      if (!rest.empty() && (!keep || keep(rest))) newest_first.push_back(rest);
+      break;
+    }
+    std::string line = rest.substr(nl + 1);
+    rest.resize(nl);
     if (!keep || keep(line)) newest_first.push_back(std::move(line));
-    if (nl == std::string::npos) break;  // that was the first line
   }
   return {newest_first.rbegin(), newest_first.rend()};
 }

@@ -56,11 +56,14 @@ class Printer {
     for (const auto& l : logs) width_ = std::max(width_, l.label.size());
   }
   void print(std::vector<LogSource> sources, std::size_t last_n) {
+    std::vector<std::string> labels;
+    labels.reserve(sources.size());
+    for (const auto& s : sources) labels.push_back(s.label);
     auto merged = merge_by_time(std::move(sources));
     const auto from = merged.size() > last_n ? merged.size() - last_n : 0;
     for (std::size_t i = from; i < merged.size(); ++i) {
       if (prefix_) {
-        const auto& label = labels_.at(merged[i].source);
+        const auto& label = labels.at(merged[i].source);
         std::cout << label << std::string(width_ > label.size() ? width_ - label.size() : 0, ' ')
                   << " | ";
       }
@@ -68,7 +71,6 @@ class Printer {
     }
     std::cout.flush();
   }
-  std::vector<std::string> labels_;  // of the sources passed to print()
 
  private:
   bool prefix_;
@@ -84,7 +86,6 @@ int show(const fs::path& dir, std::vector<Named> logs, const LogsArgs& a,
   for (const auto& l : logs) {
     const auto end = file_size_or0(l.file);
     sources.push_back({l.label, last_lines(l.file, end, n, keep)});
-    printer.labels_.push_back(l.label);
     followed.emplace_back(l.file, end);
   }
   printer.print(std::move(sources), n);
@@ -96,7 +97,6 @@ int show(const fs::path& dir, std::vector<Named> logs, const LogsArgs& a,
         if (std::none_of(logs.begin(), logs.end(),
                          [&](const Named& o) { return o.file == l.file; })) {
           followed.emplace_back(l.file, 0);
-          printer.labels_.push_back(l.label);
           logs.push_back(std::move(l));
         }
     std::vector<LogSource> fresh;
