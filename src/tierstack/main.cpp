@@ -1,7 +1,7 @@
 // tierstack — runs the whole multi-tier system on one machine (see docs/operations.md).
 //
 //   tierstack up [--db sqlite|postgres] [--detach] [--isolated] [--topology FILE]
-//   tierstack down | status | logs [INSTANCE]
+//   tierstack down | status | logs [INSTANCE | --all] [-n N] [-f] [--grep RE]
 //   tierstack deploy [--app NAME] [--bin-dir DIR] [--env KEY=VALUE]… [--ready-timeout S]
 //   tierstack drill kill-instance NAME [--down-for S] | kill-zone ZONE | restart-db
 //   tierstack drill kill-db-primary | lose-db [--customers N]
@@ -28,9 +28,7 @@ namespace {
 struct Args {
   std::string topology_file, state_override;
   UpOptions up;
-  std::string log_instance;
-  int log_lines = 50;
-  bool follow = false;
+  LogsArgs logs;
   DeployArgs deploy;
   std::string kill_name, kill_zone;
   int down_for = 0;
@@ -51,10 +49,12 @@ void add_up_and_inspect(CLI::App& cli, Args& a) {
   cli.add_subcommand("down", "stop a detached (or any) running topology");
   cli.add_subcommand("status", "every instance with readiness, restarts, uptime and req/s");
   cli.add_subcommand("urls", "print the URLs of the running topology");
-  auto* logs = cli.add_subcommand("logs", "list log files, or show one instance's log");
-  logs->add_option("instance", a.log_instance, "instance name, e.g. shop-a, web-b, lb, postgres");
-  logs->add_option("-n,--lines", a.log_lines, "lines to show");
-  logs->add_flag("-f,--follow", a.follow, "keep following");
+  auto* logs = cli.add_subcommand("logs", "list log files, or show one instance's log or all");
+  logs->add_option("instance", a.logs.instance, "instance name, e.g. shop-a, web-b, lb, postgres");
+  logs->add_option("-n,--lines", a.logs.lines, "lines to show")->check(CLI::Range(0, 10000000));
+  logs->add_flag("-f,--follow", a.logs.follow, "keep following (through rotation)");
+  logs->add_flag("--all", a.logs.all, "every log merged in time order, each line after its name");
+  logs->add_option("--grep", a.logs.grep, "only lines matching this ECMAScript regular expression");
   auto* deploy =
       cli.add_subcommand("deploy", "rolling restart onto the binaries in the bin directory");
   deploy->add_option("--app", a.deploy.app, "only this app (default: every app)");
@@ -139,7 +139,7 @@ int main(int argc, char** argv) {
   if (cli.got_subcommand("down")) return cmd_down(state);
   if (cli.got_subcommand("status")) return send_control(state, {{"cmd", "status"}});
   if (cli.got_subcommand("urls")) return send_control(state, {{"cmd", "urls"}});
-  if (cli.got_subcommand("logs")) return cmd_logs(state, a.log_instance, a.log_lines, a.follow);
+  if (cli.got_subcommand("logs")) return cmd_logs(state, a.logs);
   if (cli.got_subcommand("deploy")) return cmd_deploy(state, a.deploy);
   if (cli.got_subcommand("drill")) return run_drill(state, drills, a);
   return cmd_up(topo, a.up);

@@ -84,13 +84,15 @@ void emit(const std::string& line) {
 }  // namespace
 
 void access(std::string_view request_id, std::string_view method, std::string_view route,
-            int status, double duration_ms, std::size_t bytes, std::string_view client) {
-  if (static_cast<int>(Level::info) < g_level.load(std::memory_order_relaxed)) return;
+            int status, double duration_ms, std::size_t bytes, std::string_view client, Level lvl) {
+  if (static_cast<int>(lvl) < g_level.load(std::memory_order_relaxed)) return;
   std::string line;
   line.reserve(256);
   line += "{\"time\":\"";
   line += now_iso();
-  line += "\",\"level\":\"info\",\"msg\":\"request\",\"request_id\":";
+  line += "\",\"level\":\"";
+  line += name(lvl);
+  line += "\",\"msg\":\"request\",\"request_id\":";
   json_text::append_string(line, request_id);
   line += ",\"method\":";
   json_text::append_string(line, method);

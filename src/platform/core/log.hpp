@@ -17,9 +17,13 @@ bool parse_level(std::string_view text, Level& out);
 void write(Level level, std::string_view msg, const boost::json::object& fields = {});
 
 // The per-request access line, formatted without building a JSON object:
-// {"time","level":"info","msg":"request","request_id","method","route","status","duration_ms","bytes","client"}.
+// {"time","level","msg":"request","request_id","method","route","status","duration_ms","bytes","client"}.
+// Level info for requests; the HTTP server passes debug for the probes and
+// scrapes (/healthz, /readyz, /metrics), which are counted in the metrics
+// instead of burying the requests in the log.
 void access(std::string_view request_id, std::string_view method, std::string_view route,
-            int status, double duration_ms, std::size_t bytes, std::string_view client);
+            int status, double duration_ms, std::size_t bytes, std::string_view client,
+            Level level = Level::info);
 
 inline void debug(std::string_view m, const boost::json::object& f = {}) {
   if (level() <= Level::debug) write(Level::debug, m, f);

@@ -93,10 +93,14 @@ asio::awaitable<void> Server::Impl::finish(beast::tcp_stream& stream, Request& r
   } catch (...) {
     write_error = std::current_exception();
   }
+  // The probes and scrapes (the supervisor's /readyz twice a second,
+  // Prometheus's /metrics) are counted above but logged at debug only:
+  // at info they would bury the requests.
+  const bool probe = stats == healthz_stats || stats == readyz_stats || stats == metrics_stats;
   if (opt.access_log)
     log::access(req.request_id, req.method_text,
                 stats ? std::string_view(stats->route()) : "unmatched", status, seconds * 1000.0,
-                bytes, req.client_ip);
+                bytes, req.client_ip, probe ? log::Level::debug : log::Level::info);
   // cppcheck-suppress missingReturn ; a coroutine returning awaitable<void>
   if (write_error) std::rethrow_exception(write_error);
 }

@@ -24,9 +24,17 @@ int send_control(const std::filesystem::path& state, const boost::json::object& 
 int cmd_up(const Topology& topo, const UpOptions& opts);
 // `tierstack down`: stops the supervisor, or what a dead one left running.
 int cmd_down(const std::filesystem::path& state);
-// `tierstack logs [INSTANCE]`: lists the log files or tails one instance's.
-int cmd_logs(const std::filesystem::path& state, const std::string& instance, int lines,
-             bool follow);
+// `tierstack logs [INSTANCE | --all] [-n N] [-f] [--grep RE]`: lists the log
+// files, tails one instance's, or (--all, --grep) prints the matching last
+// lines of its logs or of all, merged in time order (cli/logs.cpp).
+struct LogsArgs {
+  std::string instance;
+  int lines = 50;
+  bool follow = false;
+  bool all = false;
+  std::string grep;  // ECMAScript regular expression; empty: every line
+};
+int cmd_logs(const std::filesystem::path& state, const LogsArgs& args);
 
 struct DeployArgs {
   std::string app, bin_dir;

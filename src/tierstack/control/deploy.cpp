@@ -133,6 +133,7 @@ int Supervisor::op_deploy(const std::map<std::string, std::string>& args,
     out(rolling);
     if (!run_migrations(app, (rel / app).string(), out)) {
       out(app + ": migrations failed; no instance was touched");
+      prune_releases_of(app, out);
       return 1;
     }
     struct Done {
@@ -162,9 +163,11 @@ int Supervisor::op_deploy(const std::map<std::string, std::string>& args,
       failed += " never became ready on " + c->name;
       failed += "; rolled back, every instance runs release " + before.release + " again";
       out(failed);
+      prune_releases_of(app, out);
       return 1;
     }
     out(app + ": release " + (stamp + " on every instance"));
+    prune_releases_of(app, out);
   }
   out("deploy finished in " + fmt_secs(seconds_since(t_all)));
   return 0;

@@ -75,12 +75,22 @@ std::uintmax_t file_size_or0(const fs::path& p) {
   return ec ? 0 : n;
 }
 
-std::string read_from(const fs::path& p, std::uintmax_t offset) {
+namespace {
+std::string read_plain(const fs::path& p, std::uintmax_t offset) {
   std::ifstream in(p, std::ios::binary);
   in.seekg(static_cast<std::streamoff>(offset));
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+}  // namespace
+
+std::string read_from(const fs::path& p, std::uintmax_t offset) {
+  if (file_size_or0(p) >= offset) return read_plain(p, offset);
+  // Rotated meanwhile (supervise/retention.hpp: copied to NAME.1, truncated).
+  const fs::path rotated = p.string() + ".1";
+  return (file_size_or0(rotated) >= offset ? read_plain(rotated, offset) : std::string()) +
+         read_plain(p, 0);
 }
 
 std::string tail_lines(const fs::path& p, int n) {

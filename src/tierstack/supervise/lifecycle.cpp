@@ -97,6 +97,10 @@ bool Supervisor::tick(std::chrono::milliseconds wait) {
     next_poll_ = Clock::now() + 500ms;
   }
   restart_due();
+  if (Clock::now() >= next_rotate_) {
+    rotate_logs_now();
+    next_rotate_ = Clock::now() + 2s;
+  }
   return !stopping_;
 }
 

@@ -73,6 +73,7 @@ void Supervisor::prepare() {
     throw std::runtime_error("another tierstack is running on " + state_.string() +
                              " (tierstack down, or tierstack status)");
   write_file(state_ / "tierstack.pid", std::to_string(getpid()) + "\n");
+  rotate_logs_now();  // what earlier runs left above the bound
 
   const auto sock = (state_ / "control.sock").string();
   if (sock.size() >= sizeof(sockaddr_un::sun_path))
@@ -109,6 +110,8 @@ void Supervisor::build_components() {
     fs::copy_file(bin_dir / a->name, binary, fs::copy_options::overwrite_existing);
   }
   comps_ = std::move(plan.comps);
+  for (const auto* a : plan.apps)
+    prune_releases_of(a->name, [this](const std::string& line) { notes_.push_back(line); });
   start_order_ = std::move(plan.start_order);
   db_urls_ = std::move(plan.db_urls);
   notes_.insert(notes_.end(), plan.notes.begin(), plan.notes.end());

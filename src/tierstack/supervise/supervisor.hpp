@@ -8,6 +8,7 @@
 //   supervise/lifecycle.cpp    start, reap, restart, stop; the loop's tick
 //   supervise/pools.cpp        readiness probes and the nginx upstream pools
 //   supervise/status.cpp       status table, URLs, state.json
+//   supervise/retention.cpp    logs rotated, old releases pruned
 //   supervise/alerts.cpp       the firing alerts (from Alertmanager) in status
 //   control/control_socket.cpp the control socket and its command table
 //   control/deploy.cpp         rolling deploys (drain, replace, roll back)
@@ -73,6 +74,10 @@ class Supervisor {
   bool run_migrations(const std::string& app, const std::string& binary_path, const Out& out);
   void start(Component& c);
   bool tick(std::chrono::milliseconds wait);  // false when asked to stop
+  // retention.hpp: logs/ (and tierstack.log) rotated by size; an app's old
+  // releases pruned, never one an instance runs.
+  void rotate_logs_now();
+  void prune_releases_of(const std::string& app, const Out& out);
   void reap();
   void poll_readiness();
   void restart_due();
@@ -162,6 +167,7 @@ class Supervisor {
   int control_fd_ = -1;
   int lock_fd_ = -1;
   std::chrono::steady_clock::time_point next_poll_{};
+  std::chrono::steady_clock::time_point next_rotate_{};
   std::unique_ptr<PgHa> ha_;  // with --db postgres
 };
 

@@ -169,6 +169,21 @@ void load_backup(toml::table& t, Topology& topo) {
   }
 }
 
+// [logs] and [releases]: how much of each the state directory keeps.
+void load_retention(toml::table& t, Topology& topo) {
+  topo.log_max_kib = integer(t["logs"]["max_kib"]).value_or(10240);
+  const auto log_keep = integer(t["logs"]["keep"]).value_or(3);
+  const auto releases_keep = integer(t["releases"]["keep"]).value_or(3);
+  if (topo.log_max_kib < 1 || topo.log_max_kib > (std::int64_t{1} << 30))
+    throw std::runtime_error("topology: logs.max_kib must be between 1 and 1073741824 (1 TiB)");
+  if (log_keep < 0 || log_keep > 100)
+    throw std::runtime_error("topology: logs.keep must be between 0 and 100");
+  if (releases_keep < 1 || releases_keep > 1000)
+    throw std::runtime_error("topology: releases.keep must be between 1 and 1000");
+  topo.log_keep = static_cast<int>(log_keep);
+  topo.releases_keep = static_cast<int>(releases_keep);
+}
+
 }  // namespace
 
 Topology load_topology(const fs::path& file) {
@@ -217,6 +232,7 @@ Topology load_topology(const fs::path& file) {
   if (topo.apps.empty()) throw std::runtime_error("topology: no [[app]] defined");
 
   load_backup(t, topo);
+  load_retention(t, topo);
   return topo;
 }
 

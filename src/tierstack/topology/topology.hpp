@@ -71,6 +71,13 @@ struct Topology {
   int backup_keep_last = 24;                   // retention: the newest N …
   int backup_keep_days = 7;                    // … and the newest of each of the last D days
   std::int64_t backup_verify_interval = 3600;  // restore-test a scheduled backup at most this often
+  // Retention of logs/ and releases/ ([logs], [releases]; docs/operations.md,
+  // "Logs and releases"): a log above log_max_kib is rotated to NAME.log.1 …
+  // keeping log_keep old ones; each app keeps its newest releases_keep
+  // releases and every release an instance runs.
+  std::int64_t log_max_kib = 10240;
+  int log_keep = 3;
+  int releases_keep = 3;
 };
 
 // Reads a topology file; throws std::runtime_error naming the problem.

@@ -9,6 +9,7 @@
 #include <future>
 #include <map>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "support/harness.hpp"
@@ -321,6 +322,44 @@ TEST_F(ServerTest, HealthAndReadinessOnBothPorts) {
   // /metrics lives on the monitor port only, when one is configured.
   EXPECT_EQ(http(svc->port(), "GET", "/metrics").status, 404);
   EXPECT_EQ(http(svc->monitor_port(), "GET", "/hello").status, 404);
+}
+
+// Probes and scrapes are counted in the metrics but not logged at info
+// (they would bury the requests); at debug they are logged as debug lines.
+TEST(ServerAccessLog, ProbesAndScrapesAreCountedButNotLoggedAtInfo) {
+  for (const char* level : {"info", "debug"}) {
+    auto svc = start_testd({{"TESTD_LOG_LEVEL", level}});
+    for (unsigned short port : {svc->port(), svc->monitor_port()}) {
+      ASSERT_EQ(http(port, "GET", "/healthz").status, 200);
+      ASSERT_EQ(http(port, "GET", "/readyz").status, 200);
+    }
+    ASSERT_EQ(http(svc->port(), "GET", "/hello", "", {{"X-Request-Id", "real-1"}}).status, 200);
+    auto m = scrape(svc->monitor_port());  // itself a /metrics request
+    EXPECT_EQ((m[R"(http_requests_total{route="/healthz",method="GET",status="200"})"]), 2);
+    EXPECT_EQ((m[R"(http_requests_total{route="/readyz",method="GET",status="200"})"]), 2);
+    scrape(svc->monitor_port());
+    const double scrapes = scrape(
+        svc->monitor_port())[R"(http_requests_total{route="/metrics",method="GET",status="200"})"];
+    EXPECT_EQ(scrapes, 2);  // the two before this one
+    // Each line is written just after its response: give the last one time.
+    std::this_thread::sleep_for(200ms);
+    const std::string log = svc->process().log();
+    const bool debug = std::string(level) == "debug";
+    EXPECT_NE(log.find(R"("level":"info","msg":"request","request_id":"real-1")"),
+              std::string::npos)
+        << log;
+    int probe_lines = 0;
+    std::istringstream in(log);
+    for (std::string line; std::getline(in, line);) {
+      const bool probe = line.find(R"("route":"/healthz")") != std::string::npos ||
+                         line.find(R"("route":"/readyz")") != std::string::npos ||
+                         line.find(R"("route":"/metrics")") != std::string::npos;
+      if (!probe) continue;
+      ++probe_lines;
+      EXPECT_NE(line.find(R"("level":"debug")"), std::string::npos) << line;
+    }
+    EXPECT_EQ(probe_lines, debug ? 7 : 0) << level << "\n" << log;
+  }
 }
 
 TEST(ServerReadiness, NotReadyWhenTheCheckFails) {

@@ -1,6 +1,7 @@
 // platform-testd — a service built only from the platform, used by the HTTP
 // integration tests and by bench/ (GET /hello is the trivial JSON endpoint).
-// Configured like every service: TESTD_LISTEN, TESTD_MONITOR_LISTEN, …
+// Configured like every service: TESTD_LISTEN, TESTD_MONITOR_LISTEN,
+// TESTD_LOG_LEVEL, …
 #include <boost/json.hpp>
 
 #include <atomic>
@@ -21,6 +22,10 @@ int main() {
   Config cfg("TESTD");
   ServerOptions options = server_options_from(cfg, "127.0.0.1:8080");
   const bool ready = cfg.boolean("READY", true);
+  if (log::Level level; log::parse_level(cfg.str("LOG_LEVEL", "info"), level))
+    log::set_level(level);
+  else
+    cfg.fail("LOG_LEVEL", "must be debug, info, warn or error");
   try {
     cfg.check();
   } catch (const ConfigError& e) {

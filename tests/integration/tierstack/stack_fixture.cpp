@@ -49,6 +49,7 @@ StackBase::StackBase(TopologyOptions options)
     t << "[app.translator]\n";
     for (const auto& [k, v] : options_.microblog_translator) t << k << " = \"" << v << "\"\n";
   }
+  t << options_.extra_toml;
 }
 
 StackBase::~StackBase() {

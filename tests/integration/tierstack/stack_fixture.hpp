@@ -33,6 +33,8 @@ struct TopologyOptions {
   std::vector<std::pair<std::string, std::string>> shop_env;
   // [monitoring.alert_for]: the local `for:` of named alerts.
   std::vector<std::pair<std::string, std::string>> alert_for;
+  // Appended to the topology file as it is (e.g. "[logs]\nmax_kib = 64\n").
+  std::string extra_toml;
   // Added to the environment of every `tierstack` command (so of `up`'s children).
   std::map<std::string, std::string> env;
   std::chrono::seconds command_timeout{90};
@@ -60,6 +62,7 @@ class StackBase {
   CmdResult stop();
 
   const std::filesystem::path& dir() const { return dir_; }
+  const std::filesystem::path& topology() const { return topology_; }
   std::filesystem::path state() const { return dir_ / "state"; }
   const std::string& up_output() const { return up_output_; }
   // state.json as `up` left it (ports, hosts and namespaces do not change).

@@ -66,6 +66,23 @@ TEST(Log, LevelsFilterAndFieldsAreKept) {
   EXPECT_EQ(v.at("n"), 3);
 }
 
+TEST(Log, AccessLineAtDebugIsHiddenAtInfoAndSaysDebug) {
+  auto at_info = capture_stderr([] {
+    ts::log::access("p", "GET", "/readyz", 200, 0.1, 17, "c", ts::log::Level::debug);
+    ts::log::access("r", "GET", "/a/", 200, 0.1, 17, "c");
+  });
+  ASSERT_EQ(at_info.size(), 1u);
+  EXPECT_EQ(boost::json::parse(at_info[0]).at("request_id"), "r");
+  ts::log::set_level(ts::log::Level::debug);
+  auto at_debug = capture_stderr(
+      [] { ts::log::access("p", "GET", "/readyz", 200, 0.1, 17, "c", ts::log::Level::debug); });
+  ts::log::set_level(ts::log::Level::info);
+  ASSERT_EQ(at_debug.size(), 1u);
+  const auto v = boost::json::parse(at_debug[0]).as_object();
+  EXPECT_EQ(v.at("level"), "debug");
+  EXPECT_EQ(v.at("route"), "/readyz");
+}
+
 TEST(Log, ParseLevel) {
   ts::log::Level l;
   EXPECT_TRUE(ts::log::parse_level("debug", l));

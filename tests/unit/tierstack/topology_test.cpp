@@ -83,6 +83,24 @@ TEST_F(TopologyFile, DefaultsFillWhatIsLeftOut) {
   EXPECT_EQ(topo.backup_keep_last, 24);
   EXPECT_EQ(topo.backup_keep_days, 7);
   EXPECT_EQ(topo.backup_verify_interval, 3600);
+  EXPECT_EQ(topo.log_max_kib, 10240);
+  EXPECT_EQ(topo.log_keep, 3);
+  EXPECT_EQ(topo.releases_keep, 3);
+}
+
+TEST_F(TopologyFile, LogsAndReleasesRetentionIsReadAndChecked) {
+  const auto topo = load(kApp + "[logs]\nmax_kib = 64\nkeep = 1\n[releases]\nkeep = 2\n");
+  EXPECT_EQ(topo.log_max_kib, 64);
+  EXPECT_EQ(topo.log_keep, 1);
+  EXPECT_EQ(topo.releases_keep, 2);
+  EXPECT_EQ(error_of(kApp + "[logs]\nmax_kib = 0\n"),
+            "topology: logs.max_kib must be between 1 and 1073741824 (1 TiB)");
+  EXPECT_EQ(error_of(kApp + "[logs]\nkeep = -1\n"),
+            "topology: logs.keep must be between 0 and 100");
+  EXPECT_EQ(error_of(kApp + "[releases]\nkeep = 0\n"),
+            "topology: releases.keep must be between 1 and 1000");
+  EXPECT_EQ(error_of(kApp + "[releases]\nkeep = 4294967297\n"),
+            "topology: releases.keep must be between 1 and 1000");
 }
 
 TEST_F(TopologyFile, DurationsTakeUnits) {
