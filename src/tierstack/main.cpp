@@ -100,8 +100,14 @@ CLI::App* add_app_commands(CLI::App& cli, Args& a) {
       "exec",
       "run an app's own command (e.g. shop create-admin) with the database URL, secret key and "
       "settings of its instances; `tierstack APP ARGS…` is the same");
-  exec->add_option("app", a.exec.app, "the app (shop, microblog, …)")->required();
-  exec->prefix_command();  // everything after APP is the app's
+  exec->add_option("app", a.exec.app, "the app (shop, microblog, …)");
+  // Everything after APP is the app's, --help too (so `tierstack exec --help`
+  // is answered in main).
+  exec->prefix_command();
+  exec->set_help_flag();
+  exec->footer(
+      "The words after APP are the app's command: tierstack exec shop create-admin --username "
+      "NAME --email ADDRESS (or tierstack shop create-admin …); tierstack shop --help lists them.");
   auto* mail = cli.add_subcommand(
       "mail", "list the mail the apps wrote to their outboxes and show the newest, decoded");
   auto* list = mail->add_flag("--list", a.mail.list, "only the list");
@@ -185,6 +191,12 @@ int main(int argc, char** argv) {
 
   if (exec_cmd->parsed()) {
     a.exec.args = exec_cmd->remaining();
+    if (a.exec.app.empty()) {  // no APP: exec's own help
+      const bool asked = a.exec.args == std::vector<std::string>{"--help"} ||
+                         a.exec.args == std::vector<std::string>{"-h"};
+      (asked ? std::cout : std::cerr) << exec_cmd->help();
+      return asked ? 0 : 2;
+    }
     return cmd_exec(topo, a.exec);
   }
   if (cli.got_subcommand("mail")) return cmd_mail(topo, a.mail);

@@ -68,6 +68,10 @@ int cmd_exec(const Topology& topo, const ExecArgs& args) {
     return fail("no app '" + args.app + "' in " + topo.file.string() + " (its apps: " +
                 app_names(topo) + ")");
   }
+  // Without a command the app would serve (its default): never by accident.
+  if (args.args.empty())
+    return fail("name " + app->name + "'s command to run (`tierstack " + app->name +
+                " --help` lists them)");
   const fs::path& state = topo.state_dir;
   std::optional<ExecRecord> rec;
   try {

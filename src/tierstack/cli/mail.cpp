@@ -79,9 +79,13 @@ void print_message(int n, const fs::path& file) {
   std::cout << out << std::flush;
 }
 
-void print_list(const std::vector<fs::path>& all, const Outboxes& o) {
+void print_list(const std::vector<fs::path>& all, const Outboxes& o, const fs::path& state) {
+  // <state>/mail/<app> by default: named once as <state>/mail.
+  std::set<std::string> places;
+  for (const auto& d : o.dirs)
+    places.insert(d.parent_path() == state / "mail" ? (state / "mail").string() : d.string());
   std::string where;
-  for (const auto& d : o.dirs) where += (where.empty() ? "" : ", ") + d.string();
+  for (const auto& p : places) where += (where.empty() ? "" : ", ") + p;
   std::cout << all.size() << (all.size() == 1 ? " message" : " messages") << " in " << where
             << "\n";
   for (std::size_t i = 0; i < all.size(); ++i)
@@ -122,7 +126,7 @@ int cmd_mail(const Topology& topo, const MailArgs& args) {
     print_message(args.show, all[static_cast<std::size_t>(args.show - 1)]);
     if (!args.follow) return 0;
   } else {
-    print_list(all, o);
+    print_list(all, o, topo.state_dir);
     if (!args.list && !args.follow && !all.empty())
       print_message(static_cast<int>(all.size()), all.back());
   }

@@ -98,7 +98,7 @@ TEST(TierstackExecMail, CreateAdminThroughTierstackAndTheResetMailDecoded) {
   // Mail: `mail --follow` already waiting when the reset is asked for.
   r = s.cmd({"mail"});
   ASSERT_EQ(r.status, 0) << r.output;
-  EXPECT_TRUE(has(r.output, "0 messages in " + (s.state() / "mail/microblog").string()))
+  EXPECT_TRUE(has(r.output, "0 messages in " + (s.state() / "mail").string() + "\n"))
       << r.output;
   Process follow(bin_path("tierstack"),
                  {"--topology", (s.dir() / "topology.toml").string(), "mail", "--follow"}, {},
