@@ -121,8 +121,7 @@ CLI::App* add_app_commands(CLI::App& cli, Args& a) {
 // `tierstack [--topology F] APP ARGS…` is `tierstack … exec APP ARGS…`: a
 // first word that names no command is taken as an app (cmd_exec says so when
 // it is none).
-std::vector<std::string> with_app_shorthand(CLI::App& cli, int argc, char** argv,
-                                            bool& shorthand) {
+std::vector<std::string> with_app_shorthand(CLI::App& cli, int argc, char** argv, bool& shorthand) {
   std::vector<std::string> args(argv, argv + argc);
   for (std::size_t i = 1; i < args.size(); ++i) {
     const std::string& word = args[i];
@@ -173,6 +172,7 @@ int main(int argc, char** argv) {
 
   auto words = with_app_shorthand(cli, argc, argv, a.exec.shorthand);
   std::vector<char*> word_ptrs;
+  word_ptrs.reserve(words.size());
   for (auto& w : words) word_ptrs.push_back(w.data());
   CLI11_PARSE(cli, static_cast<int>(word_ptrs.size()), word_ptrs.data());
   if (backup_command_parsed()) return run_backup_command(a.topology_file, a.state_override);

@@ -65,8 +65,8 @@ int cmd_exec(const Topology& topo, const ExecArgs& args) {
     if (args.shorthand)
       return fail("unknown command or app '" + args.app + "' (the commands: tierstack --help; " +
                   "the apps of " + topo.file.string() + ": " + app_names(topo) + ")");
-    return fail("no app '" + args.app + "' in " + topo.file.string() + " (its apps: " +
-                app_names(topo) + ")");
+    return fail("no app '" + args.app + "' in " + topo.file.string() +
+                " (its apps: " + app_names(topo) + ")");
   }
   // Without a command the app would serve (its default): never by accident.
   if (args.args.empty())
@@ -97,6 +97,7 @@ int cmd_exec(const Topology& topo, const ExecArgs& args) {
   std::vector<std::string> argv_s = {rec->binary.string()};
   argv_s.insert(argv_s.end(), args.args.begin(), args.args.end());
   std::vector<char*> argv;
+  argv.reserve(argv_s.size() + 1);
   for (auto& s : argv_s) argv.push_back(s.data());
   argv.push_back(nullptr);
   std::cout.flush();

@@ -40,9 +40,8 @@ Outboxes find_outboxes(const Topology& topo) {
       o.dirs.push_back(rec->cwd / d->second);  // an absolute setting stays as it is
   }
   if (!any)
-    throw std::runtime_error("no app has run on the state directory " +
-                             topo.state_dir.string() + " yet: start the topology with " +
-                             "`tierstack up` first");
+    throw std::runtime_error("no app has run on the state directory " + topo.state_dir.string() +
+                             " yet: start the topology with " + "`tierstack up` first");
   return o;
 }
 

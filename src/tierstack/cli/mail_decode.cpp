@@ -68,9 +68,8 @@ std::string param(std::string_view value, std::string_view name) {
   std::size_t pos = value.find(';');
   while (pos != std::string_view::npos) {
     const auto next = value.find(';', pos + 1);
-    auto item = ts::core::trim(value.substr(pos + 1, next == std::string_view::npos
-                                                         ? std::string_view::npos
-                                                         : next - pos - 1));
+    auto item = ts::core::trim(value.substr(
+        pos + 1, next == std::string_view::npos ? std::string_view::npos : next - pos - 1));
     const auto eq = item.find('=');
     if (eq != std::string_view::npos &&
         ts::core::to_lower(ts::core::trim(item.substr(0, eq))) == name) {
@@ -200,10 +199,9 @@ void walk(const Headers& h, std::string_view body, Found& f, MailMessage& m, int
   const auto disposition = header(h, "content-disposition");
   auto name = decode_header_value(param(disposition, "filename"));
   if (name.empty()) name = decode_header_value(param(ctype_header, "name"));
-  const bool attachment = media_type(disposition) == "attachment" ||
-                          (type != "text/plain" && type != "text/html") ||
-                          (f.have_plain && type == "text/plain") ||
-                          (f.have_html && type == "text/html");
+  const bool attachment =
+      media_type(disposition) == "attachment" || (type != "text/plain" && type != "text/html") ||
+      (f.have_plain && type == "text/plain") || (f.have_html && type == "text/html");
   std::string decoded = decode_body(h, body);
   if (attachment) {
     m.attachments.push_back((name.empty() ? std::string("(unnamed)") : name) + " (" + type + ", " +
@@ -257,8 +255,7 @@ std::string decode_quoted_printable(std::string_view text) {
       i = j;
     } else if (j == text.size()) {
       i = j;
-    } else if (i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
-               hex_value(text[i + 2]) >= 0) {
+    } else if (i + 2 < text.size() && hex_value(text[i + 1]) >= 0 && hex_value(text[i + 2]) >= 0) {
       out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
       i += 2;
     } else {
@@ -285,7 +282,8 @@ std::string decode_header_value(std::string_view v) {
       break;
     }
     const auto between = v.substr(pos, start - pos);
-    if (!(last_was_word && ts::core::trim(between).empty())) out += pending_space + std::string(between);
+    if (!(last_was_word && ts::core::trim(between).empty()))
+      out += pending_space + std::string(between);
     pending_space.clear();
     const auto charset = v.substr(start + 2, q1 - start - 2);
     auto word = to_utf8(decode_word(v[q1 + 1], v.substr(q2 + 1, end - q2 - 1)),
@@ -294,8 +292,8 @@ std::string decode_header_value(std::string_view v) {
     pos = end + 2;
     last_was_word = true;
     const auto ws_end = v.find_first_not_of(" \t", pos);
-    pending_space = std::string(v.substr(pos, ws_end == std::string_view::npos ? v.size() - pos
-                                                                                : ws_end - pos));
+    pending_space = std::string(
+        v.substr(pos, ws_end == std::string_view::npos ? v.size() - pos : ws_end - pos));
     pos += pending_space.size();
   }
   return out;

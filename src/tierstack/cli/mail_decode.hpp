@@ -13,9 +13,9 @@
 namespace tierstack {
 
 struct MailMessage {
-  std::string from, to, date, subject;  // decoded header values ("" when absent)
-  std::string text;                     // the plain text (LF line ends), or the HTML
-  bool html_only = false;               // text is the text/html part: no plain one
+  std::string from, to, date, subject;   // decoded header values ("" when absent)
+  std::string text;                      // the plain text (LF line ends), or the HTML
+  bool html_only = false;                // text is the text/html part: no plain one
   std::vector<std::string> attachments;  // "name (type, N bytes)"
 };
 

@@ -83,8 +83,8 @@ TEST(TierstackExecMail, CreateAdminThroughTierstackAndTheResetMailDecoded) {
   EXPECT_TRUE(has(r.output, "created admin 'boss'")) << r.output;
   const std::string login = boost::json::serialize(
       boost::json::object{{"username", "boss"}, {"password", kAdminPassword}});
-  auto res = http(s.lb_port(), "POST", "/account/login/", login,
-                  {{"Content-Type", "application/json"}});
+  auto res =
+      http(s.lb_port(), "POST", "/account/login/", login, {{"Content-Type", "application/json"}});
   ASSERT_EQ(res.status, 200) << res.body;
   EXPECT_TRUE(boost::json::parse(res.body).at("admin").as_bool()) << res.body;
   // The command's own exit status comes back (1: the account exists).
@@ -98,8 +98,7 @@ TEST(TierstackExecMail, CreateAdminThroughTierstackAndTheResetMailDecoded) {
   // Mail: `mail --follow` already waiting when the reset is asked for.
   r = s.cmd({"mail"});
   ASSERT_EQ(r.status, 0) << r.output;
-  EXPECT_TRUE(has(r.output, "0 messages in " + (s.state() / "mail").string() + "\n"))
-      << r.output;
+  EXPECT_TRUE(has(r.output, "0 messages in " + (s.state() / "mail").string() + "\n")) << r.output;
   Process follow(bin_path("tierstack"),
                  {"--topology", (s.dir() / "topology.toml").string(), "mail", "--follow"}, {},
                  (s.dir() / "follow.log").string());

@@ -62,8 +62,8 @@ TEST(TierstackMailDecode, AnExportListsItsAttachmentBesideTheText) {
   const auto m = decode_mail(microblog::build_message({}, mail));
   EXPECT_EQ(m.text, mail.text);
   ASSERT_EQ(m.attachments.size(), 1u);
-  EXPECT_EQ(m.attachments[0], "posts.json (application/json, " +
-                                  std::to_string(mail.attachment.size()) + " bytes)");
+  EXPECT_EQ(m.attachments[0],
+            "posts.json (application/json, " + std::to_string(mail.attachment.size()) + " bytes)");
 }
 
 TEST(TierstackMailDecode, QuotedPrintableAndQEncodedWords) {
@@ -81,7 +81,8 @@ TEST(TierstackMailDecode, QuotedPrintableAndQEncodedWords) {
   const auto m = decode_mail(raw);
   EXPECT_EQ(m.from, "Andr\xC3\xA9 <andre@example.org>");
   EXPECT_EQ(m.subject, "caf\xC3\xA9 au lait tonight");  // blanks between encoded words dropped
-  EXPECT_EQ(m.text, "Open http://example.org/a?x=1&y=2 to confirm \xE2\x82\xAC 5.\nA lone = stays.\n");
+  EXPECT_EQ(m.text,
+            "Open http://example.org/a?x=1&y=2 to confirm \xE2\x82\xAC 5.\nA lone = stays.\n");
 }
 
 TEST(TierstackMailDecode, AlternativeWithoutAPlainPartShowsTheHtml) {
