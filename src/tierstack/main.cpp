@@ -8,6 +8,7 @@
 //   tierstack db copy --from URL --to URL [--replace] [--bin-dir DIR]
 //   tierstack db backup [--to DIR] | backups | verify BACKUP
 //   tierstack db restore --from BACKUP --to URL [--at TIME] [--replace]
+//   tierstack exec APP ARGS… (or tierstack APP ARGS…) | mail [--list | --show N] [--follow]
 //
 // This file is the command line only: the commands are cli/*.cpp (run here)
 // and control/*.cpp (run by the supervisor, reached through the control socket).
@@ -33,6 +34,8 @@ struct Args {
   std::string kill_name, kill_zone;
   int down_for = 0;
   int kill_db_customers = 4, lose_db_customers = 4;
+  ExecArgs exec;
+  MailArgs mail;
 };
 
 struct Drills {
@@ -91,6 +94,51 @@ Drills add_drills(CLI::App& cli, Args& a) {
   return d;
 }
 
+// exec and mail: the apps' own commands and mail, in the topology.
+CLI::App* add_app_commands(CLI::App& cli, Args& a) {
+  auto* exec = cli.add_subcommand(
+      "exec",
+      "run an app's own command (e.g. shop create-admin) with the database URL, secret key and "
+      "settings of its instances; `tierstack APP ARGS…` is the same");
+  exec->add_option("app", a.exec.app, "the app (shop, microblog, …)");
+  // Everything after APP is the app's, --help too (so `tierstack exec --help`
+  // is answered in main).
+  exec->prefix_command();
+  exec->set_help_flag();
+  exec->footer(
+      "The words after APP are the app's command: tierstack exec shop create-admin --username "
+      "NAME --email ADDRESS (or tierstack shop create-admin …); tierstack shop --help lists them.");
+  auto* mail = cli.add_subcommand(
+      "mail", "list the mail the apps wrote to their outboxes and show the newest, decoded");
+  auto* list = mail->add_flag("--list", a.mail.list, "only the list");
+  mail->add_option("--show", a.mail.show, "show mail N of the list (1: the oldest) instead")
+      ->check(CLI::PositiveNumber)
+      ->excludes(list);
+  mail->add_flag("-f,--follow", a.mail.follow, "then print each new mail as it arrives");
+  return exec;
+}
+
+// `tierstack [--topology F] APP ARGS…` is `tierstack … exec APP ARGS…`: a
+// first word that names no command is taken as an app (cmd_exec says so when
+// it is none).
+std::vector<std::string> with_app_shorthand(CLI::App& cli, int argc, char** argv, bool& shorthand) {
+  std::vector<std::string> args(argv, argv + argc);
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    const std::string& word = args[i];
+    if (word == "--topology" || word == "--state-dir") {
+      ++i;
+    } else if (!word.starts_with("--topology=") && !word.starts_with("--state-dir=")) {
+      if (word.starts_with("-")) return args;
+      for (const auto* sub : cli.get_subcommands({}))
+        if (sub->get_name() == word) return args;
+      args.insert(args.begin() + static_cast<long>(i), "exec");
+      shorthand = true;
+      return args;
+    }
+  }
+  return args;
+}
+
 int run_drill(const fs::path& state, const Drills& d, const Args& a) {
   if (d.kill_instance->parsed())
     return send_control(
@@ -120,8 +168,13 @@ int main(int argc, char** argv) {
   const Drills drills = add_drills(cli, a);
   auto* db_cmd = add_db_command(cli);
   add_backup_commands(*db_cmd);
+  auto* exec_cmd = add_app_commands(cli, a);
 
-  CLI11_PARSE(cli, argc, argv);
+  auto words = with_app_shorthand(cli, argc, argv, a.exec.shorthand);
+  std::vector<char*> word_ptrs;
+  word_ptrs.reserve(words.size());
+  for (auto& w : words) word_ptrs.push_back(w.data());
+  CLI11_PARSE(cli, static_cast<int>(word_ptrs.size()), word_ptrs.data());
   if (backup_command_parsed()) return run_backup_command(a.topology_file, a.state_override);
   if (db_cmd->parsed()) return run_db_command(a.topology_file);
 
@@ -136,6 +189,17 @@ int main(int argc, char** argv) {
   if (!a.state_override.empty()) topo.state_dir = fs::absolute(a.state_override);
   const fs::path state = topo.state_dir;
 
+  if (exec_cmd->parsed()) {
+    a.exec.args = exec_cmd->remaining();
+    if (a.exec.app.empty()) {  // no APP: exec's own help
+      const bool asked = a.exec.args == std::vector<std::string>{"--help"} ||
+                         a.exec.args == std::vector<std::string>{"-h"};
+      (asked ? std::cout : std::cerr) << exec_cmd->help();
+      return asked ? 0 : 2;
+    }
+    return cmd_exec(topo, a.exec);
+  }
+  if (cli.got_subcommand("mail")) return cmd_mail(topo, a.mail);
   if (cli.got_subcommand("down")) return cmd_down(state);
   if (cli.got_subcommand("status")) return send_control(state, {{"cmd", "status"}});
   if (cli.got_subcommand("urls")) return send_control(state, {{"cmd", "urls"}});

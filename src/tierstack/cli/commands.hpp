@@ -3,8 +3,8 @@
 // opposed to inside the supervisor: the control-socket client every
 // supervisor command goes through, `up` (in the foreground or detached),
 // `down` (also after a crashed supervisor), `logs`, and the arguments of
-// `deploy`. main.cpp parses the command line and calls these; a new client
-// command (`logs --grep`, `exec`) is a function here in its own file.
+// `deploy`, `exec` and `mail`. main.cpp parses the command line and calls
+// these; a new client command (`logs --grep`) is a function here in its own file.
 #include <boost/json.hpp>
 #include <filesystem>
 #include <string>
@@ -35,6 +35,26 @@ struct LogsArgs {
   std::string grep;  // ECMAScript regular expression; empty: every line
 };
 int cmd_logs(const std::filesystem::path& state, const LogsArgs& args);
+
+// `tierstack exec APP ARGS…`, also written `tierstack APP ARGS…` (shorthand):
+// runs the app's command ARGS with the environment of its instances
+// (supervise/exec_record.hpp), replacing this process; returns only when it
+// cannot (2: unknown app, no state yet; 127: the exec failed).
+struct ExecArgs {
+  std::string app;
+  std::vector<std::string> args;
+  bool shorthand = false;  // typed as `tierstack APP …`: APP may be a mistyped command
+};
+int cmd_exec(const Topology& topo, const ExecArgs& args);
+
+// `tierstack mail`: the mail the apps wrote to their outboxes (<PREFIX>_OUTBOX_DIR,
+// <state>/mail/<app>) listed, and shown decoded (cli/mail_decode.hpp).
+struct MailArgs {
+  bool list = false;  // only the list
+  int show = 0;       // show message N of the list (1: the oldest); 0: the newest
+  bool follow = false;
+};
+int cmd_mail(const Topology& topo, const MailArgs& args);
 
 struct DeployArgs {
   std::string app, bin_dir;

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <thread>
 
+#include "tierstack/supervise/exec_record.hpp"
 #include "tierstack/supervise/supervisor.hpp"
 
 namespace tierstack {
@@ -24,10 +25,24 @@ void Supervisor::start(Component& c) {
         << (c.release.empty() ? "" : " (release " + c.release + ")") << " ===\n";
   }
   c.pid = spawn(c.spawn);
+  if (c.kind == Kind::app) record_exec(c);
   c.started = Clock::now();
   c.ready = false;
   c.restart_pending = false;
   write_state_locked();
+}
+
+// How this app runs now, for `tierstack exec` (exec_record.hpp): after a
+// deploy, the new release and settings.
+void Supervisor::record_exec(const Component& c) {
+  for (const auto& a : topo_.apps) {
+    if (a.name != c.app) continue;
+    try {
+      write_exec_record(state_, exec_record_of(c, a));
+    } catch (const std::exception& e) {
+      std::cerr << now_text() << " " << c.name << ": " << e.what() << "\n";
+    }
+  }
 }
 
 void Supervisor::reap() {

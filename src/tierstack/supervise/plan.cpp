@@ -141,6 +141,7 @@ std::map<std::string, std::string> app_env(const AppTier& a, const Component& c,
                                            const std::string& secret) {
   const auto& p = a.env_prefix;
   const auto& state = c.spawn.cwd;
+  // The instance's own settings first: instance_env_keys names exactly these.
   std::map<std::string, std::string> env = {
       {p + "_LISTEN", c.host + ":" + std::to_string(c.port)},
       {p + "_MONITOR_LISTEN", c.host + ":" + std::to_string(c.monitor_port)},
@@ -151,6 +152,9 @@ std::map<std::string, std::string> app_env(const AppTier& a, const Component& c,
       {p + "_AUTO_MIGRATE", "false"},
       {p + "_SECRET_KEY", secret},
       {p + "_MEDIA_DIR", (state / "media" / a.name).string()},
+      // Mail an app writes instead of sending it (no SMTP server set): what
+      // `tierstack mail` reads. The microblog sends mail; the shop none.
+      {p + "_OUTBOX_DIR", outbox_dir(state, a.name).string()},
       {p + "_DRAIN_TIMEOUT_MS", "10000"},
   };
   if (!a.payment_gateway.empty()) {
@@ -317,6 +321,14 @@ Plan plan_components(const Topology& topo, const PlanInputs& in) {
   p.monitoring(plan);
   for (auto& c : plan.comps) c->spawn.log_file = topo.state_dir / "logs" / (c->name + ".log");
   return plan;
+}
+
+std::vector<std::string> instance_env_keys(const std::string& prefix) {
+  return {prefix + "_LISTEN", prefix + "_MONITOR_LISTEN", prefix + "_PORT_FILE"};
+}
+
+fs::path outbox_dir(const fs::path& state, const std::string& app) {
+  return state / "mail" / app;
 }
 
 fs::path release_binary(const Topology& topo, const std::string& app, const std::string& release) {

@@ -49,6 +49,14 @@ std::vector<const AppTier*> present_apps(const Topology& topo, const std::filesy
                                          std::vector<std::string>& notes);
 Plan plan_components(const Topology& topo, const PlanInputs& in);
 
+// The settings of an app instance's environment that belong to the instance
+// itself (its listeners and port file); the rest is the same for every
+// instance of the app, and is what `tierstack exec` runs a command with.
+std::vector<std::string> instance_env_keys(const std::string& prefix);
+// Where an app writes the mail it does not send (<PREFIX>_OUTBOX_DIR):
+// <state>/mail/<app>.
+std::filesystem::path outbox_dir(const std::filesystem::path& state, const std::string& app);
+
 // The release copy of an app's binary: <state>/releases/<app>/<release>/<app>.
 std::filesystem::path release_binary(const Topology& topo, const std::string& app,
                                      const std::string& release);

@@ -73,6 +73,7 @@ class Supervisor {
   void start_database();  // db/postgres/pg_bootstrap.cpp
   bool run_migrations(const std::string& app, const std::string& binary_path, const Out& out);
   void start(Component& c);
+  void record_exec(const Component& c);       // lifecycle.cpp: <state>/run/<app>.exec.json
   bool tick(std::chrono::milliseconds wait);  // false when asked to stop
   // retention.hpp: logs/ (and tierstack.log) rotated by size; an app's old
   // releases pruned, never one an instance runs.
