@@ -212,7 +212,8 @@ std::map<std::string, std::pair<long, std::int64_t>> stored_orders(
   return stored;
 }
 
-int drill_customers(const std::map<std::string, std::string>& args, std::string& error) {
+int drill_customers(const std::map<std::string, std::string>& args,
+                    const std::function<void(const std::string&)>& say) {
   const auto it = args.find("customers");
   if (it == args.end() || it->second.empty()) return 4;
   int customers = 0;
@@ -222,7 +223,7 @@ int drill_customers(const std::map<std::string, std::string>& args, std::string&
     customers = 0;
   }
   if (customers >= 1 && customers <= 64) return customers;
-  error = "--customers wants a number from 1 to 64, got '" + it->second + "'";
+  say("--customers wants a number from 1 to 64, got '" + it->second + "'");
   return 0;
 }
 
