@@ -19,15 +19,14 @@ HttpReply http_request(const std::string& host, std::uint16_t port, const std::s
                        const std::string& target, const std::string& body,
                        const std::map<std::string, std::string>& headers,
                        std::chrono::milliseconds timeout) {
-  HttpRequest req;
-  req.method = method;
-  req.host = host;
-  req.port = port;
-  req.target = target;
-  req.body = body;
-  req.headers = headers;
+  HttpRequest req{.method = method,
+                  .host = host,
+                  .port = port,
+                  .target = target,
+                  .body = body,
+                  .headers = headers,
+                  .timeout = timeout};
   req.headers.emplace("Content-Type", "application/json");
-  req.timeout = timeout;
   return http_call(req);
 }
 
