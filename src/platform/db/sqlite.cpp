@@ -185,9 +185,9 @@ class SqliteConnection final : public Connection {
   }
 
   void evict_oldest() {
-    auto oldest = cache_.begin();
-    for (auto it = cache_.begin(); it != cache_.end(); ++it)
-      if (it->second.last_use < oldest->second.last_use) oldest = it;
+    const auto oldest = std::min_element(
+        cache_.begin(), cache_.end(),
+        [](const auto& a, const auto& b) { return a.second.last_use < b.second.last_use; });
     if (oldest == cache_.end()) return;
     sqlite3_finalize(oldest->second.stmt);
     cache_.erase(oldest);
