@@ -7,13 +7,13 @@
 #include <libpq-fe.h>
 #include <poll.h>
 
-#include <algorithm>
 #include <charconv>
 #include <unordered_map>
 
 #include "platform/core/log.hpp"
 #include "platform/db/engines.hpp"
 #include "platform/db/fiber.hpp"
+#include "platform/db/statement_cache.hpp"
 
 namespace ts::db::detail {
 namespace {
@@ -246,9 +246,7 @@ class PgConnection final : public Connection {
   }
 
   void evict_oldest() {
-    const auto oldest = std::min_element(
-        cache_.begin(), cache_.end(),
-        [](const auto& a, const auto& b) { return a.second.last_use < b.second.last_use; });
+    const auto oldest = least_recently_used(cache_);
     if (oldest == cache_.end()) return;
     deallocate(oldest->second.name);
     cache_.erase(oldest);

@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "platform/db/engines.hpp"
+#include "platform/db/statement_cache.hpp"
 
 namespace ts::db::detail {
 namespace {
@@ -185,9 +186,7 @@ class SqliteConnection final : public Connection {
   }
 
   void evict_oldest() {
-    const auto oldest = std::min_element(
-        cache_.begin(), cache_.end(),
-        [](const auto& a, const auto& b) { return a.second.last_use < b.second.last_use; });
+    const auto oldest = least_recently_used(cache_);
     if (oldest == cache_.end()) return;
     sqlite3_finalize(oldest->second.stmt);
     cache_.erase(oldest);
