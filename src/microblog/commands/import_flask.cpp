@@ -37,6 +37,7 @@
 #include "platform/db/import_support.hpp"
 #include "platform/db/pool.hpp"
 #include "platform/db/table.hpp"
+#include "platform/service/command_line.hpp"
 
 namespace microblog::commands {
 
@@ -405,12 +406,7 @@ std::variant<int, Options> parse_options(ts::service::Context& ctx) {
   cli.add_flag("--replace", o.replace,
                "delete every microblog row in the target first (otherwise a non-empty target "
                "is refused)");
-  std::vector<std::string> args(ctx.args.rbegin(), ctx.args.rend());
-  try {
-    cli.parse(args);
-  } catch (const CLI::ParseError& e) {
-    return cli.exit(e) == 0 ? 0 : 2;
-  }
+  if (const auto status = ts::service::parse_command_line(cli, ctx.args)) return *status;
   return o;
 }
 

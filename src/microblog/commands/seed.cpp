@@ -19,9 +19,11 @@
 #include "microblog/storage/storage.hpp"
 #include "microblog/storage/tables.hpp"
 #include "platform/auth/password.hpp"
+#include "platform/core/splitmix.hpp"
 #include "platform/db/connection.hpp"
 #include "platform/db/pool.hpp"
 #include "platform/db/table.hpp"
+#include "platform/service/command_line.hpp"
 
 namespace microblog::commands {
 namespace {
@@ -36,19 +38,7 @@ struct Options {
   std::string password = "seed-password";
 };
 
-// SplitMix64, fixed by its definition (the same data with every compiler).
-struct Rng {
-  std::uint64_t state;
-  Rng(std::uint64_t seed, std::uint64_t index)
-      : state(seed * 0x9E3779B97F4A7C15ULL ^ (index * 0xD1B54A32D192ED03ULL)) {}
-  std::uint64_t next() {
-    std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-  }
-  std::uint64_t below(std::uint64_t n) { return next() % n; }
-};
+using Rng = ts::core::SplitMix64;
 
 // 64 words: a word is in about one post in eight, so a search's matches grow
 // with the posts as they would on a real site.
@@ -181,22 +171,8 @@ int seed(ts::service::Context& ctx) {
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{100'000'000}));
   cli.add_option("--follows", o.follows, "generated follows in total")
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{100'000'000}));
-  cli.add_option("--seed", o.seed, "random seed: the same seed gives the same data")
-      ->capture_default_str();
-  cli.add_option("--batch", o.batch, "rows per transaction")
-      ->capture_default_str()
-      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1'000'000}));
-  cli.add_option("--password", o.password, "password of every generated user (8+ characters)")
-      ->capture_default_str()
-      ->check([](const std::string& p) {
-        return p.size() >= 8 ? std::string() : std::string("at least 8 characters");
-      });
-  std::vector<std::string> args(ctx.args.rbegin(), ctx.args.rend());
-  try {
-    cli.parse(args);
-  } catch (const CLI::ParseError& e) {
-    return cli.exit(e) == 0 ? 0 : 2;
-  }
+  ts::service::add_generator_options(cli, o.seed, o.batch, o.password);
+  if (const auto status = ts::service::parse_command_line(cli, ctx.args)) return *status;
   const auto started = std::chrono::steady_clock::now();
   auto& db = *ctx.db;
   add_users(db, o, static_cast<std::int64_t>(seed_user_ids(db).size()));

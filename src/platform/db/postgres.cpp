@@ -13,6 +13,7 @@
 #include "platform/core/log.hpp"
 #include "platform/db/engines.hpp"
 #include "platform/db/fiber.hpp"
+#include "platform/db/statement_cache.hpp"
 
 namespace ts::db::detail {
 namespace {
@@ -245,9 +246,7 @@ class PgConnection final : public Connection {
   }
 
   void evict_oldest() {
-    auto oldest = cache_.begin();
-    for (auto it = cache_.begin(); it != cache_.end(); ++it)
-      if (it->second.last_use < oldest->second.last_use) oldest = it;
+    const auto oldest = least_recently_used(cache_);
     if (oldest == cache_.end()) return;
     deallocate(oldest->second.name);
     cache_.erase(oldest);

@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "platform/db/engines.hpp"
+#include "platform/db/statement_cache.hpp"
 
 namespace ts::db::detail {
 namespace {
@@ -185,9 +186,7 @@ class SqliteConnection final : public Connection {
   }
 
   void evict_oldest() {
-    auto oldest = cache_.begin();
-    for (auto it = cache_.begin(); it != cache_.end(); ++it)
-      if (it->second.last_use < oldest->second.last_use) oldest = it;
+    const auto oldest = least_recently_used(cache_);
     if (oldest == cache_.end()) return;
     sqlite3_finalize(oldest->second.stmt);
     cache_.erase(oldest);

@@ -113,6 +113,17 @@ bool as_bool(const CellView& var, std::string_view column) {
 
 }  // namespace detail
 
+namespace {
+
+// A row's cell `i` exists (of `columns`); else the Error naming both.
+void check_column_index(std::size_t i, std::size_t columns) {
+  if (i >= columns)
+    throw Error("column index " + std::to_string(i) + " out of range (row has " +
+                std::to_string(columns) + " columns)");
+}
+
+}  // namespace
+
 CellView Value::view() const noexcept {
   return std::visit(
       [](const auto& x) -> CellView {
@@ -125,9 +136,7 @@ CellView Value::view() const noexcept {
 }
 
 const CellView& RowView::at(std::size_t i) const {
-  if (i >= cells_.size())
-    throw Error("column index " + std::to_string(i) + " out of range (row has " +
-                std::to_string(cells_.size()) + " columns)");
+  check_column_index(i, cells_.size());
   return cells_[i];
 }
 
@@ -145,9 +154,7 @@ std::optional<std::string_view> RowView::text(std::size_t i, std::string& scratc
 }
 
 const Value& Row::at(std::size_t i) const {
-  if (i >= cells_.size())
-    throw Error("column index " + std::to_string(i) + " out of range (row has " +
-                std::to_string(cells_.size()) + " columns)");
+  check_column_index(i, cells_.size());
   return cells_[i];
 }
 

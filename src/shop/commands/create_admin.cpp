@@ -5,6 +5,7 @@
 
 #include "platform/auth/password.hpp"
 #include "platform/db/error.hpp"
+#include "platform/service/command_line.hpp"
 #include "shop/commands/commands.hpp"
 #include "shop/domain/field_errors.hpp"
 #include "shop/domain/validation.hpp"
@@ -19,12 +20,7 @@ int create_admin(ts::service::Context& ctx) {
   std::string username, email;
   cli.add_option("--username", username, "account name")->required();
   cli.add_option("--email", email, "e-mail address")->required();
-  std::vector<std::string> args(ctx.args.rbegin(), ctx.args.rend());
-  try {
-    cli.parse(args);
-  } catch (const CLI::ParseError& e) {
-    return cli.exit(e) == 0 ? 0 : 2;
-  }
+  if (const auto status = ts::service::parse_command_line(cli, ctx.args)) return *status;
   std::string password;
   if (const char* env = std::getenv("SHOP_ADMIN_PASSWORD"); env && *env) {
     password = env;

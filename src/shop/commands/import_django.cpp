@@ -26,6 +26,7 @@
 #include "platform/auth/password.hpp"
 #include "platform/db/connection.hpp"
 #include "platform/db/import_support.hpp"
+#include "platform/service/command_line.hpp"
 #include "shop/app.hpp"
 #include "shop/commands/commands.hpp"
 #include "shop/commands/import_rows.hpp"
@@ -250,17 +251,6 @@ const storage::AddressRow* shipped_to(const std::string& address,
   return nullptr;
 }
 
-void ship_to(storage::OrderRow& o, const storage::AddressRow& a) {
-  o.address_id = a.id;
-  o.shipping_name = a.name;
-  o.shipping_phone_number = a.phone_number;
-  o.shipping_house_no = a.house_no;
-  o.shipping_landmark = a.landmark;
-  o.shipping_city = a.city;
-  o.shipping_state = a.state;
-  o.shipping_pin_code = a.pin_code;
-}
-
 std::optional<storage::OrderRow> order_row(State& st, const Row& r) {
   const auto id = r.get<std::int64_t>(0);
   const auto user = r.get<std::optional<std::int64_t>>(1);
@@ -281,7 +271,7 @@ std::optional<storage::OrderRow> order_row(State& st, const Row& r) {
   o.address = r.get<OptText>(5);
   const auto* shipped = o.address ? shipped_to(*o.address, st.addresses_of[*user]) : nullptr;
   if (shipped)
-    ship_to(o, *shipped);
+    storage::ship_to(o, *shipped);
   else
     st.bad.add("orders not linked to an address", "#" + std::to_string(id));
   o.paid_status = r.get<bool>(6);
@@ -376,12 +366,7 @@ std::variant<int, std::pair<std::string, std::string>> parse_options(ts::service
                  "source database: sqlite:///path.db, a file path, or postgresql://…")
       ->required();
   cli.add_option("--media", media, "the original's image directory (copied to SHOP_MEDIA_DIR)");
-  std::vector<std::string> args(ctx.args.rbegin(), ctx.args.rend());
-  try {
-    cli.parse(args);
-  } catch (const CLI::ParseError& e) {
-    return cli.exit(e) == 0 ? 0 : 2;
-  }
+  if (const auto status = ts::service::parse_command_line(cli, ctx.args)) return *status;
   return std::pair{from, media};
 }
 

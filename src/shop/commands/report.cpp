@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "platform/service/command_line.hpp"
 #include "shop/commands/commands.hpp"
 #include "shop/storage/reports.hpp"
 
@@ -172,12 +173,7 @@ int report(ts::service::Context& ctx) {
   cli.add_option("--format", format, "table, csv or json")
       ->capture_default_str()
       ->check(CLI::IsMember({"table", "csv", "json"}));
-  std::vector<std::string> args(ctx.args.rbegin(), ctx.args.rend());
-  try {
-    cli.parse(args);
-  } catch (const CLI::ParseError& e) {
-    return cli.exit(e) == 0 ? 0 : 2;
-  }
+  if (const auto status = ts::service::parse_command_line(cli, ctx.args)) return *status;
 
   auto& db = *ctx.db;
   if (which == "counts")

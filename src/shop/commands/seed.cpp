@@ -6,6 +6,7 @@
 #include <set>
 
 #include "platform/db/connection.hpp"
+#include "platform/service/command_line.hpp"
 #include "shop/app.hpp"
 #include "shop/commands/commands.hpp"
 #include "shop/commands/seed_data.hpp"
@@ -54,22 +55,8 @@ int seed(ts::service::Context& ctx) {
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{10'000'000}));
   cli.add_option("--orders", o.orders, "generated orders in total")
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{100'000'000}));
-  cli.add_option("--seed", o.seed, "random seed: the same seed gives the same data")
-      ->capture_default_str();
-  cli.add_option("--batch", o.batch, "rows per transaction")
-      ->capture_default_str()
-      ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}));
-  cli.add_option("--password", o.password, "password of every generated user (8+ characters)")
-      ->capture_default_str()
-      ->check([](const std::string& p) {
-        return p.size() >= 8 ? std::string() : std::string("at least 8 characters");
-      });
-  std::vector<std::string> args(ctx.args.rbegin(), ctx.args.rend());
-  try {
-    cli.parse(args);
-  } catch (const CLI::ParseError& e) {
-    return cli.exit(e) == 0 ? 0 : 2;
-  }
+  ts::service::add_generator_options(cli, o.seed, o.batch, o.password);
+  if (const auto status = ts::service::parse_command_line(cli, ctx.args)) return *status;
 
   const auto started = std::chrono::steady_clock::now();
   const auto settings = read_settings(ctx.cfg);

@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "platform/auth/password.hpp"
+#include "platform/core/splitmix.hpp"
 #include "platform/db/connection.hpp"
 #include "shop/domain/timestamps.hpp"
 #include "shop/storage/tables.hpp"
@@ -34,21 +35,13 @@ std::string slug(std::string_view name) {
   return out;
 }
 
-// SplitMix64: a tiny generator whose output is fixed by its definition, so
-// the data set is the same with every compiler and standard library.
-struct Rng {
-  std::uint64_t state;
-  Rng(std::uint64_t seed, std::uint64_t stream, std::uint64_t index)
-      : state(seed * 0x9E3779B97F4A7C15ULL ^ (stream << 56) ^ (index * 0xD1B54A32D192ED03ULL)) {
+// SplitMix64 (platform/core/splitmix.hpp) with one stream per kind of row
+// (users, orders), its first output skipped.
+struct Rng : ts::core::SplitMix64 {
+  Rng(std::uint64_t seed, std::uint64_t stream, std::uint64_t index) : SplitMix64(seed, index) {
+    mix(stream << 56);
     next();
   }
-  std::uint64_t next() {
-    std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-  }
-  std::uint64_t below(std::uint64_t n) { return next() % n; }
   template <class T, std::size_t N>
   const T& pick(const std::array<T, N>& a) {
     return a[below(N)];
@@ -101,8 +94,9 @@ std::string plain_datetime(Timestamp t) {
 }
 
 struct SeedUser {
-  std::int64_t id = 0, address_id = 0;
-  std::string name, phone, house_no, landmark, city, state, pin, last4;
+  std::int64_t id = 0;
+  storage::AddressRow address;  // the first one
+  std::string last4;
 };
 
 struct UserRow {
@@ -256,14 +250,16 @@ std::vector<SeedUser> load_seed_users(ts::db::Pool& db) {
     if (by_number.count(number)) continue;  // first address only
     SeedUser u;
     u.id = r.get<std::int64_t>(0);
-    u.address_id = r.get<std::int64_t>(2);
-    u.name = r.get<std::string>(3);
-    u.phone = r.get<std::string>(4);
-    u.house_no = r.get<std::string>(5);
-    u.landmark = r.get<std::string>(6);
-    u.city = r.get<std::string>(7);
-    u.state = r.get<std::string>(8);
-    u.pin = r.get<std::string>(9);
+    auto& a = u.address;
+    a.id = r.get<std::int64_t>(2);
+    a.user_id = u.id;
+    a.name = r.get<std::string>(3);
+    a.phone_number = r.get<std::string>(4);
+    a.house_no = r.get<std::string>(5);
+    a.landmark = r.get<std::string>(6);
+    a.city = r.get<std::string>(7);
+    a.state = r.get<std::string>(8);
+    a.pin_code = r.get<std::string>(9);
     u.last4 = r.get<std::optional<std::string>>(10).value_or("4242");
     by_number.emplace(number, std::move(u));
   }
@@ -293,20 +289,14 @@ storage::OrderRow make_order(std::uint64_t seed, std::int64_t i, Timestamp base,
   const auto paid_at = created + std::chrono::seconds(30 + r.below(600));
   const auto delivered_at = created + std::chrono::hours(48 + r.below(std::uint64_t{24} * 8));
   storage::OrderRow w;
+  const auto& a = u.address;
   w.user_id = u.id;
-  w.name = u.name;
+  w.name = a.name;
   w.ordered_item = pr.name;
   w.product_id = pr.id;
   w.card_number = u.last4;
-  w.address = u.house_no + " " + u.landmark + ", " + u.city + ", " + u.state + " " + u.pin;
-  w.address_id = u.address_id;
-  w.shipping_name = u.name;
-  w.shipping_phone_number = u.phone;
-  w.shipping_house_no = u.house_no;
-  w.shipping_landmark = u.landmark;
-  w.shipping_city = u.city;
-  w.shipping_state = u.state;
-  w.shipping_pin_code = u.pin;
+  w.address = a.house_no + " " + a.landmark + ", " + a.city + ", " + a.state + " " + a.pin_code;
+  storage::ship_to(w, a);
   w.paid_status = paid;
   if (paid) w.paid_at = domain::format_db_timestamp(paid_at);
   w.total_price_cents = pr.cents;

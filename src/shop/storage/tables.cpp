@@ -2,6 +2,17 @@
 
 namespace shop::storage {
 
+void ship_to(OrderRow& order, const AddressRow& address) {
+  order.address_id = address.id;
+  order.shipping_name = address.name;
+  order.shipping_phone_number = address.phone_number;
+  order.shipping_house_no = address.house_no;
+  order.shipping_landmark = address.landmark;
+  order.shipping_city = address.city;
+  order.shipping_state = address.state;
+  order.shipping_pin_code = address.pin_code;
+}
+
 const ts::db::Table<UserRow>& users_table() {
   using R = UserRow;
   static const ts::db::Table<R> t("shop_users",

@@ -61,6 +61,9 @@ struct OrderRow {
   std::string created_at;
 };
 
+// An order's address_id and shipping columns: the address it is shipped to.
+void ship_to(OrderRow& order, const AddressRow& address);
+
 struct SandboxCustomerRow {
   std::string id, email, created_at;
 };

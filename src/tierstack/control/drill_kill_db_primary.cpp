@@ -71,12 +71,8 @@ int Supervisor::op_kill_db_primary(const std::map<std::string, std::string>& arg
     out("kill-db-primary needs PostgreSQL with a standby: tierstack up --db postgres");
     return 2;
   }
-  std::string bad;
-  const int customers = drill_customers(args, bad);
-  if (customers == 0) {
-    out(bad);
-    return 2;
-  }
+  const int customers = drill_customers(args, out);
+  if (customers == 0) return 2;
   Component* lb = find("lb");
   if (!lb || !lb->app_ports.count("shop")) {
     out("kill-db-primary places orders with the shop, which is not in this topology");

@@ -19,15 +19,14 @@ HttpReply http_request(const std::string& host, std::uint16_t port, const std::s
                        const std::string& target, const std::string& body,
                        const std::map<std::string, std::string>& headers,
                        std::chrono::milliseconds timeout) {
-  HttpRequest req;
-  req.method = method;
-  req.host = host;
-  req.port = port;
-  req.target = target;
-  req.body = body;
-  req.headers = headers;
+  HttpRequest req{.method = method,
+                  .host = host,
+                  .port = port,
+                  .target = target,
+                  .body = body,
+                  .headers = headers,
+                  .timeout = timeout};
   req.headers.emplace("Content-Type", "application/json");
-  req.timeout = timeout;
   return http_call(req);
 }
 
@@ -212,7 +211,8 @@ std::map<std::string, std::pair<long, std::int64_t>> stored_orders(
   return stored;
 }
 
-int drill_customers(const std::map<std::string, std::string>& args, std::string& error) {
+int drill_customers(const std::map<std::string, std::string>& args,
+                    const std::function<void(const std::string&)>& say) {
   const auto it = args.find("customers");
   if (it == args.end() || it->second.empty()) return 4;
   int customers = 0;
@@ -222,7 +222,7 @@ int drill_customers(const std::map<std::string, std::string>& args, std::string&
     customers = 0;
   }
   if (customers >= 1 && customers <= 64) return customers;
-  error = "--customers wants a number from 1 to 64, got '" + it->second + "'";
+  say("--customers wants a number from 1 to 64, got '" + it->second + "'");
   return 0;
 }
 

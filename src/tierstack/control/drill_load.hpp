@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -87,7 +88,8 @@ std::map<std::string, std::pair<long, std::int64_t>> stored_orders(
     const std::string& url, const std::vector<std::int64_t>& user_ids);
 
 // The drills' --customers (args["customers"], 4 when absent): 1 to 64, or 0
-// with the message for the operator in `error`.
-int drill_customers(const std::map<std::string, std::string>& args, std::string& error);
+// after telling the operator why (through `say`).
+int drill_customers(const std::map<std::string, std::string>& args,
+                    const std::function<void(const std::string&)>& say);
 
 }  // namespace tierstack

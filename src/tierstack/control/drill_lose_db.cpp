@@ -73,6 +73,32 @@ LoseDbCount report_lose_db(const CheckoutLoad& load,
   return n;
 }
 
+// A little more load on the restored database (until a checkout sent after
+// the loss is acknowledged, 30 s at most, and 2 s more), then the load stops.
+void settle_and_stop(CheckoutLoad& load, Clock::time_point t_destroy) {
+  const auto settle = Clock::now() + std::chrono::seconds(30);
+  while (Clock::now() < settle && load.unavailable_after(t_destroy) < 0)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  load.stop();
+}
+
+// The restored database's orders (the shop's at `url`) against those the
+// customers were told succeeded; the drill's exit status.
+int count_after_restore(const CheckoutLoad& load, const std::string& url,
+                        Clock::time_point t_destroy, bool apps_back, bool postgres,
+                        const Out& out) {
+  std::map<std::string, std::pair<long, std::int64_t>> stored;
+  try {
+    stored = stored_orders(url, load.user_ids());
+  } catch (const std::exception& e) {
+    out(std::string("drill lose-db FAILED: cannot read the restored database: ") + e.what());
+    return 1;
+  }
+  const auto n = report_lose_db(load, stored, t_destroy, out);
+  return apps_back && n.duplicated == 0 && n.unavailable >= 0 && (!postgres || n.lost == 0) ? 0 : 1;
+}
+
 }  // namespace
 
 // A base backup through `tierstack db backup`, as an operator would take one.
@@ -145,18 +171,24 @@ std::string Supervisor::lose_sqlite_and_restore(const std::vector<Component*>& a
   return "";
 }
 
+// The loss and the restore, on SQLite or on the PostgreSQL pair; "" or why
+// it failed.
+std::string Supervisor::lose_and_restore(const std::vector<Component*>& apps, int acked_before,
+                                         const Out& out) {
+  std::string used;
+  if (topo_.database != "postgres") return lose_sqlite_and_restore(apps, acked_before, out, used);
+  out("drill: " + std::to_string(acked_before) + " orders acknowledged before the loss");
+  return db_lose_and_restore(out, used);
+}
+
 int Supervisor::op_lose_db(const std::map<std::string, std::string>& args, const Out& out) {
   Component* lb = find("lb");
   if (!lb || !lb->app_ports.count("shop") || !backups_) {
     out("drill lose-db needs the shop behind the load balancer");
     return 2;
   }
-  std::string bad;
-  const int customers = drill_customers(args, bad);
-  if (customers == 0) {
-    out(bad);
-    return 2;
-  }
+  const int customers = drill_customers(args, out);
+  if (customers == 0) return 2;
   const bool postgres = topo_.database == "postgres";
   if (postgres && !ha_) {
     out("drill lose-db: no PostgreSQL pair in this topology");
@@ -186,21 +218,10 @@ int Supervisor::op_lose_db(const std::map<std::string, std::string>& args, const
     if (c->kind == Kind::app) apps.push_back(c.get());
   // The moment of the loss: the first destructive step.
   const auto t_destroy = Clock::now();
-  const int acked_before = load.acknowledged_count();
-  std::string used;
-  if (!postgres) {
-    if (const auto why = lose_sqlite_and_restore(apps, acked_before, out, used); !why.empty()) {
-      load.stop();
-      out("drill lose-db FAILED: " + why);
-      return 1;
-    }
-  } else {
-    out("drill: " + std::to_string(acked_before) + " orders acknowledged before the loss");
-    if (const auto why = db_lose_and_restore(out, used); !why.empty()) {
-      load.stop();
-      out("drill lose-db FAILED: " + why);
-      return 1;
-    }
+  if (const auto why = lose_and_restore(apps, load.acknowledged_count(), out); !why.empty()) {
+    load.stop();
+    out("drill lose-db FAILED: " + why);
+    return 1;
   }
   const bool back = wait_until(
       [&] { return std::all_of(apps.begin(), apps.end(), [](Component* c) { return c->ready; }); },
@@ -210,22 +231,8 @@ int Supervisor::op_lose_db(const std::map<std::string, std::string>& args, const
   if (!postgres) backups_->resume_shipping();
   backups_->backup_now();  // a fresh snapshot for the new WAL chain
 
-  // A little more load on the restored database, then count.
-  const auto settle = Clock::now() + std::chrono::seconds(30);
-  while (Clock::now() < settle && load.unavailable_after(t_destroy) < 0)
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  std::this_thread::sleep_for(std::chrono::seconds(2));
-  load.stop();
-
-  std::map<std::string, std::pair<long, std::int64_t>> stored;
-  try {
-    stored = stored_orders(db_urls_.at("shop"), load.user_ids());
-  } catch (const std::exception& e) {
-    out(std::string("drill lose-db FAILED: cannot read the restored database: ") + e.what());
-    return 1;
-  }
-  const auto n = report_lose_db(load, stored, t_destroy, out);
-  return back && n.duplicated == 0 && n.unavailable >= 0 && (!postgres || n.lost == 0) ? 0 : 1;
+  settle_and_stop(load, t_destroy);
+  return count_after_restore(load, db_urls_.at("shop"), t_destroy, back, postgres, out);
 }
 
 }  // namespace tierstack

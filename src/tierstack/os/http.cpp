@@ -83,13 +83,8 @@ HttpReply http_call(const HttpRequest& req) {
 
 HttpReply http_get(const std::string& netns, const std::string& host, std::uint16_t port,
                    const std::string& path, std::chrono::milliseconds timeout) {
-  HttpRequest req;
-  req.netns = netns;
-  req.host = host;
-  req.port = port;
-  req.target = path;
-  req.timeout = timeout;
-  return http_call(req);
+  return http_call(
+      {.host = host, .port = port, .target = path, .timeout = timeout, .netns = netns});
 }
 
 }  // namespace tierstack

@@ -22,16 +22,17 @@ extern char** environ;
 
 namespace tierstack {
 
-pid_t spawn(const SpawnOptions& opt) {
-  // Everything the child needs is prepared before fork: between fork and exec
-  // only async-signal-safe calls are allowed (we are multithreaded).
+namespace {
+
+// This process's environment with `extra` laid over it, as "KEY=value" strings.
+std::vector<std::string> environment_with(const std::map<std::string, std::string>& extra) {
   std::map<std::string, std::string> env;
   for (char** e = environ; *e; ++e) {
     std::string kv(*e);
     const auto eq = kv.find('=');
     if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
-  for (const auto& [k, v] : opt.env) env[k] = v;
+  for (const auto& [k, v] : extra) env[k] = v;
   std::vector<std::string> env_strings;
   env_strings.reserve(env.size());
   for (const auto& [k, v] : env) {
@@ -40,69 +41,108 @@ pid_t spawn(const SpawnOptions& opt) {
     kv += v;
     env_strings.push_back(std::move(kv));
   }
+  return env_strings;
+}
+
+// A null-terminated array of pointers into `strings` (which must outlive it).
+std::vector<char*> c_array(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  out.reserve(strings.size() + 1);
+  for (auto& s : strings) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+// Everything the child needs between fork and exec, prepared before fork:
+// there only async-signal-safe calls are allowed (we are multithreaded).
+struct ChildPlan {
+  std::vector<std::string> env_strings, arg_strings;
   std::vector<char*> envp, argv;
-  for (auto& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> args = opt.argv;
-  for (auto& s : args) argv.push_back(s.data());
-  argv.push_back(nullptr);
-  const std::string log = opt.log_file.string();
-  const std::string cwd = opt.cwd.string();
+  std::string log, cwd;
   int netns_fd = -1;
+  gid_t groups[64] = {};
+  int ngroups = 0;
+  std::optional<uid_t> uid;
+  std::optional<gid_t> gid;
+};
+
+// The supplementary groups of the user the child drops to (none if unknown).
+void plan_groups(ChildPlan& plan) {
+  if (!plan.uid) return;
+  if (passwd* pw = getpwuid(*plan.uid)) {
+    plan.ngroups = 64;
+    if (getgrouplist(pw->pw_name, plan.gid.value_or(pw->pw_gid), plan.groups, &plan.ngroups) < 0)
+      plan.ngroups = 0;
+  }
+}
+
+void plan_child(const SpawnOptions& opt, ChildPlan& plan) {
+  plan.env_strings = environment_with(opt.env);
+  plan.envp = c_array(plan.env_strings);
+  plan.arg_strings = opt.argv;
+  plan.argv = c_array(plan.arg_strings);
+  plan.log = opt.log_file.string();
+  plan.cwd = opt.cwd.string();
+  plan.uid = opt.uid;
+  plan.gid = opt.gid;
   if (!opt.netns.empty()) {
-    netns_fd = open(("/run/netns/" + opt.netns).c_str(), O_RDONLY | O_CLOEXEC);
-    if (netns_fd < 0)
+    plan.netns_fd = open(("/run/netns/" + opt.netns).c_str(), O_RDONLY | O_CLOEXEC);
+    if (plan.netns_fd < 0)
       throw std::runtime_error("network namespace " + opt.netns + ": " + std::strerror(errno));
   }
-  gid_t groups[64];
-  int ngroups = 0;
-  if (opt.uid) {
-    if (passwd* pw = getpwuid(*opt.uid)) {
-      ngroups = 64;
-      if (getgrouplist(pw->pw_name, opt.gid.value_or(pw->pw_gid), groups, &ngroups) < 0)
-        ngroups = 0;
-    }
-  }
+  plan_groups(plan);
+}
 
+// In the child: default signals, stdio, directory, namespace, user; then exec.
+// Async-signal-safe calls only.
+[[noreturn]] void exec_child(const ChildPlan& plan) {
+  setpgid(0, 0);
+  sigset_t all;
+  sigemptyset(&all);
+  sigprocmask(SIG_SETMASK, &all, nullptr);
+  for (int s : {SIGINT, SIGTERM, SIGCHLD, SIGHUP, SIGPIPE, SIGQUIT}) signal(s, SIG_DFL);
+  int fd = plan.log.empty()
+               ? open("/dev/null", O_WRONLY)
+               : open(plan.log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  int nul = open("/dev/null", O_RDONLY);
+  if (nul >= 0) dup2(nul, 0);
+  if (fd >= 0) {
+    dup2(fd, 1);
+    dup2(fd, 2);
+  }
+  if (!plan.cwd.empty() && chdir(plan.cwd.c_str()) != 0) _exit(126);
+  if (plan.netns_fd >= 0 && setns(plan.netns_fd, CLONE_NEWNET) != 0) {
+    const char* msg = "tierstack: cannot join the network namespace\n";
+    (void)!write(2, msg, std::strlen(msg));
+    _exit(126);
+  }
+  if (plan.uid) {
+    if (plan.ngroups > 0) setgroups(static_cast<size_t>(plan.ngroups), plan.groups);
+    if (plan.gid && setgid(*plan.gid) != 0) _exit(126);
+    if (setuid(*plan.uid) != 0) _exit(126);
+  }
+  char* const* argv = plan.argv.data();
+  execve(argv[0], argv, plan.envp.data());
+  const char* msg = "tierstack: exec failed: ";
+  (void)!write(2, msg, std::strlen(msg));
+  (void)!write(2, argv[0], std::strlen(argv[0]));
+  (void)!write(2, "\n", 1);
+  _exit(127);
+}
+
+}  // namespace
+
+pid_t spawn(const SpawnOptions& opt) {
+  ChildPlan plan;
+  plan_child(opt, plan);
   const pid_t pid = fork();
   if (pid < 0) {
-    if (netns_fd >= 0) close(netns_fd);
+    if (plan.netns_fd >= 0) close(plan.netns_fd);
     throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
   }
-  if (pid == 0) {
-    setpgid(0, 0);
-    sigset_t all;
-    sigemptyset(&all);
-    sigprocmask(SIG_SETMASK, &all, nullptr);
-    for (int s : {SIGINT, SIGTERM, SIGCHLD, SIGHUP, SIGPIPE, SIGQUIT}) signal(s, SIG_DFL);
-    int fd = log.empty() ? open("/dev/null", O_WRONLY)
-                         : open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    int nul = open("/dev/null", O_RDONLY);
-    if (nul >= 0) dup2(nul, 0);
-    if (fd >= 0) {
-      dup2(fd, 1);
-      dup2(fd, 2);
-    }
-    if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(126);
-    if (netns_fd >= 0 && setns(netns_fd, CLONE_NEWNET) != 0) {
-      const char* msg = "tierstack: cannot join the network namespace\n";
-      (void)!write(2, msg, std::strlen(msg));
-      _exit(126);
-    }
-    if (opt.uid) {
-      if (ngroups > 0) setgroups(static_cast<size_t>(ngroups), groups);
-      if (opt.gid && setgid(*opt.gid) != 0) _exit(126);
-      if (setuid(*opt.uid) != 0) _exit(126);
-    }
-    execve(argv[0], argv.data(), envp.data());
-    const char* msg = "tierstack: exec failed: ";
-    (void)!write(2, msg, std::strlen(msg));
-    (void)!write(2, argv[0], std::strlen(argv[0]));
-    (void)!write(2, "\n", 1);
-    _exit(127);
-  }
+  if (pid == 0) exec_child(plan);
   setpgid(pid, pid);  // also from the parent, so no race with an early signal
-  if (netns_fd >= 0) close(netns_fd);
+  if (plan.netns_fd >= 0) close(plan.netns_fd);
   return pid;
 }
 

@@ -39,6 +39,16 @@ class Planner {
     c.host = in_.net->subnet(subnet).address;
     c.spawn.netns = in_.net->subnet(subnet).netns;
   }
+  // A new component: its name, kind and tier, placed in `subnet`.
+  std::unique_ptr<Component> component(std::string name, Kind kind, std::string tier,
+                                       const std::string& subnet) const {
+    auto c = std::make_unique<Component>();
+    c->name = std::move(name);
+    c->kind = kind;
+    c->tier = std::move(tier);
+    place(*c, subnet);
+    return c;
+  }
   void add(Plan& plan, std::unique_ptr<Component> c) const {
     plan.start_order.push_back(c->name);
     plan.comps.push_back(std::move(c));
@@ -97,12 +107,8 @@ void Planner::postgres(Plan& plan) {
       plan.db_urls[a->name] = "sqlite://" + (state / "db" / (a->name + ".db")).string();
     return;
   }
-  auto c = std::make_unique<Component>();
-  c->name = PgHa::kNodes[0];
-  c->kind = Kind::postgres;
-  c->tier = "db";
+  auto c = component(PgHa::kNodes[0], Kind::postgres, "db", "data");
   c->port = pick(topo_.database_port, 0);
-  place(*c, "data");
   const auto dir = state / "postgres";
   c->spawn.argv = {in_.postgres_bindir + "/postgres", "-D", (dir / "data").string(), "-p",
                    std::to_string(c->port), "-k", (dir / "run").string(), "-c",
@@ -124,11 +130,7 @@ void Planner::postgres(Plan& plan) {
 // The load balancer is placed first: its address and ports are every app's
 // public URL. It starts last.
 std::unique_ptr<Component> Planner::lb(const Plan& plan) {
-  auto lb = std::make_unique<Component>();
-  lb->name = "lb";
-  lb->kind = Kind::lb;
-  lb->tier = "lb";
-  place(*lb, "lb");
+  auto lb = component("lb", Kind::lb, "lb", "lb");
   for (const auto* a : plan.apps) lb->app_ports[a->name] = pick(a->lb_port, 0);
   lb->port = lb->app_ports.at(plan.apps.front()->name);
   lb->stop_signal = SIGQUIT;  // graceful
@@ -177,15 +179,12 @@ void Planner::app_instances(Plan& plan, const AppTier& a, const Component& lb) {
   int index = 0;
   for (const auto& zone : topo_.zones) {
     for (int i = 0; i < a.per_zone; ++i, ++index) {
-      auto c = std::make_unique<Component>();
-      c->name = a.name + "-" + zone + (a.per_zone > 1 ? std::to_string(i + 1) : "");
-      c->kind = Kind::app;
-      c->tier = "app";
+      auto c = component(a.name + "-" + zone + (a.per_zone > 1 ? std::to_string(i + 1) : ""),
+                         Kind::app, "app", "priv-" + zone);
       c->zone = zone;
       c->app = a.name;
       c->port = pick(a.port, index);
       c->monitor_port = pick(a.monitor_port, index);
-      place(*c, "priv-" + zone);
       c->release = in_.release;
       c->stop_timeout = std::chrono::seconds(25);
       c->spawn.argv = {release_binary(topo_, a.name, in_.release).string(), "serve"};
@@ -199,12 +198,9 @@ void Planner::app_instances(Plan& plan, const AppTier& a, const Component& lb) {
 void Planner::web(Plan& plan, const std::vector<const AppTier*>& apps) {
   for (const auto& zone : topo_.zones) {
     for (int i = 0; i < topo_.web_per_zone; ++i) {
-      auto c = std::make_unique<Component>();
-      c->name = "web-" + zone + (topo_.web_per_zone > 1 ? std::to_string(i + 1) : "");
-      c->kind = Kind::web;
-      c->tier = "web";
+      auto c = component("web-" + zone + (topo_.web_per_zone > 1 ? std::to_string(i + 1) : ""),
+                         Kind::web, "web", "pub-" + zone);
       c->zone = zone;
-      place(*c, "pub-" + zone);
       for (const auto* a : apps) c->app_ports[a->name] = pick(a->web_port, i);
       // The main port is the first app's in the topology (the store), as for the
       // balancer; app_ports is ordered by name, so its first entry is not that.
@@ -218,12 +214,8 @@ void Planner::web(Plan& plan, const std::vector<const AppTier*>& apps) {
 
 void Planner::monitoring(Plan& plan) {
   const auto& state = topo_.state_dir;
-  auto ne = std::make_unique<Component>();
-  ne->name = "node-exporter";
-  ne->kind = Kind::node_exporter;
-  ne->tier = "monitoring";
+  auto ne = component("node-exporter", Kind::node_exporter, "monitoring", "mon");
   ne->port = pick(topo_.node_exporter_port, 0);
-  place(*ne, "mon");
   ne->spawn.argv = {"/usr/bin/prometheus-node-exporter",
                     "--web.listen-address=" + ne->host + ":" + std::to_string(ne->port),
                     "--collector.textfile.directory=" + (state / "run").string()};
@@ -232,12 +224,8 @@ void Planner::monitoring(Plan& plan) {
 
   // Alertmanager (render/alertmanager.hpp): one instance, so no cluster
   // listener (an empty --cluster.listen-address turns it off).
-  auto am = std::make_unique<Component>();
-  am->name = "alertmanager";
-  am->kind = Kind::alertmanager;
-  am->tier = "monitoring";
+  auto am = component("alertmanager", Kind::alertmanager, "monitoring", "mon");
   am->port = pick(topo_.alertmanager_port, 0);
-  place(*am, "mon");
   const auto am_dir = state / "alertmanager";
   am->spawn.argv = {"/usr/bin/prometheus-alertmanager",
                     "--config.file=" + (am_dir / "alertmanager.yml").string(),
@@ -248,12 +236,8 @@ void Planner::monitoring(Plan& plan) {
   set_user(*am, in_.prometheus_user);
   add(plan, std::move(am));
 
-  auto c = std::make_unique<Component>();
-  c->name = "prometheus";
-  c->kind = Kind::prometheus;
-  c->tier = "monitoring";
+  auto c = component("prometheus", Kind::prometheus, "monitoring", "mon");
   c->port = pick(topo_.prometheus_port, 0);
-  place(*c, "mon");
   const auto dir = state / "prometheus";
   c->spawn.argv = {"/usr/bin/prometheus", "--config.file=" + (dir / "prometheus.yml").string(),
                    "--storage.tsdb.path=" + (dir / "data").string(),

@@ -123,6 +123,8 @@ class Supervisor {
   bool lose_db_backup(const Out& out);
   std::string lose_sqlite_and_restore(const std::vector<Component*>& apps, int acked_before,
                                       const Out& out, std::string& used);
+  std::string lose_and_restore(const std::vector<Component*>& apps, int acked_before,
+                               const Out& out);
   bool drain_out_of_pool(Component& c, const Out& out);
   bool stop_one(Component& c, const Out& out);
   bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout);

@@ -166,6 +166,20 @@ fs::path do_backup(const Topology& topo, const fs::path& root) {
   return root / id;
 }
 
+namespace {
+
+using Urls = std::map<std::string, std::string>;  // app -> URL
+
+// The checksums of every app's data at `urls`.
+std::vector<AppSum> summaries_of(const Urls& urls) {
+  std::vector<AppSum> sums;
+  for (const auto& [app, url] : urls)
+    for (auto& s : summarize_database(url)) sums.push_back(std::move(s));
+  return sums;
+}
+
+}  // namespace
+
 // Restores a backup into scratch databases and compares them with its
 // manifest; records the result in verified.json. True when it matches.
 bool verify_backup(const Backup& b) {
@@ -179,9 +193,7 @@ bool verify_backup(const Backup& b) {
   std::size_t tables = 0;
   try {
     const auto urls = materialize(b, scratch.path, "", {}, holder);
-    std::vector<AppSum> actual;
-    for (const auto& [app, url] : urls)
-      for (auto& s : summarize_database(url)) actual.push_back(std::move(s));
+    const auto actual = summaries_of(urls);
     ok = compare(sums_of(b.manifest), actual, &rows, &tables);
   } catch (const std::exception& e) {
     error = e.what();
@@ -239,6 +251,36 @@ Backup resolve_backup(const std::string& what, const fs::path& root, const std::
   return *b;
 }
 
+namespace {
+
+// All or nothing per target: refuses (status 3) before the first app is
+// copied when the target holds rows of any app being restored.
+void refuse_held_target(const std::string& to_url, const Urls& urls) {
+  std::string held;
+  for (const auto& a : summarize_database(to_url))
+    if (urls.count(a.app))
+      for (const auto& t : a.tables)
+        if (t.rows > 0) held += (held.empty() ? "" : ", ") + t.table + " " + std::to_string(t.rows);
+  if (!held.empty())
+    throw Failure("the target already holds data (" + held + " rows); pass --replace to replace it",
+                  3);
+}
+
+// The target against `reference` (its apps only); prints the comparison and
+// throws when they differ.
+void verify_target(const std::string& to_url, const std::vector<AppSum>& reference,
+                   std::int64_t& rows, std::size_t& tables) {
+  std::vector<AppSum> now;
+  for (auto& s : summarize_database(to_url))
+    if (std::any_of(reference.begin(), reference.end(),
+                    [&](const AppSum& a) { return a.app == s.app; }))
+      now.push_back(std::move(s));
+  if (!compare(reference, now, &rows, &tables))
+    throw Failure("the restored database does not match the backup");
+}
+
+}  // namespace
+
 int do_restore(const Topology& topo, const Options& o) {
   const fs::path root = topo.backup_dir;
   const Backup b = resolve_backup(o.from, root, o.at);
@@ -271,25 +313,12 @@ int do_restore(const Topology& topo, const Options& o) {
   // Without --at the restored data must be exactly what the manifest says:
   // check the backup before writing anything to the target.
   if (target.empty()) {
-    std::vector<AppSum> actual;
-    for (const auto& [app, url] : urls)
-      for (auto& s : summarize_database(url)) actual.push_back(std::move(s));
+    const auto actual = summaries_of(urls);
     std::printf("the backup's data against its manifest:\n");
     if (!compare(expected, actual))
       throw Failure("the backup's data does not match its manifest; nothing restored");
   }
-  // All or nothing per target: refuse before the first app is copied.
-  if (!o.replace) {
-    std::string held;
-    for (const auto& a : summarize_database(o.to_url))
-      if (urls.count(a.app))
-        for (const auto& t : a.tables)
-          if (t.rows > 0)
-            held += (held.empty() ? "" : ", ") + t.table + " " + std::to_string(t.rows);
-    if (!held.empty())
-      throw Failure(
-          "the target already holds data (" + held + " rows); pass --replace to replace it", 3);
-  }
+  if (!o.replace) refuse_held_target(o.to_url, urls);
   fs::path bin_dir = o.bin_dir.empty() ? topo.bin_dir : fs::absolute(o.bin_dir);
   if (bin_dir.empty()) bin_dir = fs::read_symlink("/proc/self/exe").parent_path();
   // The copy (tierstack db copy) migrates the target, copies in one
@@ -307,15 +336,9 @@ int do_restore(const Topology& topo, const Options& o) {
   std::printf("\nthe target against the %s:\n",
               target.empty() ? "backup's manifest" : "recovered data");
   const auto reference = target.empty() ? expected : restored_from;
-  std::vector<AppSum> now;
-  for (auto& s : summarize_database(o.to_url))
-    if (std::any_of(reference.begin(), reference.end(),
-                    [&](const AppSum& a) { return a.app == s.app; }))
-      now.push_back(std::move(s));
   std::int64_t rows = 0;
   std::size_t tables = 0;
-  if (!compare(reference, now, &rows, &tables))
-    throw Failure("the restored database does not match the backup");
+  verify_target(o.to_url, reference, rows, tables);
   std::string apps;
   for (const auto& a : reference) apps += (apps.empty() ? "" : ", ") + a.app;
   std::printf("restored %s from %s%s: %zu tables, %lld rows, verified, in %.1f s\n", apps.c_str(),

@@ -5,7 +5,152 @@
 namespace tierstack {
 namespace backup_detail {
 
-// refused before anything is restored from it).
+// ------------------------------------------------------------------ scratch PostgreSQL
+
+ScratchCluster::ScratchCluster(const Backup& b, const fs::path& where, const std::string& target,
+                               const fs::path& wal_archive)
+    : dir_(where) {
+  const auto bindir = pg_bindir();
+  fs::create_directories(dir_ / "run");
+  unpack_base_backup(b, dir_ / "data", dir_);
+  const auto extra = recovery_settings(target, wal_archive);
+  if (auto u = postgres_user()) {
+    chown_tree(dir_, u->first, u->second);
+    uid_ = *u;
+  }
+  start_server(bindir, extra);
+  wait_ready(target);
+}
+
+std::vector<std::string> ScratchCluster::recovery_settings(const std::string& target,
+                                                           const fs::path& wal_archive) const {
+  std::vector<std::string> extra;
+  if (target.empty()) return extra;
+  if (!fs::is_directory(wal_archive))
+    throw Failure("point-in-time restore needs the WAL archive " + wal_archive.string() +
+                  " (pg_receivewal writes it while tierstack up runs); it does not exist");
+  write_file(dir_ / "data" / "recovery.signal", "");
+  extra = {"-c", "restore_command=" + restore_command(wal_archive), "-c",
+           "recovery_target_action=promote"};
+  if (target != "latest")
+    extra.insert(extra.end(),
+                 {"-c", "recovery_target_time=" + target, "-c", "recovery_target_inclusive=true"});
+  return extra;
+}
+
+void ScratchCluster::start_server(const std::string& bindir,
+                                  const std::vector<std::string>& extra) {
+  port_ = free_ports(1).front();
+  SpawnOptions o;
+  o.argv = {
+      bindir + "/postgres",
+      "-D",
+      (dir_ / "data").string(),
+      "-p",
+      std::to_string(port_),
+      "-k",
+      (dir_ / "run").string(),
+      "-c",
+      "listen_addresses=127.0.0.1",
+      "-c",
+      "archive_mode=off",
+      "-c",
+      "synchronous_standby_names=",
+      // Recovery refuses fewer connection slots than the primary had
+      // (tierstack runs it with 200).
+      "-c",
+      "max_connections=500",
+      "-c",
+      "hba_file=" + (dir_ / "data" / "pg_hba.conf").string(),
+  };
+  o.argv.insert(o.argv.end(), extra.begin(), extra.end());
+  o.log_file = dir_ / "postgres.log";
+  if (uid_) {
+    o.uid = uid_->first;
+    o.gid = uid_->second;
+  }
+  // The data directory's pg_hba.conf may be an --isolated run's; this
+  // server is reached by tierstack only.
+  write_file(dir_ / "data" / "pg_hba.conf",
+             "local all all trust\nhost all all 127.0.0.1/32 trust\n", 0600);
+  if (uid_) chown_tree(dir_ / "data" / "pg_hba.conf", uid_->first, uid_->second);
+  pid_ = spawn(o);
+  track(pid_, true);
+}
+
+void ScratchCluster::wait_ready(const std::string& target) {
+  const auto deadline = Clock::now() + std::chrono::seconds(300);
+  const std::string conninfo = "host=127.0.0.1 port=" + std::to_string(port_) +
+                               " user=tierstack dbname=postgres connect_timeout=2";
+  for (;;) {
+    int st = 0;
+    if (waitpid(pid_, &st, WNOHANG) == pid_) {
+      pid_ = -1;
+      const auto log = read_file(dir_ / "postgres.log");
+      std::string why = log.size() > 1200 ? log.substr(log.size() - 1200) : log;
+      if (log.find("recovery ended before configured recovery target was reached") !=
+          std::string::npos)
+        throw Failure("the archived WAL does not reach " + target +
+                      ": restore to an earlier time, or wait until the WAL of that moment "
+                      "has been archived");
+      throw Failure("the PostgreSQL server started on the backup exited:\n" + why);
+    }
+    if (PQping(conninfo.c_str()) == PQPING_OK) {
+      PGconn* c = PQconnectdb(conninfo.c_str());
+      PGresult* r = PQexec(c, "SELECT pg_is_in_recovery()");
+      const bool recovering =
+          PQresultStatus(r) != PGRES_TUPLES_OK || std::string(PQgetvalue(r, 0, 0)) == "t";
+      PQclear(r);
+      PQfinish(c);
+      if (!recovering) return;
+    }
+    if (Clock::now() > deadline) throw Failure("the PostgreSQL server on the backup did not start");
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+ScratchCluster::~ScratchCluster() {
+  track(pid_, false);
+  if (pid_ > 0) {
+    kill(pid_, SIGINT);  // fast shutdown
+    const auto deadline = Clock::now() + std::chrono::seconds(30);
+    int st = 0;
+    while (waitpid(pid_, &st, WNOHANG) != pid_) {
+      if (Clock::now() > deadline) {
+        killpg(pid_, SIGKILL);
+        waitpid(pid_, &st, 0);
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  std::error_code ec;
+  fs::remove_all(dir_, ec);
+}
+
+void ScratchCluster::unpack_base_backup(const Backup& b, const fs::path& data,
+                                        const fs::path& work) {
+  fs::create_directories(data);
+  fs::permissions(data, fs::perms::owner_all, fs::perm_options::replace);
+  for (const auto& [tar, sub] : std::vector<std::pair<std::string, fs::path>>{
+           {"base.tar", data}, {"pg_wal.tar", data / "pg_wal"}}) {
+    const auto plain = work / (tar + ".tmp");
+    check_file(b, tar + ".zst");
+    zstd_decompress(b.dir / (tar + ".zst"), plain);
+    fs::create_directories(sub);
+    SpawnOptions o;
+    o.argv = {"/usr/bin/tar", "-xf", plain.string(), "-C", sub.string()};
+    run_tool(o, "unpacking " + tar, std::chrono::seconds(300));
+    fs::remove(plain);
+  }
+}
+
+std::string ScratchCluster::restore_command(const fs::path& wal_archive) {
+  const auto w = wal_archive.string();
+  return "if [ -f '" + w + "/%f' ]; then cp '" + w + "/%f' '%p'; elif [ -f '" + w +
+         "/%f.partial' ]; then cp '" + w + "/%f.partial' '%p'; else exit 1; fi";
+}
+
 void ScratchCluster::check_file(const Backup& b, const std::string& name) {
   for (const auto& f : b.manifest.at("files").as_array())
     if (f.at("name").as_string() == name) {

@@ -181,19 +181,42 @@ struct BackupSchedule::Impl {
   pid_t receiver = -1, backup = -1;
   std::map<std::string, std::unique_ptr<WalShipper>> shippers;
 
+  // The loop's state (run()).
+  fs::path self, logs;
+  Clock::time_point next_shipper, next_backup, next_receiver, receiver_started;
+  bool slot_made = false, asked = false;
+  int quick_exits = 0;
+
   void run() {
-    const auto self = tierstack_binary();
-    const auto logs = topo.state_dir / "logs";
+    self = tierstack_binary();
+    logs = topo.state_dir / "logs";
     fs::create_directories(topo.backup_dir);
-    // What Prometheus sees until the first backup of this run: the newest
-    // backup there is (0 when none), so the alert also covers "never".
-    {
-      const auto all = list_backups(topo.backup_dir);
-      write_metrics(
-          topo, engine, all.empty() ? 0.0 : all.front().finished,
-          all.empty() ? 0.0 : all.front().manifest.at("duration_seconds").to_number<double>());
+    publish_newest_backup();
+    stop_leftover_receiver();
+    next_shipper = Clock::now();
+    next_backup = Clock::now();  // the first one right away
+    next_receiver = Clock::now();
+    receiver_started = Clock::now();
+    while (!stop) {
+      if (!pg.host.empty()) tend_receiver();
+      ship_sqlite_wal();
+      tend_backup();
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    // A pg_receivewal that a killed supervisor left behind.
+    shut_down();
+  }
+
+  // What Prometheus sees until the first backup of this run: the newest
+  // backup there is (0 when none), so the alert also covers "never".
+  void publish_newest_backup() {
+    const auto all = list_backups(topo.backup_dir);
+    write_metrics(
+        topo, engine, all.empty() ? 0.0 : all.front().finished,
+        all.empty() ? 0.0 : all.front().manifest.at("duration_seconds").to_number<double>());
+  }
+
+  // A pg_receivewal that a killed supervisor left behind.
+  void stop_leftover_receiver() {
     if (const pid_t old = static_cast<pid_t>(std::strtol(
             read_file(topo.state_dir / "run" / "pg_receivewal.pid").c_str(), nullptr, 10));
         old > 0 && read_file("/proc/" + std::to_string(old) + "/cmdline").find("pg_receivewal") !=
@@ -201,161 +224,166 @@ struct BackupSchedule::Impl {
       killpg(old, SIGTERM);
       wait_gone(old, std::chrono::seconds(10));
     }
-    auto next_shipper = Clock::now();
-    auto next_backup = Clock::now();  // the first one right away
-    auto next_receiver = Clock::now();
-    bool slot_made = false, asked = false;
-    int quick_exits = 0;
-    auto receiver_started = Clock::now();
-    while (!stop) {
-      // pg_receivewal: restarted whenever it exits (the database restarted,
-      // a network blip), one second apart.
-      if (!pg.host.empty()) {
-        int st = 0;
-        if (retarget()) {
-          if (receiver > 0) kill(receiver, SIGTERM);  // reaped just below
-          slot_made = false;                          // the new primary has no slot for it yet
-          next_receiver = Clock::now();
-        }
-        if (receiver > 0 && waitpid(receiver, &st, WNOHANG) == receiver) {
-          receiver = -1;
-          slot_made = false;  // a restored cluster has no slot: make it again
-          next_receiver = Clock::now() + std::chrono::seconds(1);
-          quick_exits =
-              Clock::now() - receiver_started < std::chrono::seconds(5) ? quick_exits + 1 : 0;
-          // After a recovery (a new timeline) the server may no longer have
-          // the segment the archive's end asks for, and pg_receivewal would
-          // fail forever. Such an archive
-          // is complete up to the recovery: keep it as wal-<time>/ (for
-          // restores of older backups, --wal-dir), start a new one from the
-          // server's present position, and take a base backup to go with it.
-          const auto log = read_file(logs / "pg_receivewal.log");
-          // "requested WAL segment … has already been removed", "requested
-          // starting point … is not in this server's history" / "is ahead of
-          // the WAL flush position": the server cannot serve where the
-          // archive ends.
-          const auto removed = log.rfind("ERROR:  requested ");
-          const auto restarted = log.rfind("tierstack: archive restarted");
-          if (quick_exits >= 3 && removed != std::string::npos &&
-              (restarted == std::string::npos || removed > restarted)) {
-            const auto kept = topo.backup_dir / ("wal-" + std::to_string(std::time(nullptr)));
-            std::error_code ec;
-            fs::rename(topo.backup_dir / "wal", kept, ec);
-            std::cerr << now_text() << " pg_receivewal cannot continue the archive after a "
-                      << "recovery; kept it as " << kept.string()
-                      << " and starting a new one with a new base backup\n";
-            quick_exits = 0;
-            asked = true;
-            next_backup = Clock::now() + std::chrono::seconds(2);
-            // The log's old lines must not trigger this again.
-            std::ofstream(logs / "pg_receivewal.log", std::ios::app)
-                << "tierstack: archive restarted in " << (topo.backup_dir / "wal").string() << "\n";
-          }
-        }
-        if (receiver <= 0 && Clock::now() >= next_receiver) {
-          try {
-            const auto bin = pg_bindir() + "/pg_receivewal";
-            const std::vector<std::string> conn = {"-h", pg.host,    "-p", std::to_string(pg.port),
-                                                   "-U", "tierstack"};
-            if (!slot_made) {
-              // The slot makes the server keep WAL until it is archived.
-              SpawnOptions s;
-              s.argv = {bin, "--create-slot", "--if-not-exists", "-S", kSlot};
-              s.argv.insert(s.argv.end(), conn.begin(), conn.end());
-              s.netns = pg.netns;
-              s.log_file = logs / "pg_receivewal.log";
-              slot_made = run_to_end(s, std::chrono::seconds(30)) == 0;
-            }
-            if (slot_made) {
-              fs::create_directories(topo.backup_dir / "wal");
-              if (read_file(topo.backup_dir / "wal" / "ARCHIVE_ID").empty())
-                write_file(topo.backup_dir / "wal" / "ARCHIVE_ID", random_hex(8) + "\n");
-              SpawnOptions s;
-              // As the postgres user (when tierstack is root), so that the
-              // restore_command of a recovering server may read the archive.
-              if (auto u = postgres_user()) {
-                chown_tree(topo.backup_dir / "wal", u->first, u->second);
-                s.uid = u->first;
-                s.gid = u->second;
-              }
-              s.argv = {bin, "-D", (topo.backup_dir / "wal").string(), "-S", kSlot, "--synchronous",
-                        "-n"};
-              s.argv.insert(s.argv.end(), conn.begin(), conn.end());
-              s.netns = pg.netns;
-              s.log_file = logs / "pg_receivewal.log";
-              s.env["PGAPPNAME"] = "tierstack_backup";
-              receiver = spawn(s);
-              receiver_started = Clock::now();
-              if (!registered && hooks.sync_member) {
-                hooks.sync_member("tierstack_backup", true);
-                registered = true;
-              }
-              write_file(topo.state_dir / "run" / "pg_receivewal.pid",
-                         std::to_string(receiver) + "\n");
-            }
-          } catch (const std::exception& e) {
-            std::cerr << now_text() << " pg_receivewal: " << e.what() << "\n";
-          }
-          next_receiver = Clock::now() + std::chrono::seconds(1);
-        }
-      }
-      // SQLite: ship each app's new WAL frames (a shipper that fails is
-      // started again a second later, on a new generation).
-      // Not before the topology is ready: the migrations create the files
-      // and switch them to WAL mode.
-      if (engine == "sqlite" && !paused && backups_on) {
-        for (const auto& a : topo.apps) {
-          const auto db = topo.state_dir / "db" / (a.name + ".db");
-          auto& sh = shippers[a.name];
-          try {
-            if (!sh && Clock::now() >= next_shipper && fs::exists(db))
-              sh = std::make_unique<WalShipper>(db, topo.backup_dir / "sqlite-wal" / a.name);
-            if (sh) sh->tick();
-          } catch (const std::exception& e) {
-            std::cerr << now_text() << " WAL shipping for " << a.name << ": " << e.what() << "\n";
-            sh.reset();
-            next_shipper = Clock::now() + std::chrono::seconds(1);
-          }
-        }
-      }
-      if (backups_on) shippers_checked = true;
-      if (paused) {
-        shippers.clear();
-        shipping_stopped = true;
-      } else {
-        shipping_stopped = false;
-      }
-      if (backup_asap.exchange(false)) {
-        asked = true;
-        next_backup = Clock::now();
-      }
-      // The scheduled base backup, as a child process.
-      if (backup > 0) {
-        int st = 0;
-        if (waitpid(backup, &st, WNOHANG) == backup) {
-          const int rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-          std::cerr << now_text() << " scheduled backup "
-                    << (rc == 0 ? "done" : "FAILED (status " + std::to_string(rc) + ")") << " ("
-                    << (logs / "backup.log").string() << ")\n";
-          backup = -1;
-        }
-      }
-      if (backup <= 0 && backups_on && (topo.backup_interval > 0 || asked) &&
-          Clock::now() >= next_backup) {
-        asked = false;
-        next_backup = Clock::now() + std::chrono::seconds(topo.backup_interval);
-        SpawnOptions s;
-        s.argv = {self.string(),           "--topology", topo.file.string(), "--state-dir",
-                  topo.state_dir.string(), "db",         "backup",           "--scheduled"};
-        s.log_file = logs / "backup.log";
-        try {
-          backup = spawn(s);
-        } catch (const std::exception& e) {
-          std::cerr << now_text() << " scheduled backup: " << e.what() << "\n";
-        }
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+
+  // pg_receivewal: restarted whenever it exits (the database restarted,
+  // a network blip), one second apart.
+  void tend_receiver() {
+    int st = 0;
+    if (retarget()) {
+      if (receiver > 0) kill(receiver, SIGTERM);  // reaped just below
+      slot_made = false;                          // the new primary has no slot for it yet
+      next_receiver = Clock::now();
     }
+    if (receiver > 0 && waitpid(receiver, &st, WNOHANG) == receiver) {
+      receiver = -1;
+      slot_made = false;  // a restored cluster has no slot: make it again
+      next_receiver = Clock::now() + std::chrono::seconds(1);
+      quick_exits = Clock::now() - receiver_started < std::chrono::seconds(5) ? quick_exits + 1 : 0;
+      restart_archive_if_stuck();
+    }
+    if (receiver <= 0 && Clock::now() >= next_receiver) {
+      try {
+        start_receiver();
+      } catch (const std::exception& e) {
+        std::cerr << now_text() << " pg_receivewal: " << e.what() << "\n";
+      }
+      next_receiver = Clock::now() + std::chrono::seconds(1);
+    }
+  }
+
+  // After a recovery (a new timeline) the server may no longer have the
+  // segment the archive's end asks for, and pg_receivewal would fail
+  // forever. Such an archive is complete up to the recovery: keep it as
+  // wal-<time>/ (for restores of older backups, --wal-dir), start a new one
+  // from the server's present position, and take a base backup to go with it.
+  void restart_archive_if_stuck() {
+    const auto log = read_file(logs / "pg_receivewal.log");
+    // "requested WAL segment … has already been removed", "requested
+    // starting point … is not in this server's history" / "is ahead of
+    // the WAL flush position": the server cannot serve where the
+    // archive ends.
+    const auto removed = log.rfind("ERROR:  requested ");
+    const auto restarted = log.rfind("tierstack: archive restarted");
+    if (quick_exits < 3 || removed == std::string::npos ||
+        (restarted != std::string::npos && removed <= restarted))
+      return;
+    const auto kept = topo.backup_dir / ("wal-" + std::to_string(std::time(nullptr)));
+    std::error_code ec;
+    fs::rename(topo.backup_dir / "wal", kept, ec);
+    std::cerr << now_text() << " pg_receivewal cannot continue the archive after a "
+              << "recovery; kept it as " << kept.string()
+              << " and starting a new one with a new base backup\n";
+    quick_exits = 0;
+    asked = true;
+    next_backup = Clock::now() + std::chrono::seconds(2);
+    // The log's old lines must not trigger this again.
+    std::ofstream(logs / "pg_receivewal.log", std::ios::app)
+        << "tierstack: archive restarted in " << (topo.backup_dir / "wal").string() << "\n";
+  }
+
+  // The replication slot (made once per primary: it makes the server keep
+  // WAL until it is archived), then pg_receivewal into the archive.
+  void start_receiver() {
+    const auto bin = pg_bindir() + "/pg_receivewal";
+    const std::vector<std::string> conn = {"-h", pg.host,    "-p", std::to_string(pg.port),
+                                           "-U", "tierstack"};
+    if (!slot_made) {
+      SpawnOptions s;
+      s.argv = {bin, "--create-slot", "--if-not-exists", "-S", kSlot};
+      s.argv.insert(s.argv.end(), conn.begin(), conn.end());
+      s.netns = pg.netns;
+      s.log_file = logs / "pg_receivewal.log";
+      slot_made = run_to_end(s, std::chrono::seconds(30)) == 0;
+    }
+    if (!slot_made) return;
+    fs::create_directories(topo.backup_dir / "wal");
+    if (read_file(topo.backup_dir / "wal" / "ARCHIVE_ID").empty())
+      write_file(topo.backup_dir / "wal" / "ARCHIVE_ID", random_hex(8) + "\n");
+    SpawnOptions s;
+    // As the postgres user (when tierstack is root), so that the
+    // restore_command of a recovering server may read the archive.
+    if (auto u = postgres_user()) {
+      chown_tree(topo.backup_dir / "wal", u->first, u->second);
+      s.uid = u->first;
+      s.gid = u->second;
+    }
+    s.argv = {bin, "-D", (topo.backup_dir / "wal").string(), "-S", kSlot, "--synchronous", "-n"};
+    s.argv.insert(s.argv.end(), conn.begin(), conn.end());
+    s.netns = pg.netns;
+    s.log_file = logs / "pg_receivewal.log";
+    s.env["PGAPPNAME"] = "tierstack_backup";
+    receiver = spawn(s);
+    receiver_started = Clock::now();
+    if (!registered && hooks.sync_member) {
+      hooks.sync_member("tierstack_backup", true);
+      registered = true;
+    }
+    write_file(topo.state_dir / "run" / "pg_receivewal.pid", std::to_string(receiver) + "\n");
+  }
+
+  // SQLite: ship each app's new WAL frames (a shipper that fails is
+  // started again a second later, on a new generation).
+  // Not before the topology is ready: the migrations create the files
+  // and switch them to WAL mode.
+  void ship_sqlite_wal() {
+    if (engine == "sqlite" && !paused && backups_on) {
+      for (const auto& a : topo.apps) {
+        const auto db = topo.state_dir / "db" / (a.name + ".db");
+        auto& sh = shippers[a.name];
+        try {
+          if (!sh && Clock::now() >= next_shipper && fs::exists(db))
+            sh = std::make_unique<WalShipper>(db, topo.backup_dir / "sqlite-wal" / a.name);
+          if (sh) sh->tick();
+        } catch (const std::exception& e) {
+          std::cerr << now_text() << " WAL shipping for " << a.name << ": " << e.what() << "\n";
+          sh.reset();
+          next_shipper = Clock::now() + std::chrono::seconds(1);
+        }
+      }
+    }
+    if (backups_on) shippers_checked = true;
+    if (paused) {
+      shippers.clear();
+      shipping_stopped = true;
+    } else {
+      shipping_stopped = false;
+    }
+  }
+
+  // The scheduled base backup, as a child process.
+  void tend_backup() {
+    if (backup_asap.exchange(false)) {
+      asked = true;
+      next_backup = Clock::now();
+    }
+    if (backup > 0) {
+      int st = 0;
+      if (waitpid(backup, &st, WNOHANG) == backup) {
+        const int rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        std::cerr << now_text() << " scheduled backup "
+                  << (rc == 0 ? "done" : "FAILED (status " + std::to_string(rc) + ")") << " ("
+                  << (logs / "backup.log").string() << ")\n";
+        backup = -1;
+      }
+    }
+    if (backup <= 0 && backups_on && (topo.backup_interval > 0 || asked) &&
+        Clock::now() >= next_backup) {
+      asked = false;
+      next_backup = Clock::now() + std::chrono::seconds(topo.backup_interval);
+      SpawnOptions s;
+      s.argv = {self.string(),           "--topology", topo.file.string(), "--state-dir",
+                topo.state_dir.string(), "db",         "backup",           "--scheduled"};
+      s.log_file = logs / "backup.log";
+      try {
+        backup = spawn(s);
+      } catch (const std::exception& e) {
+        std::cerr << now_text() << " scheduled backup: " << e.what() << "\n";
+      }
+    }
+  }
+
+  void shut_down() {
     shippers.clear();
     // Withdrawn before it stops: a commit must not wait for it.
     if (registered && hooks.sync_member) hooks.sync_member("tierstack_backup", false);
