@@ -115,7 +115,7 @@ bool Supervisor::lose_db_backup(const Out& out) {
   const auto t0 = Clock::now();
   if (run_to_end(s, std::chrono::seconds(600)) != 0) {
     out("drill lose-db: the base backup failed; see " + s.log_file.string());
-    return 1;
+    return false;
   }
   out("drill: base backup taken in " + secs(seconds_since(t0)));
   return true;
