@@ -53,11 +53,15 @@ asio::awaitable<std::invoke_result_t<F&>> offload(asio::thread_pool& pool, F fn)
           } catch (...) {
             error = std::current_exception();
           }
+          // The exception moves on with the result: its last reference is
+          // dropped on the coroutine's thread, which reads it, and not here
+          // while that thread may still be reading it (the reference count
+          // lives in libstdc++, which ThreadSanitizer does not see).
           auto ex = asio::get_associated_executor(handler);
-          asio::post(ex,
-                     [handler = std::move(handler), error, result = std::move(result)]() mutable {
-                       std::move(handler)(error, std::move(result));
-                     });
+          asio::post(ex, [handler = std::move(handler), error = std::move(error),
+                          result = std::move(result)]() mutable {
+            std::move(handler)(std::move(error), std::move(result));
+          });
         });
       },
       asio::use_awaitable, std::move(fn));

@@ -1,5 +1,4 @@
 // Product endpoints (spec shop.md §2.3) and the media route /images/{name}.
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -8,6 +7,7 @@
 #include <stop_token>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <boost/json.hpp>
@@ -111,7 +111,10 @@ class Catalogue {
   }
 
   // Null until the first load succeeded.
-  std::shared_ptr<const Snapshot> get() const { return current_.load(std::memory_order_acquire); }
+  std::shared_ptr<const Snapshot> get() const {
+    std::lock_guard lock(current_mutex_);
+    return current_;
+  }
 
   // Rebuilds from the database. Serialized, so a reload that started after a
   // commit is also stored after every reload that started before it.
@@ -129,7 +132,9 @@ class Catalogue {
       all.push_back(std::move(o));
     }
     next->list = boost::json::serialize(all);
-    current_.store(std::move(next), std::memory_order_release);
+    std::shared_ptr<const Snapshot> old;  // released outside current_mutex_
+    std::lock_guard publish(current_mutex_);
+    old = std::exchange(current_, std::move(next));
   }
 
   // After a write: the writer's own next read must see it.
@@ -145,7 +150,13 @@ class Catalogue {
  private:
   std::shared_ptr<ts::db::Pool> db_;
   std::chrono::milliseconds interval_;
-  std::atomic<std::shared_ptr<const Snapshot>> current_;
+  // A mutex, not std::atomic<std::shared_ptr>: libstdc++ 12's load() drops
+  // its internal lock with a relaxed fetch_sub, so the pointer it read is not
+  // ordered before the next store's write of it, and ThreadSanitizer reports
+  // that race (google/sanitizers#1558). The critical section is one
+  // reference-count increment.
+  mutable std::mutex current_mutex_;
+  std::shared_ptr<const Snapshot> current_;
   std::mutex reload_;
   std::condition_variable_any wake_;
   std::jthread refresher_;  // last: stops before the members it uses go

@@ -5,7 +5,10 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <cstdint>
 #include <cstdio>
+#include <map>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -19,8 +22,20 @@ using namespace std::chrono_literals;
 
 namespace {
 
-double metrics_total(const Component& c) {
-  const auto r = http_get(c.spawn.netns, c.host, c.monitor_port, "/metrics", 1000ms);
+// One app's request counter: where to read it (copied under the supervisor's
+// lock, read over HTTP without it) and the last two readings.
+struct RateProbe {
+  Component* c;
+  std::string netns, host;
+  std::uint16_t port = 0;
+  double last_total = -1;
+  Clock::time_point last_scrape{};
+  double total = -1;
+  Clock::time_point at{};
+};
+
+double metrics_total(const RateProbe& p) {
+  const auto r = http_get(p.netns, p.host, p.port, "/metrics", 1000ms);
   if (r.status != 200) return -1;
   double total = 0;
   std::istringstream in(r.body);
@@ -46,6 +61,48 @@ std::string uptime_text(Clock::time_point started) {
   else
     std::snprintf(buf, sizeof buf, "%ldh%02ldm", s / 3600, (s / 60) % 60);
   return buf;
+}
+
+// Each running app's requests per second, from two readings of its
+// /metrics (the one the last status kept, or one a second ago). The HTTP
+// reads run without mu; the components' fields are read and written under
+// it, because the main loop changes them (a restart's pid) meanwhile.
+std::map<const Component*, double> request_rates(std::mutex& mu,
+                                                 const std::vector<Component*>& comps) {
+  std::vector<RateProbe> probes;
+  {
+    std::lock_guard lk(mu);
+    for (auto* c : comps)
+      if (c->kind == Kind::app && c->pid > 0)
+        probes.push_back(
+            {c, c->spawn.netns, c->host, c->monitor_port, c->last_total, c->last_scrape});
+  }
+  bool need_second = false;
+  for (auto& p : probes) {
+    p.total = metrics_total(p);
+    p.at = Clock::now();
+    if (p.last_total < 0 || seconds_since(p.last_scrape) > 60) need_second = true;
+  }
+  if (need_second) {
+    std::this_thread::sleep_for(1s);
+    for (auto& p : probes) {
+      p.last_total = p.total;
+      p.last_scrape = p.at;
+      p.total = metrics_total(p);
+      p.at = Clock::now();
+    }
+  }
+  std::map<const Component*, double> rates;
+  std::lock_guard lk(mu);
+  for (auto& p : probes) {
+    if (p.total < 0) continue;
+    const double dt = std::chrono::duration<double>(p.at - p.last_scrape).count();
+    if (p.last_total >= 0 && dt > 0 && p.total >= p.last_total)
+      rates[p.c] = (p.total - p.last_total) / dt;
+    p.c->last_total = p.total;
+    p.c->last_scrape = p.at;
+  }
+  return rates;
 }
 
 }  // namespace
@@ -82,41 +139,12 @@ std::string Supervisor::urls() const {
 }
 
 std::string Supervisor::status_table(bool with_rates) {
-  struct Row {
-    Component* c;
-    double rate = -1;
-  };
-  std::vector<Row> rows;
+  std::vector<Component*> rows;
   {
     std::lock_guard lk(mu_);
-    for (auto& name : start_order_) rows.push_back({find(name)});
+    for (auto& name : start_order_) rows.push_back(find(name));
   }
-  if (with_rates) {
-    bool need_second = false;
-    std::map<Component*, std::pair<double, Clock::time_point>> now;
-    for (auto& r : rows) {
-      if (r.c->kind != Kind::app || r.c->pid <= 0) continue;
-      now[r.c] = {metrics_total(*r.c), Clock::now()};
-      if (r.c->last_total < 0 || seconds_since(r.c->last_scrape) > 60) need_second = true;
-    }
-    if (need_second) {
-      for (auto& [c, v] : now) {
-        c->last_total = v.first;
-        c->last_scrape = v.second;
-      }
-      std::this_thread::sleep_for(1s);
-      for (auto& [c, v] : now) v = {metrics_total(*c), Clock::now()};
-    }
-    for (auto& r : rows) {
-      auto it = now.find(r.c);
-      if (it == now.end() || it->second.first < 0) continue;
-      const double dt = std::chrono::duration<double>(it->second.second - r.c->last_scrape).count();
-      if (r.c->last_total >= 0 && dt > 0 && it->second.first >= r.c->last_total)
-        r.rate = (it->second.first - r.c->last_total) / dt;
-      r.c->last_total = it->second.first;
-      r.c->last_scrape = it->second.second;
-    }
-  }
+  const auto rates = with_rates ? request_rates(mu_, rows) : std::map<const Component*, double>{};
   std::ostringstream s;
   char line[256];
   std::snprintf(line, sizeof line, "%-14s %-4s %-10s %-8s %-12s %-6s %-8s %-8s %8s\n", "INSTANCE",
@@ -131,8 +159,7 @@ std::string Supervisor::status_table(bool with_rates) {
   };
   s << where(line, "ADDRESS", "NETNS");
   std::lock_guard lk(mu_);
-  for (auto& r : rows) {
-    auto* c = r.c;
+  for (auto* c : rows) {
     std::string port = std::to_string(c->port);
     if (c->kind == Kind::app) port += "/" + std::to_string(c->monitor_port);
     if (c->app_ports.size() > 1) {
@@ -142,7 +169,8 @@ std::string Supervisor::status_table(bool with_rates) {
     const std::string state = c->pid <= 0 ? (c->restart_pending ? "down*" : "down")
                                           : (c->ready ? (c->out_of_pool ? "drain" : "yes") : "no");
     char rate[32] = "-";
-    if (r.rate >= 0) std::snprintf(rate, sizeof rate, "%.1f", r.rate);
+    if (auto it = rates.find(c); it != rates.end())
+      std::snprintf(rate, sizeof rate, "%.1f", it->second);
     std::snprintf(line, sizeof line, "%-14s %-4s %-10s %-8s %-12s %-6s %-8d %-8s %8s\n",
                   c->name.c_str(), c->zone.empty() ? "-" : c->zone.c_str(), c->tier.c_str(),
                   c->pid > 0 ? std::to_string(c->pid).c_str() : "-", port.c_str(), state.c_str(),

@@ -8,10 +8,12 @@
 #include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "stack_fixture.hpp"
 #include "support/harness.hpp"
@@ -114,6 +116,24 @@ TEST(Tierstack, UpServesTheStoreThroughTheChainAndDownLeavesNothing) {
   for (const char* name :
        {"shop-a", "shop-b", "web-a", "web-b", "lb", "prometheus", "node-exporter"})
     EXPECT_NE(st.output.find(name), std::string::npos) << st.output;
+  // Each running app instance's REQ/S (the last column) is a rate: status
+  // reads its /metrics twice, a second apart, when it has no earlier reading.
+  {
+    std::istringstream lines(st.output);
+    int apps = 0;
+    for (std::string line; std::getline(lines, line);) {
+      std::istringstream words(line);
+      std::vector<std::string> row;
+      for (std::string w; words >> w;) row.push_back(w);
+      if (row.empty() || (row[0] != "shop-a" && row[0] != "shop-b")) continue;
+      ++apps;
+      ASSERT_EQ(row.size(), 9u) << line;
+      char* end = nullptr;
+      const double rate = std::strtod(row[8].c_str(), &end);
+      EXPECT_TRUE(end != row[8].c_str() && *end == '\0' && rate >= 0) << line;
+    }
+    EXPECT_EQ(apps, 2) << st.output;
+  }
   auto logs = s.cmd({"logs", "shop-a", "-n", "5"});
   EXPECT_EQ(logs.status, 0) << logs.output;
   EXPECT_NE(logs.output.find("\"level\""), std::string::npos) << logs.output;
