@@ -42,7 +42,7 @@ std::shared_ptr<Pool> Pool::open(std::string_view url, PoolOptions options) {
   return pool;
 }
 
-Pool::Pool(Private, std::string url, Dialect dialect, PoolOptions options)
+Pool::Pool(Private, std::string url, Dialect dialect, const PoolOptions& options)
     : url_(std::move(url)), display_url_(redact_url(url_)), dialect_(dialect), options_(options) {}
 
 Pool::~Pool() = default;

@@ -105,7 +105,7 @@ class Pool : public std::enable_shared_from_this<Pool> {
   struct Private {};
 
  public:
-  Pool(Private, std::string url, Dialect dialect, PoolOptions options);
+  Pool(Private, std::string url, Dialect dialect, const PoolOptions& options);
 
  private:
   void give_back(std::unique_ptr<Connection> conn) noexcept;
