@@ -83,8 +83,14 @@ void form(std::string_view body) {
 
   ts::http::Request req;
   req.query = std::string(body);
-  for (const auto& [k, v] : out)
+  // query_param reads the whole body each time: the first 64 names are
+  // enough to compare the two readers and keep an input's cost linear (a
+  // 1 KB body of 500 pairs cost ~1 ms under ASan, so the campaign crawled).
+  std::size_t compared = 0;
+  for (const auto& [k, v] : out) {
+    if (++compared > 64) break;
     if (const auto q = req.query_param(k)) check(*q == v);
+  }
 
   // A pair in front decides its name; one appended never overrides.
   const std::string name = out.empty() ? "csrf_token" : out.begin()->first;
