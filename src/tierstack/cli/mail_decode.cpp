@@ -27,16 +27,22 @@ Split split_message(std::string_view raw) {
   return {raw, {}};
 }
 
+// The line starting at pos without its CR LF or LF; pos moves past it.
+std::string_view next_line(std::string_view text, std::size_t& pos) {
+  auto eol = text.find('\n', pos);
+  if (eol == std::string_view::npos) eol = text.size();
+  std::string_view line = text.substr(pos, eol - pos);
+  if (line.ends_with('\r')) line.remove_suffix(1);
+  pos = eol + 1;
+  return line;
+}
+
 // Header fields, folded lines joined (RFC 5322 2.2.3).
 Headers parse_headers(std::string_view head) {
   Headers h;
   std::size_t pos = 0;
   while (pos < head.size()) {
-    auto eol = head.find('\n', pos);
-    if (eol == std::string_view::npos) eol = head.size();
-    std::string_view line = head.substr(pos, eol - pos);
-    if (line.ends_with('\r')) line.remove_suffix(1);
-    pos = eol + 1;
+    const auto line = next_line(head, pos);
     if (line.empty()) continue;
     if ((line.front() == ' ' || line.front() == '\t') && !h.empty()) {
       h.back().second += " ";
@@ -154,22 +160,19 @@ std::vector<std::string_view> multipart_parts(std::string_view body, const std::
   std::size_t start = std::string_view::npos;  // of the current part
   std::size_t pos = 0;
   while (pos < body.size()) {
-    auto eol = body.find('\n', pos);
-    if (eol == std::string_view::npos) eol = body.size();
-    std::string_view line = body.substr(pos, eol - pos);
-    if (line.ends_with('\r')) line.remove_suffix(1);
+    const std::size_t line_start = pos;
+    const auto line = next_line(body, pos);
     if (line.starts_with(delim)) {
       if (start != std::string_view::npos) {
         // The line break before the delimiter belongs to it.
-        std::size_t end = pos;
+        std::size_t end = line_start;
         if (end > start && body[end - 1] == '\n') --end;
         if (end > start && body[end - 1] == '\r') --end;
         parts.push_back(body.substr(start, end - start));
       }
       if (ts::core::trim(line.substr(delim.size())) == "--") return parts;
-      start = eol + 1;
+      start = pos;
     }
-    pos = eol + 1;
   }
   if (start != std::string_view::npos && start < body.size())
     parts.push_back(body.substr(start));  // no closing delimiter
