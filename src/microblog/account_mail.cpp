@@ -71,25 +71,32 @@ void send_email_change(Microblog& app, const storage::UserRow& u, const std::str
   send_mail_in_background(app, std::move(m), "email confirmation");
 }
 
+std::optional<std::pair<storage::UserRow, std::string>> signed_account(Microblog& app,
+                                                                       std::string_view purpose,
+                                                                       const std::string& token) {
+  auto payload =
+      ts::auth::unsign(app.settings.secret_key, purpose, token, std::chrono::system_clock::now());
+  if (!payload) return std::nullopt;
+  const auto colon = payload->find(':');
+  if (colon == std::string::npos) return std::nullopt;
+  const auto id = ts::core::parse_digits(std::string_view(*payload).substr(0, colon), 18);
+  if (!id) return std::nullopt;
+  auto user = storage::user_by_id(*app.db, *id);
+  if (!user) return std::nullopt;
+  return std::pair{std::move(*user), payload->substr(colon + 1)};
+}
+
 std::optional<std::pair<storage::UserRow, std::string>> verify_email_change(
     Microblog& app, const std::string& token) {
-  auto payload = ts::auth::unsign(app.settings.secret_key, kEmailChangePurpose, token,
-                                  std::chrono::system_clock::now());
-  if (!payload) return std::nullopt;
-  const auto a = payload->find(':');
-  const auto b = a == std::string::npos ? a : payload->find(':', a + 1);
-  if (b == std::string::npos) return std::nullopt;
-  std::int64_t id = 0;
-  try {
-    id = std::stoll(payload->substr(0, a));
-  } catch (...) {
+  // The payload is "<id>:<fingerprint of the address>:<new address>".
+  auto found = signed_account(app, kEmailChangePurpose, token);
+  if (!found) return std::nullopt;
+  auto& [user, rest] = *found;
+  const auto colon = rest.find(':');
+  if (colon == std::string::npos ||
+      !ts::auth::constant_time_equal(email_fingerprint(user), rest.substr(0, colon)))
     return std::nullopt;
-  }
-  auto user = storage::user_by_id(*app.db, id);
-  if (!user ||
-      !ts::auth::constant_time_equal(email_fingerprint(*user), payload->substr(a + 1, b - a - 1)))
-    return std::nullopt;
-  return std::pair{std::move(*user), payload->substr(b + 1)};
+  return std::pair{std::move(user), rest.substr(colon + 1)};
 }
 
 }  // namespace microblog

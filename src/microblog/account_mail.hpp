@@ -7,6 +7,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "microblog/app.hpp"
@@ -31,6 +32,13 @@ void send_mail_in_background(const Microblog& app, Mail m, const char* what);
 // u's address is still the one it was issued under.
 void send_email_change(Microblog& app, const storage::UserRow& u, const std::string& new_email,
                        const std::string& locale);
+
+// The account a signed link names and the rest of its payload
+// ("<id>:<rest>", signed for `purpose`), when the token is genuine, unexpired
+// and the account still exists. The caller checks the rest.
+std::optional<std::pair<storage::UserRow, std::string>> signed_account(Microblog& app,
+                                                                       std::string_view purpose,
+                                                                       const std::string& token);
 
 // The user and the address a confirmation token asks for, when the token is
 // genuine, unexpired and the user's address has not changed since.

@@ -165,12 +165,10 @@ int seed(ts::service::Context& ctx) {
       "years, and follows, the same number per user. Running it again adds only what is missing.",
       "microblog seed");
   Options o;
-  cli.add_option("--users", o.users, "generated users in total")
-      ->check(CLI::Range(std::int64_t{0}, std::int64_t{10'000'000}));
-  cli.add_option("--posts", o.posts, "generated posts in total")
-      ->check(CLI::Range(std::int64_t{0}, std::int64_t{100'000'000}));
-  cli.add_option("--follows", o.follows, "generated follows in total")
-      ->check(CLI::Range(std::int64_t{0}, std::int64_t{100'000'000}));
+  ts::service::add_count_option(cli, "--users", o.users, "generated users in total", 10'000'000);
+  ts::service::add_count_option(cli, "--posts", o.posts, "generated posts in total", 100'000'000);
+  ts::service::add_count_option(cli, "--follows", o.follows, "generated follows in total",
+                                100'000'000);
   ts::service::add_generator_options(cli, o.seed, o.batch, o.password);
   if (const auto status = ts::service::parse_command_line(cli, ctx.args)) return *status;
   const auto started = std::chrono::steady_clock::now();

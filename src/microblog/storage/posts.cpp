@@ -2,19 +2,23 @@
 
 #include "microblog/storage/storage.hpp"
 #include "platform/core/paginate.hpp"
+#include "platform/db/table.hpp"
 
 namespace microblog::storage {
 namespace {
 
-constexpr const char* kPostCols =
-    "SELECT p.id, p.body, p.timestamp, p.language, u.id, u.username, u.email "
-    "FROM mb_posts p JOIN mb_users u ON u.id = p.user_id ";
-
-PostRow to_post(const ts::db::Row& r) {
-  return {r.get<std::int64_t>(0), r.get<std::string>(1),
-          r.get<std::int64_t>(2), r.get<std::optional<std::string>>(3).value_or(""),
-          r.get<std::int64_t>(4), r.get<std::string>(5),
-          r.get<std::string>(6)};
+// A post with its author's name and avatar address: the join every list of
+// posts reads. A post imported without a language reads as "".
+const ts::db::Table<PostRow>& columns() {
+  static const ts::db::Table<PostRow> t("mb_posts p JOIN mb_users u ON u.id = p.user_id",
+                                        {{"p.id", &PostRow::id},
+                                         {"p.body", &PostRow::body},
+                                         {"p.timestamp", &PostRow::timestamp},
+                                         {"COALESCE(p.language, '')", &PostRow::language},
+                                         {"u.id", &PostRow::author_id},
+                                         {"u.username", &PostRow::username},
+                                         {"u.email", &PostRow::email}});
+  return t;
 }
 
 // Fetches one row more than a page to learn whether an older page exists.
@@ -26,7 +30,7 @@ PostPage paged(Pool& db, const std::string& sql, ts::db::Params p, int page, int
   auto r =
       db.query(sql + " LIMIT $" + std::to_string(n + 1) + " OFFSET $" + std::to_string(n + 2), p);
   PostPage out;
-  for (const auto& row : r) out.items.push_back(to_post(row));
+  for (const auto& row : r) out.items.push_back(columns().decode(row));
   out.has_more = ts::core::drop_lookahead(out.items, pg);
   return out;
 }
@@ -74,15 +78,14 @@ PostPage newest_posts(Pool& db, const std::string& where, ts::db::Params p, int 
   const ts::core::Page pg{page, per_page};
   p.emplace_back(pg.lookahead_limit());
   p.emplace_back(pg.offset());
-  const std::string sql =
-      "SELECT p.id, p.body, p.timestamp, p.language, u.id, u.username, u.email FROM "
-      "(SELECT id, timestamp FROM mb_posts " +
-      where + " ORDER BY timestamp DESC, id DESC LIMIT $" + std::to_string(n + 1) + " OFFSET $" +
-      std::to_string(n + 2) +
-      ") k JOIN mb_posts p ON p.id = k.id JOIN mb_users u ON u.id = p.user_id "
-      "ORDER BY k.timestamp DESC, k.id DESC";
+  const std::string sql = "SELECT " + columns().select_list() +
+                          " FROM (SELECT id, timestamp FROM mb_posts " + where +
+                          " ORDER BY timestamp DESC, id DESC LIMIT $" + std::to_string(n + 1) +
+                          " OFFSET $" + std::to_string(n + 2) +
+                          ") k JOIN mb_posts p ON p.id = k.id JOIN mb_users u ON u.id = p.user_id "
+                          "ORDER BY k.timestamp DESC, k.id DESC";
   PostPage out;
-  for (const auto& row : db.query(sql, p)) out.items.push_back(to_post(row));
+  for (const auto& row : db.query(sql, p)) out.items.push_back(columns().decode(row));
   out.has_more = ts::core::drop_lookahead(out.items, pg);
   return out;
 }
@@ -111,11 +114,12 @@ PostPage search_posts(Pool& db, const std::string& query, int page, int per_page
     if (match.empty()) return out;
     out.total = db.query("SELECT count(*) FROM mb_posts_fts WHERE mb_posts_fts MATCH $1", {match})
                     .scalar<std::int64_t>();
+    static const std::string select = "SELECT " + columns().select_list() + " ";
     auto r = paged(db,
-                   "SELECT p.id, p.body, p.timestamp, p.language, u.id, u.username, u.email "
-                   "FROM mb_posts_fts f JOIN mb_posts p ON p.id = f.rowid "
-                   "JOIN mb_users u ON u.id = p.user_id WHERE mb_posts_fts MATCH $1 "
-                   "ORDER BY f.rank, p.id DESC",
+                   select +
+                       "FROM mb_posts_fts f JOIN mb_posts p ON p.id = f.rowid "
+                       "JOIN mb_users u ON u.id = p.user_id WHERE mb_posts_fts MATCH $1 "
+                       "ORDER BY f.rank, p.id DESC",
                    {match}, page, per_page);
     r.total = out.total;
     return r;
@@ -124,7 +128,7 @@ PostPage search_posts(Pool& db, const std::string& query, int page, int per_page
   out.total = db.query("SELECT count(*) FROM mb_posts p " + where, {query}).scalar<std::int64_t>();
   if (out.total == 0) return out;
   auto r = paged(db,
-                 std::string(kPostCols) + where +
+                 columns().select_sql() + where +
                      "ORDER BY ts_rank(to_tsvector('simple', p.body), "
                      "plainto_tsquery('simple', $1)) DESC, p.id DESC",
                  {query}, page, per_page);
@@ -135,8 +139,8 @@ PostPage search_posts(Pool& db, const std::string& query, int page, int per_page
 std::vector<PostRow> posts_oldest_first(Pool& db, std::int64_t uid) {
   std::vector<PostRow> out;
   for (const auto& row :
-       db.query(std::string(kPostCols) + "WHERE p.user_id = $1 ORDER BY p.timestamp, p.id", {uid}))
-    out.push_back(to_post(row));
+       db.query(columns().select_sql() + "WHERE p.user_id = $1 ORDER BY p.timestamp, p.id", {uid}))
+    out.push_back(columns().decode(row));
   return out;
 }
 

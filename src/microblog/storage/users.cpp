@@ -3,31 +3,30 @@
 #include "microblog/storage/storage.hpp"
 #include "platform/core/paginate.hpp"
 #include "platform/core/text.hpp"
+#include "platform/db/table.hpp"
 
 namespace microblog::storage {
 namespace {
 
-constexpr const char* kUserCols =
-    "SELECT id, username, email, password_hash, about_me, last_seen, last_message_read_time, "
-    "session_generation FROM mb_users ";
-
-UserRow to_user(const ts::db::Row& r) {
-  UserRow u;
-  u.id = r.get<std::int64_t>(0);
-  u.username = r.get<std::string>(1);
-  u.email = r.get<std::string>(2);
-  u.password_hash = r.get<std::optional<std::string>>(3);
-  u.about_me = r.get<std::optional<std::string>>(4);
-  u.last_seen = r.get<std::optional<std::int64_t>>(5);
-  u.last_message_read_time = r.get<std::optional<std::int64_t>>(6);
-  u.session_generation = r.get<std::int64_t>(7);
-  return u;
+// An account as the pages and the API use it (its API token is looked up
+// by hash, never read back).
+const ts::db::Table<UserRow>& columns() {
+  static const ts::db::Table<UserRow> t(
+      "mb_users", {{"id", &UserRow::id},
+                   {"username", &UserRow::username},
+                   {"email", &UserRow::email},
+                   {"password_hash", &UserRow::password_hash},
+                   {"about_me", &UserRow::about_me},
+                   {"last_seen", &UserRow::last_seen},
+                   {"last_message_read_time", &UserRow::last_message_read_time},
+                   {"session_generation", &UserRow::session_generation}});
+  return t;
 }
 
 std::optional<UserRow> one(Pool& db, const std::string& where, const ts::db::Params& p) {
-  auto r = db.query(std::string(kUserCols) + where, p);
+  auto r = db.query(columns().select_sql() + where, p);
   if (r.empty()) return std::nullopt;
-  return to_user(r[0]);
+  return columns().decode(r[0]);
 }
 
 }  // namespace
@@ -36,21 +35,23 @@ std::optional<UserRow> user_by_id(Pool& db, std::int64_t id) {
   return one(db, "WHERE id = $1", {id});
 }
 std::optional<SessionUser> session_user(Pool& db, std::int64_t id) {
-  auto r = db.query(
-      "SELECT id, username, email, password_hash, about_me, last_seen, last_message_read_time, "
-      "session_generation, "
-      "(SELECT count(*) FROM mb_messages m WHERE m.recipient_id = u.id "
+  // The navigation bar's counts and the content version ride along, in
+  // the columns after the account's.
+  static const std::string sql =
+      "SELECT " + columns().select_list() +
+      ", (SELECT count(*) FROM mb_messages m WHERE m.recipient_id = u.id "
       "AND m.timestamp > COALESCE(u.last_message_read_time, 0)), "
       "(SELECT count(*) FROM mb_tasks t WHERE t.user_id = u.id AND NOT t.complete), "
       "COALESCE((SELECT version FROM mb_content_version WHERE id = 1), 0) "
-      "FROM mb_users u WHERE id = $1",
-      {id});
+      "FROM mb_users u WHERE id = $1";
+  auto r = db.query(sql, {id});
   if (r.empty()) return std::nullopt;
+  const auto n = columns().size();
   SessionUser s;
-  s.user = to_user(r[0]);
-  s.unread_messages = r[0].get<std::int64_t>(8);
-  s.open_tasks = r[0].get<std::int64_t>(9);
-  s.content_version = r[0].get<std::int64_t>(10);
+  s.user = columns().decode(r[0]);
+  s.unread_messages = r[0].get<std::int64_t>(n);
+  s.open_tasks = r[0].get<std::int64_t>(n + 1);
+  s.content_version = r[0].get<std::int64_t>(n + 2);
   return s;
 }
 
@@ -124,14 +125,17 @@ void touch_last_seen(Pool& db, std::int64_t id, std::int64_t now) {
 }
 
 namespace {
-// A user `u` (to_user's columns) and their post, follower and following counts.
-constexpr const char* kUserWithCountsCols =
-    "SELECT u.id, u.username, u.email, u.password_hash, u.about_me, u.last_seen, "
-    "u.last_message_read_time, u.session_generation, "
-    "(SELECT count(*) FROM mb_posts WHERE user_id = u.id), "
-    "(SELECT count(*) FROM mb_followers WHERE followed_id = u.id), "
-    "(SELECT count(*) FROM mb_followers WHERE follower_id = u.id) ";
-Counts counts_at(const ts::db::Row& r, std::size_t at) {
+// A user `u` (columns()) and their post, follower and following counts, in
+// the three columns after the account's.
+const std::string& with_counts_select() {
+  static const std::string sql = "SELECT " + columns().select_list("u") +
+                                 ", (SELECT count(*) FROM mb_posts WHERE user_id = u.id), "
+                                 "(SELECT count(*) FROM mb_followers WHERE followed_id = u.id), "
+                                 "(SELECT count(*) FROM mb_followers WHERE follower_id = u.id) ";
+  return sql;
+}
+Counts counts_after_user(const ts::db::Row& r) {
+  const auto at = columns().size();
   return {r.get<std::int64_t>(at), r.get<std::int64_t>(at + 1), r.get<std::int64_t>(at + 2)};
 }
 }  // namespace
@@ -139,13 +143,14 @@ Counts counts_at(const ts::db::Row& r, std::size_t at) {
 std::optional<std::optional<std::pair<UserRow, Counts>>> user_with_counts_for_token(
     Pool& db, const std::string& token_hash, std::int64_t now, std::int64_t id) {
   auto r = db.query(
-      std::string(kUserWithCountsCols) +
+      with_counts_select() +
           "FROM (SELECT id FROM mb_users WHERE token_hash = $1 AND token_expiration >= $2) t "
           "LEFT JOIN mb_users u ON u.id = $3",
       {token_hash, now, id});
   if (r.empty()) return std::nullopt;
   if (!r[0].get<std::optional<std::int64_t>>(0)) return std::optional<std::pair<UserRow, Counts>>();
-  return std::optional<std::pair<UserRow, Counts>>(std::pair{to_user(r[0]), counts_at(r[0], 8)});
+  return std::optional<std::pair<UserRow, Counts>>(
+      std::pair{columns().decode(r[0]), counts_after_user(r[0])});
 }
 
 Counts counts(Pool& db, std::int64_t uid) {
@@ -212,12 +217,12 @@ UserPage list_users(Pool& db, const std::string& kind, std::int64_t uid, int pag
   const ts::core::Page pg{page, per_page};
   p.push_back(pg.size);
   p.push_back(pg.offset());
-  auto r = db.query(std::string(kUserWithCountsCols) + from + "ORDER BY u.id LIMIT $" +
-                        std::to_string(n + 1) + " OFFSET $" + std::to_string(n + 2),
+  auto r = db.query(with_counts_select() + from + "ORDER BY u.id LIMIT $" + std::to_string(n + 1) +
+                        " OFFSET $" + std::to_string(n + 2),
                     p);
   for (const auto& row : r) {
-    out.items.push_back(to_user(row));
-    out.counts.push_back(counts_at(row, 8));
+    out.items.push_back(columns().decode(row));
+    out.counts.push_back(counts_after_user(row));
   }
   return out;
 }

@@ -28,21 +28,11 @@ std::string reset_token(Microblog& app, const storage::UserRow& u) {
 }
 
 std::optional<storage::UserRow> verify_reset_token(Microblog& app, const std::string& token) {
-  auto payload = ts::auth::unsign(app.settings.secret_key, "password-reset", token,
-                                  std::chrono::system_clock::now());
-  if (!payload) return std::nullopt;
-  const auto colon = payload->find(':');
-  if (colon == std::string::npos) return std::nullopt;
-  std::int64_t id = 0;
-  try {
-    id = std::stoll(payload->substr(0, colon));
-  } catch (...) {
+  // The payload is "<id>:<fingerprint of the password hash>".
+  auto found = signed_account(app, "password-reset", token);
+  if (!found || !ts::auth::constant_time_equal(hash_fingerprint(found->first), found->second))
     return std::nullopt;
-  }
-  auto user = storage::user_by_id(*app.db, id);
-  if (!user || !ts::auth::constant_time_equal(hash_fingerprint(*user), payload->substr(colon + 1)))
-    return std::nullopt;
-  return user;
+  return std::move(found->first);
 }
 
 void send_reset_email(Microblog& app, const storage::UserRow& u, const std::string& locale) {

@@ -1,6 +1,7 @@
 #include "platform/auth/csrf.hpp"
 
 #include "platform/auth/crypto.hpp"
+#include "platform/core/text.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -41,13 +42,7 @@ std::int64_t unix_seconds(std::chrono::system_clock::time_point t) {
 }
 
 std::optional<std::int64_t> parse_timestamp(std::string_view s) {
-  if (s.empty() || s.size() > 12) return std::nullopt;
-  std::int64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + (c - '0');
-  }
-  return v;
+  return ts::core::parse_digits(s, 12);
 }
 
 }  // namespace

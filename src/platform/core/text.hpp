@@ -3,6 +3,8 @@
 // percent-encoding. One copy here instead of one per file that needed it.
 // All of them work on bytes: they are ASCII-aware and pass any other byte
 // (UTF-8 included) through unchanged.
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,6 +39,19 @@ constexpr bool iequals(std::string_view a, std::string_view b) {
   for (std::size_t i = 0; i < a.size(); ++i)
     if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
   return true;
+}
+
+// A non-negative decimal number written as 1 to `max_digits` ASCII digits
+// and nothing else (no sign, no spaces); max_digits at most 18, so the value
+// always fits.
+constexpr std::optional<std::int64_t> parse_digits(std::string_view s, std::size_t max_digits) {
+  if (s.empty() || s.size() > max_digits || max_digits > 18) return std::nullopt;
+  std::int64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  return v;
 }
 
 // Lowercase hex, two characters a byte.

@@ -4,7 +4,9 @@
 // with its $n placeholders (one row or many; the same text for SQLite and
 // PostgreSQL), a struct's parameters for an INSERT, and a row decoded into the
 // struct. BulkWriter batches structs into multi-row INSERTs inside the
-// caller's transaction.
+// caller's transaction. A read view (the columns a page needs, or a join) is
+// a Table of its own struct: its SELECT list and its decoder come from the
+// one list, so a column's position is never written by hand.
 //
 //   struct Tag { std::int64_t id = 0; std::string name; bool pinned = false; };
 //   const ts::db::Table<Tag> tags("tags", {{"id", &Tag::id}, {"name", &Tag::name},
@@ -49,6 +51,15 @@ class Table {
         : name(column_name),
           encode([member](const T& t) { return to_value(t.*member); }),
           decode([member](const Row& r, std::size_t i, T& t) { t.*member = r.get<M>(i); }) {}
+    // A member of a member (Address::fields.city): the struct keeps a
+    // domain part whole and the table still names each column once.
+    template <class S, class M>
+    Column(std::string_view column_name, S T::*outer, M S::*inner)
+        : name(column_name),
+          encode([outer, inner](const T& t) { return to_value(t.*outer.*inner); }),
+          decode([outer, inner](const Row& r, std::size_t i, T& t) {
+            t.*outer.*inner = r.get<M>(i);
+          }) {}
     std::string name;
     std::function<Value(const T&)> encode;
     std::function<void(const Row&, std::size_t, T&)> decode;
@@ -57,6 +68,8 @@ class Table {
   Table(std::string name, std::vector<Column> columns)
       : name_(std::move(name)), columns_(std::move(columns)) {
     for (const auto& c : columns_) names_.push_back(c.name);
+    list_ = db::select_list(names_);
+    select_ = "SELECT " + list_ + " FROM " + name_ + " ";
   }
 
   const std::string& name() const noexcept { return name_; }
@@ -76,8 +89,11 @@ class Table {
   }
 
   std::string select_list(std::string_view alias = {}) const {
-    return db::select_list(names_, alias);
+    return alias.empty() ? list_ : db::select_list(names_, alias);
   }
+  // "SELECT <columns> FROM <name> ", for a WHERE or ORDER BY to follow. The
+  // name may be a join ("t p JOIN u ON …") when the columns carry aliases.
+  const std::string& select_sql() const noexcept { return select_; }
   std::string insert_sql(std::size_t rows = 1, std::string_view returning = {}) const {
     return db::insert_sql(name_, names_, rows, returning);
   }
@@ -103,6 +119,7 @@ class Table {
   std::string name_;
   std::vector<Column> columns_;
   std::vector<std::string> names_;
+  std::string list_, select_;
 };
 
 // Rows of one table written as multi-row INSERTs of up to `rows_per_statement`

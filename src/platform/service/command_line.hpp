@@ -16,6 +16,12 @@ namespace ts::service {
 // usage error (CLI11 has printed the help or the message).
 std::optional<int> parse_command_line(CLI::App& cli, const std::vector<std::string>& args);
 
+// A generated-data count ("--users 1000"): 0 to `max`.
+inline void add_count_option(CLI::App& cli, const std::string& name, std::int64_t& count,
+                             const std::string& description, std::int64_t max) {
+  cli.add_option(name, count, description)->check(CLI::Range(std::int64_t{0}, max));
+}
+
 // --seed, --batch (rows per transaction, 1 to 1,000,000) and --password (of
 // every generated user, 8 characters or more).
 template <class Batch>

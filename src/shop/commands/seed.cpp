@@ -51,10 +51,10 @@ int seed(ts::service::Context& ctx) {
       "there.",
       "shop seed");
   LargeSetOptions o;
-  cli.add_option("--users", o.users, "generated users in total (with addresses and cards)")
-      ->check(CLI::Range(std::int64_t{0}, std::int64_t{10'000'000}));
-  cli.add_option("--orders", o.orders, "generated orders in total")
-      ->check(CLI::Range(std::int64_t{0}, std::int64_t{100'000'000}));
+  ts::service::add_count_option(cli, "--users", o.users,
+                                "generated users in total (with addresses and cards)", 10'000'000);
+  ts::service::add_count_option(cli, "--orders", o.orders, "generated orders in total",
+                                100'000'000);
   ts::service::add_generator_options(cli, o.seed, o.batch, o.password);
   if (const auto status = ts::service::parse_command_line(cli, ctx.args)) return *status;
 

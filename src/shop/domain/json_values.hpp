@@ -6,7 +6,9 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
+#include "platform/core/text.hpp"
 #include "shop/domain/cards.hpp"
 #include "shop/domain/field_errors.hpp"
 
@@ -32,13 +34,7 @@ inline std::optional<std::int64_t> id_value(const boost::json::value& v) {
     return static_cast<std::int64_t>(v.get_uint64());
   if (v.is_string()) {
     const auto& s = v.get_string();
-    if (s.empty() || s.size() > 18) return std::nullopt;
-    std::int64_t n = 0;
-    for (char c : s) {
-      if (c < '0' || c > '9') return std::nullopt;
-      n = n * 10 + (c - '0');
-    }
-    return n;
+    return ts::core::parse_digits(std::string_view(s.data(), s.size()), 18);
   }
   return std::nullopt;
 }

@@ -1,38 +1,39 @@
 #include "shop/storage/addresses.hpp"
 
+#include "platform/db/table.hpp"
+
 namespace shop::storage {
 namespace {
-constexpr const char* kSelect =
-    "SELECT id, user_id, name, phone_number, pin_code, house_no, landmark, city, state "
-    "FROM shop_addresses ";
-
-Address from_row(const ts::db::Row& r) {
-  Address a;
-  a.id = r.get<std::int64_t>(0);
-  a.user_id = r.get<std::int64_t>(1);
-  a.fields.name = r.get<std::string>(2);
-  a.fields.phone_number = r.get<std::string>(3);
-  a.fields.pin_code = r.get<std::string>(4);
-  a.fields.house_no = r.get<std::string>(5);
-  a.fields.landmark = r.get<std::string>(6);
-  a.fields.city = r.get<std::string>(7);
-  a.fields.state = r.get<std::string>(8);
-  return a;
+// A saved address: its owner and the seven fields the forms edit.
+const ts::db::Table<Address>& columns() {
+  using F = domain::AddressFields;
+  static const ts::db::Table<Address> t("shop_addresses",
+                                        {{"id", &Address::id},
+                                         {"user_id", &Address::user_id},
+                                         {"name", &Address::fields, &F::name},
+                                         {"phone_number", &Address::fields, &F::phone_number},
+                                         {"pin_code", &Address::fields, &F::pin_code},
+                                         {"house_no", &Address::fields, &F::house_no},
+                                         {"landmark", &Address::fields, &F::landmark},
+                                         {"city", &Address::fields, &F::city},
+                                         {"state", &Address::fields, &F::state}});
+  return t;
 }
 }  // namespace
 
 std::vector<Address> list_addresses(ts::db::Pool& db, std::int64_t user_id) {
-  const auto result = db.query(std::string(kSelect) + "WHERE user_id = $1 ORDER BY id", {user_id});
+  const auto result =
+      db.query(columns().select_sql() + "WHERE user_id = $1 ORDER BY id", {user_id});
   std::vector<Address> out;
   out.reserve(result.size());
-  for (const auto& row : result) out.push_back(from_row(row));
+  for (const auto& row : result) out.push_back(columns().decode(row));
   return out;
 }
 
 std::optional<Address> find_address(ts::db::Pool& db, std::int64_t id) {
-  const auto result = db.query(std::string(kSelect) + "WHERE id = $1", {id});
+  const auto result = db.query(columns().select_sql() + "WHERE id = $1", {id});
   if (result.empty()) return std::nullopt;
-  return from_row(result[0]);
+  return columns().decode(result[0]);
 }
 
 std::int64_t insert_address(ts::db::Pool& db, std::int64_t user_id,

@@ -6,35 +6,36 @@
 
 #include "platform/core/json_text.hpp"
 #include "platform/core/paginate.hpp"
+#include "platform/db/table.hpp"
 #include "shop/domain/money.hpp"
 #include "shop/domain/timestamps.hpp"
 
 namespace shop::storage {
 namespace {
 
-constexpr const char* kColumns =
-    "id, name, ordered_item, card_number, address, paid_status, paid_at, total_price_cents, "
-    "is_delivered, delivered_at, user_id, product_id";
-// What the JSON shows (append_order_row), without product_id.
-constexpr const char* kJsonColumns =
-    "id, name, ordered_item, card_number, address, paid_status, paid_at, total_price_cents, "
-    "is_delivered, delivered_at, user_id";
+// An order as the API shows it, plus its product reference.
+const ts::db::Table<Order>& columns() {
+  using O = Order;
+  static const ts::db::Table<O> t("shop_orders", {{"id", &O::id},
+                                                  {"name", &O::name},
+                                                  {"ordered_item", &O::ordered_item},
+                                                  {"card_number", &O::card_number},
+                                                  {"address", &O::address},
+                                                  {"paid_status", &O::paid_status},
+                                                  {"paid_at", &O::paid_at},
+                                                  {"total_price_cents", &O::total_price_cents},
+                                                  {"is_delivered", &O::is_delivered},
+                                                  {"delivered_at", &O::delivered_at},
+                                                  {"user_id", &O::user_id},
+                                                  {"product_id", &O::product_id}});
+  return t;
+}
 
-Order from_row(const ts::db::Row& r) {
-  Order o;
-  o.id = r.get<std::int64_t>(0);
-  o.name = r.get<std::string>(1);
-  o.ordered_item = r.get<std::optional<std::string>>(2);
-  o.card_number = r.get<std::optional<std::string>>(3);
-  o.address = r.get<std::optional<std::string>>(4);
-  o.paid_status = r.get<bool>(5);
-  o.paid_at = r.get<std::optional<std::string>>(6);
-  o.total_price_cents = r.get<std::optional<std::int64_t>>(7);
-  o.is_delivered = r.get<bool>(8);
-  o.delivered_at = r.get<std::optional<std::string>>(9);
-  o.user_id = r.get<std::int64_t>(10);
-  o.product_id = r.get<std::optional<std::int64_t>>(11);
-  return o;
+// What the JSON shows (append_order_row reads these cells by position, in
+// this order), without product_id.
+const std::string& json_select() {
+  static const std::string sql = columns().without({"product_id"}).select_sql();
+  return sql;
 }
 
 // JSON text written directly (the admin list's 15,000 rows): the platform's
@@ -212,7 +213,7 @@ void append_text_cell(std::string& out, const ts::db::RowView& r, std::size_t i,
     out.append("null");
 }
 
-// append_order_json straight from a streamed row of kJsonColumns: no Order, no
+// append_order_json straight from a streamed row of json_select(): no Order, no
 // copies of the text cells, cheap numbers and timestamps (the admin list's
 // 15,000 rows).
 void append_order_row(std::string& out, const ts::db::RowView& r, std::string& scratch) {
@@ -267,11 +268,9 @@ std::string all_orders_json(ts::db::Pool& db, std::optional<std::int64_t> user_i
   };
   // Rows are written into the answer as SQLite steps through them (no Result).
   if (user_id)
-    db.query_each(
-        std::string("SELECT ") + kJsonColumns + " FROM shop_orders WHERE user_id = $1 ORDER BY id",
-        {*user_id}, row);
+    db.query_each(json_select() + "WHERE user_id = $1 ORDER BY id", {*user_id}, row);
   else
-    db.query_each(std::string("SELECT ") + kJsonColumns + " FROM shop_orders ORDER BY id", {}, row);
+    db.query_each(json_select() + "ORDER BY id", {}, row);
   out.push_back(']');
   return out;
 }
@@ -297,7 +296,7 @@ std::string page_from_end_sql(const std::string& where, std::size_t nparams) {
   const auto p = [&](std::size_t i) { return "$" + std::to_string(nparams + i); };
   const std::string rest =
       "(SELECT COALESCE(SUM(n), 0) FROM counts_shop_orders" + where + ") - " + p(2);
-  return std::string("SELECT ") + kColumns + " FROM shop_orders" + where +
+  return columns().select_sql() + where +
          " ORDER BY id DESC LIMIT (SELECT CASE WHEN r < 0 THEN 0 WHEN r < " + p(1) +
          " THEN r ELSE " + p(1) + " END FROM (SELECT " + rest +
          " AS r) x) OFFSET (SELECT CASE WHEN r > " + p(1) + " THEN r - " + p(1) +
@@ -311,11 +310,10 @@ std::string page_from_start_sql(const OrderFilter& f, const std::string& where,
                                 std::size_t nparams) {
   const auto limit = "$" + std::to_string(nparams + 1), offset = "$" + std::to_string(nparams + 2);
   if (!counted(f))
-    return std::string("SELECT ") + kColumns + " FROM shop_orders" + where + " ORDER BY id LIMIT " +
-           limit + " OFFSET " + offset;
-  return std::string("SELECT ") + kColumns + " FROM shop_orders" + where +
-         (where.empty() ? " WHERE " : " AND ") + "id >= (SELECT id FROM shop_orders" + where +
-         " ORDER BY id LIMIT 1 OFFSET " + offset + ") ORDER BY id LIMIT " + limit;
+    return columns().select_sql() + where + " ORDER BY id LIMIT " + limit + " OFFSET " + offset;
+  return columns().select_sql() + where + (where.empty() ? " WHERE " : " AND ") +
+         "id >= (SELECT id FROM shop_orders" + where + " ORDER BY id LIMIT 1 OFFSET " + offset +
+         ") ORDER BY id LIMIT " + limit;
 }
 
 }  // namespace
@@ -335,7 +333,7 @@ OrderPage list_orders(ts::db::Pool& db, const OrderFilter& filter) {
   const auto result = db.query(
       from_end ? page_from_end_sql(where, n) : page_from_start_sql(filter, where, n), params);
   page.results.reserve(result.size());
-  for (const auto& row : result) page.results.push_back(from_row(row));
+  for (const auto& row : result) page.results.push_back(columns().decode(row));
   if (from_end) std::reverse(page.results.begin(), page.results.end());
   return page;
 }
@@ -346,10 +344,9 @@ std::optional<Order> find_order(ts::db::Pool& db, std::int64_t id) {
 }
 
 std::optional<Order> find_order(ts::db::Connection& db, std::int64_t id) {
-  const auto result =
-      db.query(std::string("SELECT ") + kColumns + " FROM shop_orders WHERE id = $1", {id});
+  const auto result = db.query(columns().select_sql() + "WHERE id = $1", {id});
   if (result.empty()) return std::nullopt;
-  return from_row(result[0]);
+  return columns().decode(result[0]);
 }
 
 std::int64_t insert_order(ts::db::Connection& db, std::int64_t user_id, const domain::OrderDraft& o,

@@ -1,20 +1,27 @@
 #include "shop/storage/products.hpp"
 
+#include "platform/db/table.hpp"
+
 #include "shop/domain/timestamps.hpp"
 
 namespace shop::storage {
 namespace {
-constexpr const char* kColumns = "id, name, description, price_cents, stock, image";
+// The catalogue's view of shop_products (created_at is not shown).
+const ts::db::Table<Product>& columns() {
+  static const ts::db::Table<Product> t("shop_products", {{"id", &Product::id},
+                                                          {"name", &Product::name},
+                                                          {"description", &Product::description},
+                                                          {"price_cents", &Product::price_cents},
+                                                          {"stock", &Product::stock},
+                                                          {"image", &Product::image}});
+  return t;
+}
 
-Product from_row(const ts::db::Row& r) {
-  Product p;
-  p.id = r.get<std::int64_t>(0);
-  p.name = r.get<std::string>(1);
-  p.description = r.get<std::string>(2);
-  p.price_cents = r.get<std::int64_t>(3);
-  p.stock = r.get<bool>(4);
-  p.image = r.get<std::optional<std::string>>(5);
-  return p;
+std::vector<Product> decode_all(const ts::db::Result& rows) {
+  std::vector<Product> out;
+  out.reserve(rows.size());
+  for (const auto& row : rows) out.push_back(columns().decode(row));
+  return out;
 }
 
 ts::db::Value image_value(const Product& p) {
@@ -28,19 +35,13 @@ constexpr const char* kMatch =
 }  // namespace
 
 std::vector<Product> list_products(ts::db::Pool& db) {
-  const auto result =
-      db.query(std::string("SELECT ") + kColumns + " FROM shop_products ORDER BY id");
-  std::vector<Product> out;
-  out.reserve(result.size());
-  for (const auto& row : result) out.push_back(from_row(row));
-  return out;
+  return decode_all(db.query(columns().select_sql() + "ORDER BY id"));
 }
 
 std::optional<Product> find_product(ts::db::Pool& db, std::int64_t id) {
-  const auto result =
-      db.query(std::string("SELECT ") + kColumns + " FROM shop_products WHERE id = $1", {id});
+  const auto result = db.query(columns().select_sql() + "WHERE id = $1", {id});
   if (result.empty()) return std::nullopt;
-  return from_row(result[0]);
+  return columns().decode(result[0]);
 }
 
 std::int64_t insert_product(ts::db::Connection& db, const Product& p) {
@@ -89,20 +90,17 @@ ProductPage search_products(ts::db::Pool& db, std::string_view q, std::int64_t o
   ProductPage page;
   if (q.empty()) {
     page.count = count_products(db);
-    const auto rows = db.query(
-        std::string("SELECT ") + kColumns + " FROM shop_products ORDER BY id LIMIT $1 OFFSET $2",
-        {limit, offset});
-    for (const auto& r : rows) page.items.push_back(from_row(r));
+    page.items = decode_all(
+        db.query(columns().select_sql() + "ORDER BY id LIMIT $1 OFFSET $2", {limit, offset}));
     return page;
   }
   const auto pattern = contains_pattern(q);
   page.count =
       db.query(std::string("SELECT COUNT(*) FROM shop_products WHERE ") + kMatch, {pattern})
           .scalar<std::int64_t>();
-  const auto rows = db.query(std::string("SELECT ") + kColumns + " FROM shop_products WHERE " +
-                                 kMatch + " ORDER BY id LIMIT $2 OFFSET $3",
-                             {pattern, limit, offset});
-  for (const auto& r : rows) page.items.push_back(from_row(r));
+  page.items = decode_all(
+      db.query(columns().select_sql() + "WHERE " + kMatch + " ORDER BY id LIMIT $2 OFFSET $3",
+               {pattern, limit, offset}));
   return page;
 }
 

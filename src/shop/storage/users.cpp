@@ -1,53 +1,50 @@
 #include "shop/storage/users.hpp"
 
+#include "platform/db/table.hpp"
 #include "shop/domain/timestamps.hpp"
 
 namespace shop::storage {
 namespace {
-constexpr const char* kSelect =
-    "SELECT id, username, email, password_hash, is_staff, is_active, is_superuser, "
-    "password_reset_required, token_generation "
-    "FROM shop_users ";
-
-UserRecord from_row(const ts::db::Row& r) {
-  UserRecord u;
-  u.id = r.get<std::int64_t>(0);
-  u.username = r.get<std::string>(1);
-  u.email = r.get<std::string>(2);
-  u.password_hash = r.get<std::string>(3);
-  u.is_staff = r.get<bool>(4);
-  u.is_active = r.get<bool>(5);
-  u.is_superuser = r.get<bool>(6);
-  u.password_reset_required = r.get<bool>(7);
-  u.token_generation = r.get<std::int64_t>(8);
-  return u;
+// What a request needs of an account (its sign-up and last-login times are
+// shown nowhere).
+const ts::db::Table<UserRecord>& columns() {
+  using U = UserRecord;
+  static const ts::db::Table<U> t("shop_users",
+                                  {{"id", &U::id},
+                                   {"username", &U::username},
+                                   {"email", &U::email},
+                                   {"password_hash", &U::password_hash},
+                                   {"is_staff", &U::is_staff},
+                                   {"is_active", &U::is_active},
+                                   {"is_superuser", &U::is_superuser},
+                                   {"password_reset_required", &U::password_reset_required},
+                                   {"token_generation", &U::token_generation}});
+  return t;
 }
 }  // namespace
 
 std::optional<UserRecord> find_user(ts::db::Pool& db, std::int64_t id) {
-  auto r = db.query(std::string(kSelect) + "WHERE id = $1", {id});
+  auto r = db.query(columns().select_sql() + "WHERE id = $1", {id});
   if (r.empty()) return std::nullopt;
-  return from_row(r[0]);
+  return columns().decode(r[0]);
 }
 
 std::optional<SessionLookup> find_session(ts::db::Pool& db, std::int64_t id,
                                           const std::string& jti) {
   // One round trip per authenticated request: the revocation check rides
-  // along with the account row (column 9, after kSelect's columns).
-  auto r = db.query(
-      "SELECT id, username, email, password_hash, is_staff, is_active, is_superuser, "
-      "password_reset_required, token_generation, "
-      "EXISTS (SELECT 1 FROM shop_revoked_tokens WHERE jti = $2) "
-      "FROM shop_users WHERE id = $1",
-      {id, jti});
+  // along with the account row, as the column after the account's.
+  static const std::string sql =
+      "SELECT " + columns().select_list() +
+      ", EXISTS (SELECT 1 FROM shop_revoked_tokens WHERE jti = $2) FROM shop_users WHERE id = $1";
+  auto r = db.query(sql, {id, jti});
   if (r.empty()) return std::nullopt;
-  return SessionLookup{from_row(r[0]), r[0].get<bool>(9)};
+  return SessionLookup{columns().decode(r[0]), r[0].get<bool>(columns().size())};
 }
 
 std::optional<UserRecord> find_user_by_username(ts::db::Pool& db, std::string_view username) {
-  auto r = db.query(std::string(kSelect) + "WHERE username = $1", {username});
+  auto r = db.query(columns().select_sql() + "WHERE username = $1", {username});
   if (r.empty()) return std::nullopt;
-  return from_row(r[0]);
+  return columns().decode(r[0]);
 }
 
 bool email_taken(ts::db::Pool& db, std::string_view email) {
