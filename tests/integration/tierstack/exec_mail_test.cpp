@@ -102,6 +102,11 @@ TEST(TierstackExecMail, CreateAdminThroughTierstackAndTheResetMailDecoded) {
   Process follow(bin_path("tierstack"),
                  {"--topology", (s.dir() / "topology.toml").string(), "mail", "--follow"}, {},
                  (s.dir() / "follow.log").string());
+  // Only once it says so: a reset mailed before it looked would be listed as
+  // already there, not followed (a slow start, e.g. under ASan, did that).
+  for (int i = 0; i < 100 && !has(follow.log(), "waiting for mail"); ++i)
+    std::this_thread::sleep_for(100ms);
+  ASSERT_TRUE(has(follow.log(), "waiting for mail")) << follow.log();
   const auto mb = s.microblog_port();
   const std::string user = R"({"username":"susan","email":"susan@example.com",)"
                            R"("password":"susan-secret-1"})";
