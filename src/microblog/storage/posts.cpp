@@ -78,10 +78,10 @@ PostPage newest_posts(Pool& db, const std::string& where, ts::db::Params p, int 
   const ts::core::Page pg{page, per_page};
   p.emplace_back(pg.lookahead_limit());
   p.emplace_back(pg.offset());
-  const std::string sql = "SELECT " + columns().select_list() +
-                          " FROM (SELECT id, timestamp FROM mb_posts " + where +
-                          " ORDER BY timestamp DESC, id DESC LIMIT $" + std::to_string(n + 1) +
-                          " OFFSET $" + std::to_string(n + 2) +
+  static const std::string head =
+      "SELECT " + columns().select_list() + " FROM (SELECT id, timestamp FROM mb_posts ";
+  const std::string sql = head + where + " ORDER BY timestamp DESC, id DESC LIMIT $" +
+                          std::to_string(n + 1) + " OFFSET $" + std::to_string(n + 2) +
                           ") k JOIN mb_posts p ON p.id = k.id JOIN mb_users u ON u.id = p.user_id "
                           "ORDER BY k.timestamp DESC, k.id DESC";
   PostPage out;
