@@ -91,11 +91,27 @@ PostPage newest_posts(Pool& db, const std::string& where, ts::db::Params p, int 
 }
 }  // namespace
 
+// The home feed: the posts of the user and of everyone they follow. Its
+// cost is bounded by the number of people followed, not by their posts:
+// if the page ends at the k-th newest post overall, each of those people's
+// own k-th newest post is no newer than it, so the newest of those k-th
+// posts is a lower bound on the page's timestamps. Each person's index
+// range above that bound (ix_mb_posts_user_timestamp) holds at most k
+// entries; without the bound a feed read every post of everyone followed,
+// which grew without limit for someone who follows many active users.
 PostPage feed(Pool& db, std::int64_t uid, int page, int per_page) {
-  return newest_posts(db,
-                      "WHERE user_id = $1 OR user_id IN "
-                      "(SELECT followed_id FROM mb_followers WHERE follower_id = $1)",
-                      {uid}, page, per_page);
+  static const std::string people =
+      "(SELECT followed_id AS uid FROM mb_followers WHERE follower_id = $1 "
+      "UNION SELECT CAST($1 AS BIGINT))";
+  static const std::string where =
+      "WHERE user_id IN " + people +
+      " AND timestamp >= COALESCE((SELECT max(t) FROM (SELECT (SELECT q.timestamp FROM mb_posts q "
+      "WHERE q.user_id = f.uid ORDER BY q.timestamp DESC, q.id DESC LIMIT 1 OFFSET $2) AS t "
+      "FROM " +
+      people + " f) kth), -9223372036854775807)";
+  const ts::core::Page pg{page, per_page};
+  const std::int64_t kth = pg.offset() + pg.lookahead_limit() - 1;
+  return newest_posts(db, where, {uid, kth}, page, per_page);
 }
 
 PostPage explore(Pool& db, int page, int per_page) {

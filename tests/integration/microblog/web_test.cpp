@@ -180,6 +180,46 @@ TEST_P(MbWeb, PostsFeedExploreAndPagination) {
   EXPECT_TRUE(contains(ex.body, "a few seconds ago"));
 }
 
+// The home feed over several pages when the people followed post at very
+// different rates: every post of the user and of those followed appears
+// exactly once, newest first, across the pages (the feed bounds its index
+// reads by each person's k-th newest post; storage/posts.cpp, feed).
+TEST_P(MbWeb, FeedPagesMergePeopleWhoPostAtDifferentRates) {
+  Browser ann(srv), busy(srv), quiet(srv), stranger(srv);
+  ann.signup("ann");
+  busy.signup("busy");
+  quiet.signup("quiet");
+  stranger.signup("stranger");
+  ann.post("/follow/busy", {}, true, "/user/busy");
+  ann.post("/follow/quiet", {}, true, "/user/quiet");
+  std::vector<std::string> expected;  // oldest first
+  for (int i = 0; i < 40; ++i) {
+    expected.push_back(body_of_post(busy, "busy says " + std::to_string(i)));
+    if (i % 13 == 5) expected.push_back(body_of_post(quiet, "quiet says " + std::to_string(i)));
+    if (i % 17 == 9) expected.push_back(body_of_post(ann, "ann says " + std::to_string(i)));
+    if (i % 3 == 0) body_of_post(stranger, "stranger says " + std::to_string(i));
+  }
+  ASSERT_EQ(expected.size(), 45U);
+  std::vector<std::string> seen;
+  for (int page = 1; page <= 3; ++page) {
+    const auto body = ann.get("/index?page=" + std::to_string(page)).body;
+    EXPECT_FALSE(contains(body, "stranger says"));
+    std::size_t at = 0;
+    while ((at = body.find("<span id=\"post", at)) != std::string::npos) {
+      const auto text = body.find("says ", at);
+      ASSERT_NE(text, std::string::npos);
+      const auto start = body.rfind('>', text) + 1;
+      const auto end = body.find('<', text);
+      seen.push_back(body.substr(start, end - start));
+      at = end;
+    }
+    EXPECT_EQ(contains(body, "href=\"/index?page=" + std::to_string(page + 1) + "\""), page < 2)
+        << page;
+  }
+  const std::vector<std::string> newest_first(expected.rbegin(), expected.rend());
+  EXPECT_EQ(seen, newest_first);
+}
+
 // test_follow and test_follow_posts through the pages.
 TEST_P(MbWeb, FollowAndFollowedPosts) {
   Browser john(srv), susan(srv), mary(srv), david(srv);
