@@ -78,6 +78,16 @@ std::optional<std::vector<SandboxCard>> MemorySandboxStore::customer_cards(
   return it->second.cards;
 }
 
+SandboxStore::CardLookup MemorySandboxStore::customer_card(std::string_view customer_id,
+                                                           std::string_view card_id) {
+  std::lock_guard lock(mutex_);
+  auto it = customers_.find(customer_id);
+  if (it == customers_.end()) return {};
+  for (const auto& c : it->second.cards)
+    if (c.card.id == card_id) return {true, c};
+  return {true, std::nullopt};
+}
+
 bool MemorySandboxStore::remove_customer(std::string_view customer_id) {
   std::lock_guard lock(mutex_);
   auto it = customers_.find(customer_id);
@@ -219,21 +229,20 @@ GatewayResult<GatewayCard> SandboxGateway::attach_card(std::string_view customer
 std::optional<SandboxCard> SandboxGateway::find_card(std::string_view customer_id,
                                                      std::string_view card_id,
                                                      GatewayError& error) {
-  auto cards = options_.store->customer_cards(customer_id);
-  if (!cards) {
-    error = missing("customer", customer_id);
+  if (card_id.empty()) {  // the default card: the oldest attached
+    auto cards = options_.store->customer_cards(customer_id);
+    if (!cards)
+      error = missing("customer", customer_id);
+    else if (!cards->empty())
+      return std::move(cards->front());
+    else
+      error = {GatewayError::Kind::invalid_request, "missing",
+               "Cannot charge a customer that has no active card", "card"};
     return std::nullopt;
   }
-  if (card_id.empty()) {
-    if (!cards->empty()) return cards->front();
-    error = {GatewayError::Kind::invalid_request, "missing",
-             "Cannot charge a customer that has no active card", "card"};
-    return std::nullopt;
-  }
-  for (auto& c : *cards)
-    // cppcheck-suppress returnStdMoveLocal ; c is an element of cards: without it, a copy
-    if (c.card.id == card_id) return std::move(c);
-  error = missing("source", card_id);
+  auto found = options_.store->customer_card(customer_id, card_id);
+  if (found.card) return std::move(found.card);
+  error = found.customer_exists ? missing("source", card_id) : missing("customer", customer_id);
   return std::nullopt;
 }
 

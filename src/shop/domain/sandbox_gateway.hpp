@@ -54,6 +54,14 @@ class SandboxStore {
   // The customer's attached cards, oldest (the default source) first;
   // nullopt when there is no such customer.
   virtual std::optional<std::vector<SandboxCard>> customer_cards(std::string_view customer_id) = 0;
+  // One of the customer's cards, by its id: what a charge needs, read
+  // without the customer's other cards (a customer who paid with a new card
+  // each time has one per order).
+  struct CardLookup {
+    bool customer_exists = false;
+    std::optional<SandboxCard> card;
+  };
+  virtual CardLookup customer_card(std::string_view customer_id, std::string_view card_id) = 0;
   virtual bool remove_customer(std::string_view customer_id) = 0;  // with its cards
   virtual void add_token(const std::string& token_id, const SandboxCard& card) = 0;
   // Attaches the token's card to an existing customer, once: later calls
@@ -76,6 +84,7 @@ class MemorySandboxStore final : public SandboxStore {
  public:
   void add_customer(const Customer& customer) override;
   std::optional<std::vector<SandboxCard>> customer_cards(std::string_view customer_id) override;
+  CardLookup customer_card(std::string_view customer_id, std::string_view card_id) override;
   bool remove_customer(std::string_view customer_id) override;
   void add_token(const std::string& token_id, const SandboxCard& card) override;
   std::optional<SandboxCard> attach_token(std::string_view customer_id,

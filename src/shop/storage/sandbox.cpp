@@ -17,6 +17,13 @@ constexpr const char* kChargeColumns =
     "id, idempotency_key, customer_id, requested_card_id, amount_minor, currency, description, "
     "status, card_id, brand, last4, created, error_kind, error_code, error_message, error_param";
 
+// A customer's row joined with their cards (none: one row of NULLs); the
+// caller adds to the join's condition, then "WHERE c.id = $1".
+constexpr const char* kCustomerWithCards =
+    "SELECT k.id, k.customer_id, k.behaviour, k.brand, k.last4, k.exp_month, k.exp_year, k.name, "
+    "k.address_city, k.address_country, k.address_state, k.address_zip FROM "
+    "shop_sandbox_customers c LEFT JOIN shop_sandbox_cards k ON k.customer_id = c.id ";
+
 std::string now_text() {
   return domain::format_db_timestamp(domain::now_timestamp());
 }
@@ -95,17 +102,24 @@ class DbSandboxStore final : public domain::SandboxStore {
 
   std::optional<std::vector<SandboxCard>> customer_cards(std::string_view customer_id) override {
     // One statement: the customer's row with each card (or none).
-    const auto r = db_->query(
-        "SELECT k.id, k.customer_id, k.behaviour, k.brand, k.last4, k.exp_month, k.exp_year, "
-        "k.name, k.address_city, k.address_country, k.address_state, k.address_zip FROM "
-        "shop_sandbox_customers c LEFT JOIN shop_sandbox_cards k ON k.customer_id = c.id WHERE "
-        "c.id = $1 ORDER BY k.attached_at, k.id",
-        {customer_id});
+    static const std::string sql =
+        std::string(kCustomerWithCards) + "WHERE c.id = $1 ORDER BY k.attached_at, k.id";
+    const auto r = db_->query(sql, {customer_id});
     if (r.empty()) return std::nullopt;
     std::vector<SandboxCard> cards;
     for (const auto& row : r)
       if (!row.is_null(0)) cards.push_back(card_from_row(row));
     return cards;
+  }
+
+  CardLookup customer_card(std::string_view customer_id, std::string_view card_id) override {
+    // One row by the card's key; a customer without that card still gives one.
+    static const std::string sql =
+        std::string(kCustomerWithCards) + "AND k.id = $2 WHERE c.id = $1";
+    const auto r = db_->query(sql, {customer_id, card_id});
+    if (r.empty()) return {};
+    if (r[0].is_null(0)) return {true, std::nullopt};
+    return {true, card_from_row(r[0])};
   }
 
   bool remove_customer(std::string_view customer_id) override {

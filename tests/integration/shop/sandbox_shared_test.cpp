@@ -170,6 +170,20 @@ TEST_P(SandboxShared, SavedCardPaysThroughEitherInstanceAndAfterARestartUntilDel
                       card_id + "'"),
             3);
 
+  // A saved row naming a card the processor does not hold for that customer
+  // (one it never issued): refused by the processor, nothing charged.
+  const auto unknown =
+      db->query(
+            "INSERT INTO shop_cards (user_id, email, customer_id, card_id, brand, last4, "
+            "exp_month, exp_year, created_at) VALUES ($1, $2, $3, 'card_unknown', 'visa', "
+            "'1111', 8, 2040, '2024-01-02T03:04:05.000000Z') RETURNING id",
+            {user.id, user.email, customer})
+          .scalar<std::int64_t>();
+  auto no_source = pay_saved(*a, unknown, "unknown-card");
+  EXPECT_EQ(no_source.status, 404) << no_source.body;
+  EXPECT_NE(no_source.body.find("No such source"), std::string::npos) << no_source.body;
+  db->query("DELETE FROM shop_cards WHERE id = $1", {unknown});
+
   // Deleted through B: A refuses it — the shop (no saved card any more) ...
   auto deleted =
       send(*b, "POST", "/payments/delete-card/", boost::json::object{{"card_id", card_id}});
