@@ -6,7 +6,9 @@
 // struct. BulkWriter batches structs into multi-row INSERTs inside the
 // caller's transaction. A read view (the columns a page needs, or a join) is
 // a Table of its own struct: its SELECT list and its decoder come from the
-// one list, so a column's position is never written by hand.
+// one list, so a column's position is never written by hand. A stored row
+// that adds columns to a read view derives from the view's struct, and its
+// Table is the view's columns followed by the added ones: each name once.
 //
 //   struct Tag { std::int64_t id = 0; std::string name; bool pinned = false; };
 //   const ts::db::Table<Tag> tags("tags", {{"id", &Tag::id}, {"name", &Tag::name},
@@ -14,6 +16,9 @@
 //   conn.query("SELECT " + tags.select_list() + " FROM tags WHERE id = $1", {id});
 //   ts::db::BulkWriter<Tag> w(tx.connection(), tags.without({"id"}));
 //   w.add(tag);  ...  w.flush();
+//
+//   struct StoredTag : Tag { std::string created_at; };
+//   const ts::db::Table<StoredTag> stored(tags, {{"created_at", &StoredTag::created_at}});
 //
 // bool members are written as 0/1: the schemas keep flags in INTEGER columns
 // with CHECK (x IN (0, 1)), in both dialects.
@@ -25,6 +30,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -60,6 +66,12 @@ class Table {
           decode([outer, inner](const Row& r, std::size_t i, T& t) {
             t.*outer.*inner = r.get<M>(i);
           }) {}
+    // A column of a base struct B, read and written through T's B part.
+    template <class B>
+    Column(const typename Table<B>::Column& base, std::type_identity<B> /*base*/)
+        : name(base.name),
+          encode([e = base.encode](const T& t) { return e(t); }),
+          decode([d = base.decode](const Row& r, std::size_t i, T& t) { d(r, i, t); }) {}
     std::string name;
     std::function<Value(const T&)> encode;
     std::function<void(const Row&, std::size_t, T&)> decode;
@@ -70,6 +82,14 @@ class Table {
     for (const auto& c : columns_) names_.push_back(c.name);
     list_ = db::select_list(names_);
     select_ = "SELECT " + list_ + " FROM " + name_ + " ";
+  }
+  // A T that derives from B: the base table's columns (its name too), then
+  // `extra`, the columns of T's own members.
+  template <class B>
+  Table(const Table<B>& base, std::vector<Column> extra)
+      : Table(base.name(), with_base(base, std::move(extra))) {
+    static_assert(std::is_base_of_v<B, T> && !std::is_same_v<B, T>,
+                  "a derived row's table extends the table of one of its bases");
   }
 
   const std::string& name() const noexcept { return name_; }
@@ -110,6 +130,18 @@ class Table {
   }
 
  private:
+  template <class>
+  friend class Table;
+
+  template <class B>
+  static std::vector<Column> with_base(const Table<B>& base, std::vector<Column> extra) {
+    std::vector<Column> all;
+    all.reserve(base.columns_.size() + extra.size());
+    for (const auto& c : base.columns_) all.push_back(Column(c, std::type_identity<B>{}));
+    for (auto& c : extra) all.push_back(std::move(c));
+    return all;
+  }
+
   static Value to_value(bool b) { return b ? 1 : 0; }
   template <class M>
   static Value to_value(const M& m) {
