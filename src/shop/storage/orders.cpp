@@ -6,35 +6,17 @@
 
 #include "platform/core/json_text.hpp"
 #include "platform/core/paginate.hpp"
-#include "platform/db/table.hpp"
 #include "shop/domain/money.hpp"
 #include "shop/domain/timestamps.hpp"
+#include "shop/storage/tables.hpp"
 
 namespace shop::storage {
 namespace {
 
-// An order as the API shows it, plus its product reference.
-const ts::db::Table<Order>& columns() {
-  using O = Order;
-  static const ts::db::Table<O> t("shop_orders", {{"id", &O::id},
-                                                  {"name", &O::name},
-                                                  {"ordered_item", &O::ordered_item},
-                                                  {"card_number", &O::card_number},
-                                                  {"address", &O::address},
-                                                  {"paid_status", &O::paid_status},
-                                                  {"paid_at", &O::paid_at},
-                                                  {"total_price_cents", &O::total_price_cents},
-                                                  {"is_delivered", &O::is_delivered},
-                                                  {"delivered_at", &O::delivered_at},
-                                                  {"user_id", &O::user_id},
-                                                  {"product_id", &O::product_id}});
-  return t;
-}
-
 // What the JSON shows (append_order_row reads these cells by position, in
 // this order), without product_id.
 const std::string& json_select() {
-  static const std::string sql = columns().without({"product_id"}).select_sql();
+  static const std::string sql = order_view().without({"product_id"}).select_sql();
   return sql;
 }
 
@@ -296,7 +278,7 @@ std::string page_from_end_sql(const std::string& where, std::size_t nparams) {
   const auto p = [&](std::size_t i) { return "$" + std::to_string(nparams + i); };
   const std::string rest =
       "(SELECT COALESCE(SUM(n), 0) FROM counts_shop_orders" + where + ") - " + p(2);
-  return columns().select_sql() + where +
+  return order_view().select_sql() + where +
          " ORDER BY id DESC LIMIT (SELECT CASE WHEN r < 0 THEN 0 WHEN r < " + p(1) +
          " THEN r ELSE " + p(1) + " END FROM (SELECT " + rest +
          " AS r) x) OFFSET (SELECT CASE WHEN r > " + p(1) + " THEN r - " + p(1) +
@@ -310,8 +292,8 @@ std::string page_from_start_sql(const OrderFilter& f, const std::string& where,
                                 std::size_t nparams) {
   const auto limit = "$" + std::to_string(nparams + 1), offset = "$" + std::to_string(nparams + 2);
   if (!counted(f))
-    return columns().select_sql() + where + " ORDER BY id LIMIT " + limit + " OFFSET " + offset;
-  return columns().select_sql() + where + (where.empty() ? " WHERE " : " AND ") +
+    return order_view().select_sql() + where + " ORDER BY id LIMIT " + limit + " OFFSET " + offset;
+  return order_view().select_sql() + where + (where.empty() ? " WHERE " : " AND ") +
          "id >= (SELECT id FROM shop_orders" + where + " ORDER BY id LIMIT 1 OFFSET " + offset +
          ") ORDER BY id LIMIT " + limit;
 }
@@ -333,7 +315,7 @@ OrderPage list_orders(ts::db::Pool& db, const OrderFilter& filter) {
   const auto result = db.query(
       from_end ? page_from_end_sql(where, n) : page_from_start_sql(filter, where, n), params);
   page.results.reserve(result.size());
-  for (const auto& row : result) page.results.push_back(columns().decode(row));
+  for (const auto& row : result) page.results.push_back(order_view().decode(row));
   if (from_end) std::reverse(page.results.begin(), page.results.end());
   return page;
 }
@@ -344,9 +326,9 @@ std::optional<Order> find_order(ts::db::Pool& db, std::int64_t id) {
 }
 
 std::optional<Order> find_order(ts::db::Connection& db, std::int64_t id) {
-  const auto result = db.query(columns().select_sql() + "WHERE id = $1", {id});
+  const auto result = db.query(order_view().select_sql() + "WHERE id = $1", {id});
   if (result.empty()) return std::nullopt;
-  return columns().decode(result[0]);
+  return order_view().decode(result[0]);
 }
 
 std::int64_t insert_order(ts::db::Connection& db, std::int64_t user_id, const domain::OrderDraft& o,

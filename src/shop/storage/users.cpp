@@ -1,32 +1,13 @@
 #include "shop/storage/users.hpp"
 
-#include "platform/db/table.hpp"
 #include "shop/domain/timestamps.hpp"
+#include "shop/storage/tables.hpp"
 
 namespace shop::storage {
-namespace {
-// What a request needs of an account (its sign-up and last-login times are
-// shown nowhere).
-const ts::db::Table<UserRecord>& columns() {
-  using U = UserRecord;
-  static const ts::db::Table<U> t("shop_users",
-                                  {{"id", &U::id},
-                                   {"username", &U::username},
-                                   {"email", &U::email},
-                                   {"password_hash", &U::password_hash},
-                                   {"is_staff", &U::is_staff},
-                                   {"is_active", &U::is_active},
-                                   {"is_superuser", &U::is_superuser},
-                                   {"password_reset_required", &U::password_reset_required},
-                                   {"token_generation", &U::token_generation}});
-  return t;
-}
-}  // namespace
-
 std::optional<UserRecord> find_user(ts::db::Pool& db, std::int64_t id) {
-  auto r = db.query(columns().select_sql() + "WHERE id = $1", {id});
+  auto r = db.query(user_view().select_sql() + "WHERE id = $1", {id});
   if (r.empty()) return std::nullopt;
-  return columns().decode(r[0]);
+  return user_view().decode(r[0]);
 }
 
 std::optional<SessionLookup> find_session(ts::db::Pool& db, std::int64_t id,
@@ -34,17 +15,17 @@ std::optional<SessionLookup> find_session(ts::db::Pool& db, std::int64_t id,
   // One round trip per authenticated request: the revocation check rides
   // along with the account row, as the column after the account's.
   static const std::string sql =
-      "SELECT " + columns().select_list() +
+      "SELECT " + user_view().select_list() +
       ", EXISTS (SELECT 1 FROM shop_revoked_tokens WHERE jti = $2) FROM shop_users WHERE id = $1";
   auto r = db.query(sql, {id, jti});
   if (r.empty()) return std::nullopt;
-  return SessionLookup{columns().decode(r[0]), r[0].get<bool>(columns().size())};
+  return SessionLookup{user_view().decode(r[0]), r[0].get<bool>(user_view().size())};
 }
 
 std::optional<UserRecord> find_user_by_username(ts::db::Pool& db, std::string_view username) {
-  auto r = db.query(columns().select_sql() + "WHERE username = $1", {username});
+  auto r = db.query(user_view().select_sql() + "WHERE username = $1", {username});
   if (r.empty()) return std::nullopt;
-  return columns().decode(r[0]);
+  return user_view().decode(r[0]);
 }
 
 bool email_taken(ts::db::Pool& db, std::string_view email) {
