@@ -65,12 +65,14 @@ bool email_taken(Pool& db, const std::string& email, std::int64_t except_id) {
 std::int64_t create_user(Pool& db, const std::string& username, const std::string& email,
                          const std::string& password_hash,
                          const std::optional<std::string>& about_me) {
-  return db
-      .query(
-          "INSERT INTO mb_users (username, email, password_hash, about_me, last_seen) "
-          "VALUES ($1, $2, $3, $4, $5) RETURNING id",
-          {username, email, password_hash, about_me, domain::now_us()})
-      .scalar<std::int64_t>();
+  static const ts::db::RowInserter<rows::User> users(rows::users_table());
+  rows::User u;
+  u.username = username;
+  u.email = email;
+  u.password_hash = password_hash;
+  u.about_me = about_me;
+  u.last_seen = domain::now_us();
+  return users.insert(db, u);
 }
 
 void update_user(Pool& db, std::int64_t id, const std::string& username, const std::string& email,

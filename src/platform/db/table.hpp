@@ -25,6 +25,7 @@
 #include "platform/db/connection.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <initializer_list>
 #include <optional>
@@ -152,6 +153,28 @@ class Table {
   std::vector<Column> columns_;
   std::vector<std::string> names_;
   std::string list_, select_;
+};
+
+// One new row at a time (a sign-up, a saved card, an order), the database
+// assigning its "id", which insert() returns: the table without "id" and its
+// INSERT … RETURNING id are built once, for a Pool or a Connection.
+template <class T>
+class RowInserter {
+ public:
+  explicit RowInserter(const Table<T>& table)
+      : table_(table.without({"id"})), sql_(table_.insert_sql(1, "id")) {}
+
+  template <class Db>
+  std::int64_t insert(Db& db, const T& row) const {
+    Params params;
+    params.reserve(table_.size());
+    table_.encode(row, params);
+    return db.query(sql_, params).template scalar<std::int64_t>();
+  }
+
+ private:
+  Table<T> table_;
+  std::string sql_;
 };
 
 // Rows of one table written as multi-row INSERTs of up to `rows_per_statement`

@@ -272,7 +272,7 @@ std::optional<storage::OrderRow> order_row(State& st, const Row& r) {
   o.address = r.get<OptText>(5);
   const auto* shipped = o.address ? shipped_to(*o.address, st.addresses_of[*user]) : nullptr;
   if (shipped)
-    storage::ship_to(o, *shipped);
+    storage::ship_to(o, {shipped->id, shipped->fields});
   else
     st.bad.add("orders not linked to an address", "#" + std::to_string(id));
   o.paid_status = r.get<bool>(6);

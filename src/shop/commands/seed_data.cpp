@@ -297,7 +297,7 @@ storage::OrderRow make_order(std::uint64_t seed, std::int64_t i, Timestamp base,
   w.product_id = pr.id;
   w.card_number = u.last4;
   w.address = a.house_no + " " + a.landmark + ", " + a.city + ", " + a.state + " " + a.pin_code;
-  storage::ship_to(w, u.address);
+  storage::ship_to(w, {u.address.id, u.address.fields});
   w.paid_status = paid;
   if (paid) w.paid_at = domain::format_db_timestamp(paid_at);
   w.total_price_cents = pr.cents;

@@ -20,12 +20,8 @@ std::optional<Address> find_address(ts::db::Pool& db, std::int64_t id) {
 
 std::int64_t insert_address(ts::db::Pool& db, std::int64_t user_id,
                             const domain::AddressFields& a) {
-  return db
-      .query(
-          "INSERT INTO shop_addresses (user_id, name, phone_number, pin_code, house_no, landmark, "
-          "city, state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-          {user_id, a.name, a.phone_number, a.pin_code, a.house_no, a.landmark, a.city, a.state})
-      .scalar<std::int64_t>();
+  static const ts::db::RowInserter<Address> addresses(addresses_table());
+  return addresses.insert(db, {0, user_id, a});
 }
 
 void update_address(ts::db::Pool& db, std::int64_t id, const domain::AddressFields& a) {

@@ -39,16 +39,8 @@ std::optional<SavedCard> find_card_by_last4(ts::db::Pool& db, std::int64_t user_
 }
 
 std::int64_t insert_card(ts::db::Connection& db, const SavedCard& c) {
-  return db
-      .query(
-          "INSERT INTO shop_cards (user_id, email, name_on_card, customer_id, card_id, brand, "
-          "last4, exp_month, exp_year, address_city, address_country, address_state, "
-          "address_zip, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
-          "$13, $14) RETURNING id",
-          {c.user_id, c.email, c.name_on_card, c.customer_id, c.card_id, c.brand, c.last4,
-           c.exp_month, c.exp_year, c.address_city, c.address_country, c.address_state,
-           c.address_zip, domain::format_db_timestamp(domain::now_timestamp())})
-      .scalar<std::int64_t>();
+  static const ts::db::RowInserter<CardRow> cards(cards_table());
+  return cards.insert(db, {c, domain::format_db_timestamp(domain::now_timestamp())});
 }
 
 void update_card(ts::db::Pool& db, const SavedCard& c) {

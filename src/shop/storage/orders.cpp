@@ -333,40 +333,24 @@ std::optional<Order> find_order(ts::db::Connection& db, std::int64_t id) {
 
 std::int64_t insert_order(ts::db::Connection& db, std::int64_t user_id, const domain::OrderDraft& o,
                           const std::optional<std::string>& idempotency_key) {
-  const auto& a = o.shipping.fields;
-  std::optional<std::string> paid_at;
-  if (o.paid_at) paid_at = domain::format_db_timestamp(*o.paid_at);
-  return db
-      .query(
-          "INSERT INTO shop_orders (user_id, name, ordered_item, product_id, card_number, "
-          "address, address_id, shipping_name, shipping_phone_number, shipping_house_no, "
-          "shipping_landmark, shipping_city, shipping_state, shipping_pin_code, paid_status, "
-          "paid_at, total_price_cents, is_delivered, delivered_at, charge_id, idempotency_key, "
-          "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
-          "$16, $17, $18, $19, $20, $21, $22) RETURNING id",
-          {user_id,
-           o.name,
-           o.ordered_item,
-           o.product_id,
-           o.card_number,
-           o.address,
-           o.shipping.address_id,
-           a.name,
-           a.phone_number,
-           a.house_no,
-           a.landmark,
-           a.city,
-           a.state,
-           a.pin_code,
-           o.paid_status ? 1 : 0,
-           paid_at,
-           o.total_price.cents(),
-           o.is_delivered ? 1 : 0,
-           o.delivered_at,
-           o.charge_id.empty() ? ts::db::Value(nullptr) : ts::db::Value(o.charge_id),
-           idempotency_key,
-           domain::format_db_timestamp(domain::now_timestamp())})
-      .scalar<std::int64_t>();
+  static const ts::db::RowInserter<OrderRow> orders(orders_table());
+  OrderRow row;
+  row.user_id = user_id;
+  row.name = o.name;
+  row.ordered_item = o.ordered_item;
+  row.product_id = o.product_id;
+  row.card_number = o.card_number;
+  row.address = o.address;
+  ship_to(row, o.shipping);
+  row.paid_status = o.paid_status;
+  if (o.paid_at) row.paid_at = domain::format_db_timestamp(*o.paid_at);
+  row.total_price_cents = o.total_price.cents();
+  row.is_delivered = o.is_delivered;
+  row.delivered_at = o.delivered_at;
+  if (!o.charge_id.empty()) row.charge_id = o.charge_id;
+  row.idempotency_key = idempotency_key;
+  row.created_at = domain::format_db_timestamp(domain::now_timestamp());
+  return orders.insert(db, row);
 }
 
 bool update_delivery(ts::db::Pool& db, std::int64_t id, const domain::DeliveryUpdate& update) {

@@ -35,12 +35,8 @@ std::optional<Product> find_product(ts::db::Pool& db, std::int64_t id) {
 }
 
 std::int64_t insert_product(ts::db::Connection& db, const Product& p) {
-  const auto result = db.query(
-      "INSERT INTO shop_products (name, description, price_cents, stock, image, created_at) "
-      "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-      {p.name, p.description, p.price_cents, static_cast<std::int64_t>(p.stock ? 1 : 0),
-       image_value(p), domain::format_db_timestamp(domain::now_timestamp())});
-  return result.scalar<std::int64_t>();
+  static const ts::db::RowInserter<ProductRow> products(products_table());
+  return products.insert(db, {p, domain::format_db_timestamp(domain::now_timestamp())});
 }
 
 std::int64_t insert_product(ts::db::Pool& db, const Product& p) {

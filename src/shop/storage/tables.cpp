@@ -2,9 +2,9 @@
 
 namespace shop::storage {
 
-void ship_to(OrderRow& order, const Address& address) {
+void ship_to(OrderRow& order, const domain::ShippingAddress& address) {
   const auto& a = address.fields;
-  order.address_id = address.id;
+  order.address_id = address.address_id;
   order.shipping_name = a.name;
   order.shipping_phone_number = a.phone_number;
   order.shipping_house_no = a.house_no;

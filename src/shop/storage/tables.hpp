@@ -49,7 +49,7 @@ struct OrderRow : Order {
 };
 
 // An order's address_id and shipping columns: the address it is shipped to.
-void ship_to(OrderRow& order, const Address& address);
+void ship_to(OrderRow& order, const domain::ShippingAddress& address);
 
 struct SandboxCustomerRow {
   std::string id, email, created_at;

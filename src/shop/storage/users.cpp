@@ -33,16 +33,8 @@ bool email_taken(ts::db::Pool& db, std::string_view email) {
 }
 
 std::int64_t insert_user(ts::db::Connection& db, const UserRecord& u) {
-  return db
-      .query(
-          "INSERT INTO shop_users (username, email, password_hash, is_staff, is_active, "
-          "is_superuser, "
-          "date_joined, password_reset_required) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING "
-          "id",
-          {u.username, u.email, u.password_hash, u.is_staff ? 1 : 0, u.is_active ? 1 : 0,
-           u.is_superuser ? 1 : 0, domain::format_db_timestamp(domain::now_timestamp()),
-           u.password_reset_required ? 1 : 0})
-      .scalar<std::int64_t>();
+  static const ts::db::RowInserter<UserRow> users(users_table());
+  return users.insert(db, {u, domain::format_db_timestamp(domain::now_timestamp()), std::nullopt});
 }
 
 void set_password_hash(ts::db::Pool& db, std::int64_t id, std::string_view hash) {

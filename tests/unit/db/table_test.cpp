@@ -173,6 +173,24 @@ TEST_P(TableTest, ADerivedRowIsWrittenWholeAndReadBackThroughEitherTable) {
   EXPECT_EQ(view[0].note, "n");
 }
 
+struct Item {
+  std::int64_t id = 0;
+  std::string v;
+};
+
+TEST_P(TableTest, RowInserterWritesAllButTheIdAndReturnsTheAssignedOne) {
+  pool_->query(
+      pg() ? "CREATE TABLE items (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, v TEXT)"
+           : "CREATE TABLE items (id INTEGER PRIMARY KEY, v TEXT)");
+  static const Table<Item> items("items", {{"id", &Item::id}, {"v", &Item::v}});
+  const RowInserter<Item> insert(items);
+  // The struct's id (99) is not written: the database assigns 1, then 2.
+  EXPECT_EQ(insert.insert(*pool_, {99, "first"}), 1);
+  auto lease = pool_->acquire();
+  EXPECT_EQ(insert.insert(*lease, {99, "second"}), 2);
+  EXPECT_EQ(pool_->query("SELECT v FROM items WHERE id = 2").scalar<std::string>(), "second");
+}
+
 TS_DB_INSTANTIATE_ENGINES(TableTest);
 
 }  // namespace
