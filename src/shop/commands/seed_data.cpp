@@ -232,36 +232,27 @@ void add_users(ts::db::Pool& db, const LargeSetOptions& o, LargeSetResult& res,
 }
 
 std::vector<SeedUser> load_seed_users(ts::db::Pool& db) {
-  const auto rows = db.query(
-      "SELECT u.id, u.email, a.id, a.name, a.phone_number, a.house_no, a.landmark, a.city, "
-      "a.state, a.pin_code, c.last4 FROM shop_users u "
-      "JOIN shop_addresses a ON a.user_id = u.id "
-      "LEFT JOIN shop_cards c ON c.user_id = u.id "
-      "WHERE u.email LIKE $1 ORDER BY u.id, a.id",
-      {std::string("%") + kSeedDomain});
+  // The user's email and card, then the address (from cell 2 on).
+  const auto rows =
+      db.query("SELECT u.email, c.last4, " + storage::addresses_table().select_list("a") +
+                   " FROM shop_users u JOIN shop_addresses a ON a.user_id = u.id "
+                   "LEFT JOIN shop_cards c ON c.user_id = u.id "
+                   "WHERE u.email LIKE $1 ORDER BY u.id, a.id",
+               {std::string("%") + kSeedDomain});
   // Index by the number in the user name, so row i means the same user no
   // matter in which order the database handed out ids.
   std::map<std::int64_t, SeedUser> by_number;
   for (const auto& r : rows) {
-    const auto email = r.get<std::string>(1);
+    const auto email = r.get<std::string>(0);
     const auto at = email.find('@');
     std::size_t d = at;
     while (d > 0 && std::isdigit(static_cast<unsigned char>(email[d - 1]))) --d;
     const auto number = std::stoll(email.substr(d, at - d)) - kUserNumberBase;
     if (by_number.count(number)) continue;  // first address only
     SeedUser u;
-    u.id = r.get<std::int64_t>(0);
-    u.address.id = r.get<std::int64_t>(2);
-    u.address.user_id = u.id;
-    auto& a = u.address.fields;
-    a.name = r.get<std::string>(3);
-    a.phone_number = r.get<std::string>(4);
-    a.house_no = r.get<std::string>(5);
-    a.landmark = r.get<std::string>(6);
-    a.city = r.get<std::string>(7);
-    a.state = r.get<std::string>(8);
-    a.pin_code = r.get<std::string>(9);
-    u.last4 = r.get<std::optional<std::string>>(10).value_or("4242");
+    u.address = storage::addresses_table().decode(r, 2);
+    u.id = u.address.user_id;
+    u.last4 = r.get<std::optional<std::string>>(1).value_or("4242");
     by_number.emplace(number, std::move(u));
   }
   std::vector<SeedUser> out;
