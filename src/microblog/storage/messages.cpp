@@ -1,6 +1,7 @@
 #include <string>
 
 #include "microblog/storage/storage.hpp"
+#include "microblog/storage/tables.hpp"
 #include "platform/core/paginate.hpp"
 
 namespace microblog::storage {
@@ -8,10 +9,8 @@ namespace microblog::storage {
 void add_notification(Connection& c, std::int64_t uid, const std::string& name,
                       const std::string& payload, double ts) {
   c.query("DELETE FROM mb_notifications WHERE user_id = $1 AND name = $2", {uid, name});
-  c.query(
-      "INSERT INTO mb_notifications (name, user_id, timestamp, payload_json) "
-      "VALUES ($1, $2, $3, $4)",
-      {name, uid, ts, payload});
+  static const ts::db::RowInserter<rows::Notification> notifications(rows::notifications_table());
+  notifications.insert(c, {0, name, uid, ts, payload});
 }
 
 std::vector<NotificationRow> notifications_since(Pool& db, std::int64_t uid, double since) {
@@ -38,9 +37,8 @@ void send_message(Pool& db, std::int64_t sender, std::int64_t recipient, const s
                   std::int64_t now) {
   auto lease = db.acquire();
   ts::db::Transaction tx(*lease);
-  tx.query(
-      "INSERT INTO mb_messages (sender_id, recipient_id, body, timestamp) VALUES ($1, $2, $3, $4)",
-      {sender, recipient, body, now});
+  static const ts::db::RowInserter<rows::Message> messages(rows::messages_table());
+  messages.insert(tx.connection(), {0, sender, recipient, body, now});
   add_notification(*lease, recipient, "unread_message_count",
                    std::to_string(unread(*lease, recipient)), static_cast<double>(now) / 1e6);
   tx.commit();

@@ -1,6 +1,7 @@
 #include <cctype>
 
 #include "microblog/storage/storage.hpp"
+#include "microblog/storage/tables.hpp"
 #include "platform/core/paginate.hpp"
 #include "platform/db/table.hpp"
 
@@ -59,11 +60,8 @@ std::string fts5_query(const std::string& q) {
 
 std::int64_t create_post(Pool& db, std::int64_t uid, const std::string& body,
                          const std::string& language, std::int64_t now) {
-  const auto id = db.query(
-                        "INSERT INTO mb_posts (body, timestamp, user_id, language) VALUES ($1, $2, "
-                        "$3, $4) RETURNING id",
-                        {body, now, uid, language})
-                      .scalar<std::int64_t>();
+  static const ts::db::RowInserter<rows::Post> posts(rows::posts_table());
+  const auto id = posts.insert(db, {0, body, now, uid, language});
   bump_content_version(db);
   return id;
 }

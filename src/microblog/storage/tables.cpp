@@ -1,18 +1,27 @@
 #include "microblog/storage/tables.hpp"
 
+namespace microblog::storage {
+
+const ts::db::Table<UserRow>& user_view() {
+  static const ts::db::Table<UserRow> t(
+      "mb_users", {{"id", &UserRow::id},
+                   {"username", &UserRow::username},
+                   {"email", &UserRow::email},
+                   {"password_hash", &UserRow::password_hash},
+                   {"about_me", &UserRow::about_me},
+                   {"last_seen", &UserRow::last_seen},
+                   {"last_message_read_time", &UserRow::last_message_read_time},
+                   {"session_generation", &UserRow::session_generation}});
+  return t;
+}
+
+}  // namespace microblog::storage
+
 namespace microblog::storage::rows {
 
 const ts::db::Table<User>& users_table() {
-  static const ts::db::Table<User> t("mb_users",
-                                     {{"id", &User::id},
-                                      {"username", &User::username},
-                                      {"email", &User::email},
-                                      {"password_hash", &User::password_hash},
-                                      {"about_me", &User::about_me},
-                                      {"last_seen", &User::last_seen},
-                                      {"last_message_read_time", &User::last_message_read_time},
-                                      {"token_hash", &User::token_hash},
-                                      {"token_expiration", &User::token_expiration}});
+  static const ts::db::Table<User> t(user_view(), {{"token_hash", &User::token_hash},
+                                                   {"token_expiration", &User::token_expiration}});
   return t;
 }
 

@@ -1,21 +1,25 @@
 #pragma once
 // The microblog's tables as stored, each column written once (tables.cpp),
-// for the commands that load many rows (`microblog import-flask`) through
-// ts::db::BulkWriter. The rows are the columns as they are; the views the
-// pages use are in storage.hpp.
+// for the commands that load many rows (`microblog import-flask`, `microblog
+// seed`) through ts::db::BulkWriter. A stored user is the account the pages
+// read (storage.hpp's UserRow, whose columns are user_view()) and its API
+// token.
 #include <cstdint>
 #include <optional>
 #include <string>
 
+#include "microblog/storage/storage.hpp"
 #include "platform/db/table.hpp"
+
+namespace microblog::storage {
+// An account as the pages and the API use it (its API token is looked up by
+// hash, never read back).
+const ts::db::Table<UserRow>& user_view();
+}  // namespace microblog::storage
 
 namespace microblog::storage::rows {
 
-struct User {
-  std::int64_t id = 0;
-  std::string username, email;
-  std::optional<std::string> password_hash, about_me;
-  std::optional<std::int64_t> last_seen, last_message_read_time;
+struct User : UserRow {
   std::optional<std::string> token_hash;
   std::optional<std::int64_t> token_expiration;
 };

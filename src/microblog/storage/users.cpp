@@ -1,32 +1,17 @@
 #include "microblog/domain/text.hpp"
 #include "microblog/domain/timefmt.hpp"
 #include "microblog/storage/storage.hpp"
+#include "microblog/storage/tables.hpp"
 #include "platform/core/paginate.hpp"
 #include "platform/core/text.hpp"
-#include "platform/db/table.hpp"
 
 namespace microblog::storage {
 namespace {
 
-// An account as the pages and the API use it (its API token is looked up
-// by hash, never read back).
-const ts::db::Table<UserRow>& columns() {
-  static const ts::db::Table<UserRow> t(
-      "mb_users", {{"id", &UserRow::id},
-                   {"username", &UserRow::username},
-                   {"email", &UserRow::email},
-                   {"password_hash", &UserRow::password_hash},
-                   {"about_me", &UserRow::about_me},
-                   {"last_seen", &UserRow::last_seen},
-                   {"last_message_read_time", &UserRow::last_message_read_time},
-                   {"session_generation", &UserRow::session_generation}});
-  return t;
-}
-
 std::optional<UserRow> one(Pool& db, const std::string& where, const ts::db::Params& p) {
-  auto r = db.query(columns().select_sql() + where, p);
+  auto r = db.query(user_view().select_sql() + where, p);
   if (r.empty()) return std::nullopt;
-  return columns().decode(r[0]);
+  return user_view().decode(r[0]);
 }
 
 }  // namespace
@@ -38,7 +23,7 @@ std::optional<SessionUser> session_user(Pool& db, std::int64_t id) {
   // The navigation bar's counts and the content version ride along, in
   // the columns after the account's.
   static const std::string sql =
-      "SELECT " + columns().select_list() +
+      "SELECT " + user_view().select_list() +
       ", (SELECT count(*) FROM mb_messages m WHERE m.recipient_id = u.id "
       "AND m.timestamp > COALESCE(u.last_message_read_time, 0)), "
       "(SELECT count(*) FROM mb_tasks t WHERE t.user_id = u.id AND NOT t.complete), "
@@ -46,9 +31,9 @@ std::optional<SessionUser> session_user(Pool& db, std::int64_t id) {
       "FROM mb_users u WHERE id = $1";
   auto r = db.query(sql, {id});
   if (r.empty()) return std::nullopt;
-  const auto n = columns().size();
+  const auto n = user_view().size();
   SessionUser s;
-  s.user = columns().decode(r[0]);
+  s.user = user_view().decode(r[0]);
   s.unread_messages = r[0].get<std::int64_t>(n);
   s.open_tasks = r[0].get<std::int64_t>(n + 1);
   s.content_version = r[0].get<std::int64_t>(n + 2);
@@ -80,12 +65,14 @@ bool email_taken(Pool& db, const std::string& email, std::int64_t except_id) {
 std::int64_t create_user(Pool& db, const std::string& username, const std::string& email,
                          const std::string& password_hash,
                          const std::optional<std::string>& about_me) {
-  return db
-      .query(
-          "INSERT INTO mb_users (username, email, password_hash, about_me, last_seen) "
-          "VALUES ($1, $2, $3, $4, $5) RETURNING id",
-          {username, email, password_hash, about_me, domain::now_us()})
-      .scalar<std::int64_t>();
+  static const ts::db::RowInserter<rows::User> users(rows::users_table());
+  rows::User u;
+  u.username = username;
+  u.email = email;
+  u.password_hash = password_hash;
+  u.about_me = about_me;
+  u.last_seen = domain::now_us();
+  return users.insert(db, u);
 }
 
 void update_user(Pool& db, std::int64_t id, const std::string& username, const std::string& email,
@@ -125,17 +112,17 @@ void touch_last_seen(Pool& db, std::int64_t id, std::int64_t now) {
 }
 
 namespace {
-// A user `u` (columns()) and their post, follower and following counts, in
+// A user `u` (user_view()) and their post, follower and following counts, in
 // the three columns after the account's.
 const std::string& with_counts_select() {
-  static const std::string sql = "SELECT " + columns().select_list("u") +
+  static const std::string sql = "SELECT " + user_view().select_list("u") +
                                  ", (SELECT count(*) FROM mb_posts WHERE user_id = u.id), "
                                  "(SELECT count(*) FROM mb_followers WHERE followed_id = u.id), "
                                  "(SELECT count(*) FROM mb_followers WHERE follower_id = u.id) ";
   return sql;
 }
 Counts counts_after_user(const ts::db::Row& r) {
-  const auto at = columns().size();
+  const auto at = user_view().size();
   return {r.get<std::int64_t>(at), r.get<std::int64_t>(at + 1), r.get<std::int64_t>(at + 2)};
 }
 }  // namespace
@@ -150,7 +137,7 @@ std::optional<std::optional<std::pair<UserRow, Counts>>> user_with_counts_for_to
   if (r.empty()) return std::nullopt;
   if (!r[0].get<std::optional<std::int64_t>>(0)) return std::optional<std::pair<UserRow, Counts>>();
   return std::optional<std::pair<UserRow, Counts>>(
-      std::pair{columns().decode(r[0]), counts_after_user(r[0])});
+      std::pair{user_view().decode(r[0]), counts_after_user(r[0])});
 }
 
 Counts counts(Pool& db, std::int64_t uid) {
@@ -221,7 +208,7 @@ UserPage list_users(Pool& db, const std::string& kind, std::int64_t uid, int pag
                         " OFFSET $" + std::to_string(n + 2),
                     p);
   for (const auto& row : r) {
-    out.items.push_back(columns().decode(row));
+    out.items.push_back(user_view().decode(row));
     out.counts.push_back(counts_after_user(row));
   }
   return out;

@@ -6,7 +6,9 @@
 // struct. BulkWriter batches structs into multi-row INSERTs inside the
 // caller's transaction. A read view (the columns a page needs, or a join) is
 // a Table of its own struct: its SELECT list and its decoder come from the
-// one list, so a column's position is never written by hand.
+// one list, so a column's position is never written by hand. A stored row
+// that adds columns to a read view derives from the view's struct, and its
+// Table is the view's columns followed by the added ones: each name once.
 //
 //   struct Tag { std::int64_t id = 0; std::string name; bool pinned = false; };
 //   const ts::db::Table<Tag> tags("tags", {{"id", &Tag::id}, {"name", &Tag::name},
@@ -15,16 +17,21 @@
 //   ts::db::BulkWriter<Tag> w(tx.connection(), tags.without({"id"}));
 //   w.add(tag);  ...  w.flush();
 //
+//   struct StoredTag : Tag { std::string created_at; };
+//   const ts::db::Table<StoredTag> stored(tags, {{"created_at", &StoredTag::created_at}});
+//
 // bool members are written as 0/1: the schemas keep flags in INTEGER columns
 // with CHECK (x IN (0, 1)), in both dialects.
 #include "platform/db/connection.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -60,6 +67,12 @@ class Table {
           decode([outer, inner](const Row& r, std::size_t i, T& t) {
             t.*outer.*inner = r.get<M>(i);
           }) {}
+    // A column of a base struct B, read and written through T's B part.
+    template <class B>
+    Column(const typename Table<B>::Column& base, std::type_identity<B> /*base*/)
+        : name(base.name),
+          encode([e = base.encode](const T& t) { return e(t); }),
+          decode([d = base.decode](const Row& r, std::size_t i, T& t) { d(r, i, t); }) {}
     std::string name;
     std::function<Value(const T&)> encode;
     std::function<void(const Row&, std::size_t, T&)> decode;
@@ -70,6 +83,14 @@ class Table {
     for (const auto& c : columns_) names_.push_back(c.name);
     list_ = db::select_list(names_);
     select_ = "SELECT " + list_ + " FROM " + name_ + " ";
+  }
+  // A T that derives from B: the base table's columns (its name too), then
+  // `extra`, the columns of T's own members.
+  template <class B>
+  Table(const Table<B>& base, std::vector<Column> extra)
+      : Table(base.name(), with_base(base, std::move(extra))) {
+    static_assert(std::is_base_of_v<B, T> && !std::is_same_v<B, T>,
+                  "a derived row's table extends the table of one of its bases");
   }
 
   const std::string& name() const noexcept { return name_; }
@@ -110,6 +131,18 @@ class Table {
   }
 
  private:
+  template <class>
+  friend class Table;
+
+  template <class B>
+  static std::vector<Column> with_base(const Table<B>& base, std::vector<Column> extra) {
+    std::vector<Column> all;
+    all.reserve(base.columns_.size() + extra.size());
+    for (const auto& c : base.columns_) all.push_back(Column(c, std::type_identity<B>{}));
+    for (auto& c : extra) all.push_back(std::move(c));
+    return all;
+  }
+
   static Value to_value(bool b) { return b ? 1 : 0; }
   template <class M>
   static Value to_value(const M& m) {
@@ -120,6 +153,28 @@ class Table {
   std::vector<Column> columns_;
   std::vector<std::string> names_;
   std::string list_, select_;
+};
+
+// One new row at a time (a sign-up, a saved card, an order), the database
+// assigning its "id", which insert() returns: the table without "id" and its
+// INSERT … RETURNING id are built once, for a Pool or a Connection.
+template <class T>
+class RowInserter {
+ public:
+  explicit RowInserter(const Table<T>& table)
+      : table_(table.without({"id"})), sql_(table_.insert_sql(1, "id")) {}
+
+  template <class Db>
+  std::int64_t insert(Db& db, const T& row) const {
+    Params params;
+    params.reserve(table_.size());
+    table_.encode(row, params);
+    return db.query(sql_, params).template scalar<std::int64_t>();
+  }
+
+ private:
+  Table<T> table_;
+  std::string sql_;
 };
 
 // Rows of one table written as multi-row INSERTs of up to `rows_per_statement`

@@ -67,7 +67,7 @@ struct State {
   std::set<std::string> emails, card_ids;
   std::size_t images_copied = 0;
   std::map<std::string, std::int64_t> product_by_name;
-  std::map<std::int64_t, std::vector<storage::AddressRow>> addresses_of;
+  std::map<std::int64_t, std::vector<storage::Address>> addresses_of;
   std::map<std::string, std::int64_t> free_text_states, unknown_products;
 };
 
@@ -163,13 +163,13 @@ constexpr const char* kAddressesSql =
     "SELECT id, user_id, name, phone_number, pin_code, house_no, landmark, city, state "
     "FROM account_billingaddress ORDER BY id";
 
-std::optional<storage::AddressRow> address_row(State& st, const Row& r) {
+std::optional<storage::Address> address_row(State& st, const Row& r) {
   const auto id = r.get<std::int64_t>(0);
   const auto user = r.get<std::optional<std::int64_t>>(1);
   if (!owner_known(st, user, "addresses", id)) return std::nullopt;
   auto text = [&](int i) { return r.get<OptText>(i).value_or(""); };
-  storage::AddressRow a{id, *user, text(2), text(3), text(4), text(5), text(6), text(7), text(8)};
-  if (!us_states().count(a.state)) ++st.free_text_states[a.state];
+  storage::Address a{id, *user, {text(2), text(3), text(4), text(5), text(6), text(7), text(8)}};
+  if (!us_states().count(a.fields.state)) ++st.free_text_states[a.fields.state];
   st.addresses_of[*user].push_back(a);
   return a;
 }
@@ -181,9 +181,9 @@ constexpr const char* kCardsSql =
     "FROM account_stripemodel ORDER BY id";
 
 // A month or year written as up to four digits within [lo, hi], else NULL.
-std::optional<std::int64_t> small_int(const OptText& t, long lo, long hi) {
+std::optional<int> small_int(const OptText& t, int lo, int hi) {
   if (!t || t->empty() || t->size() > 4 || digits_only(*t) != *t) return std::nullopt;
-  const long v = std::stol(*t);
+  const int v = std::stoi(*t);
   if (v < lo || v > hi) return std::nullopt;
   return v;
 }
@@ -228,8 +228,8 @@ constexpr const char* kOrdersSql =
 
 // The generated rows' format, then the original UI's; then the same without
 // the pin code (an address edited after the order).
-const storage::AddressRow* shipped_to(const std::string& address,
-                                      const std::vector<storage::AddressRow>& mine) {
+const storage::Address* shipped_to(const std::string& address,
+                                   const std::vector<storage::Address>& mine) {
   const auto want = squash_whitespace(address);
   for (int pass = 0; pass < 2; ++pass) {
     auto matches = [&](const std::string& s) {
@@ -238,14 +238,15 @@ const storage::AddressRow* shipped_to(const std::string& address,
       return want.compare(0, q.size(), q) == 0 &&
              (want.size() == q.size() || want[q.size()] == ',' || want[q.size()] == ' ');
     };
-    for (const auto& a : mine) {
+    for (const auto& saved : mine) {
+      const auto& a = saved.fields;
       std::string gen = a.house_no + " " + a.landmark + ", " + a.city + ", " + a.state;
       std::string ui = a.house_no + ", near " + a.landmark + ", " + a.city + ", " + a.state;
       if (pass == 0) {
         gen += " " + a.pin_code;
         ui += ", " + a.pin_code;
       }
-      if (matches(gen) || matches(ui)) return &a;
+      if (matches(gen) || matches(ui)) return &saved;
     }
   }
   return nullptr;
@@ -271,7 +272,7 @@ std::optional<storage::OrderRow> order_row(State& st, const Row& r) {
   o.address = r.get<OptText>(5);
   const auto* shipped = o.address ? shipped_to(*o.address, st.addresses_of[*user]) : nullptr;
   if (shipped)
-    storage::ship_to(o, *shipped);
+    storage::ship_to(o, {shipped->id, shipped->fields});
   else
     st.bad.add("orders not linked to an address", "#" + std::to_string(id));
   o.paid_status = r.get<bool>(6);

@@ -95,7 +95,7 @@ std::string plain_datetime(Timestamp t) {
 
 struct SeedUser {
   std::int64_t id = 0;
-  storage::AddressRow address;  // the first one
+  storage::Address address;  // the first one
   std::string last4;
 };
 
@@ -187,9 +187,10 @@ void write_user_extras(ts::db::Connection& conn, const std::vector<UserRow>& row
       storage::bulk_writer(conn, storage::sandbox_cards_table(), storage::Ids::keep, n);
   for (const auto& u : rows) {
     const auto uid = id_of.at(u.username);
-    addresses.add({0, uid, u.name, u.phone, u.pin, u.house_no, u.landmark, u.city, u.state});
-    cards.add({0, uid, u.email, u.name, u.customer_id, u.card_id, u.brand, u.last4, u.exp_month,
-               u.exp_year, u.city, "USA", u.state, u.pin, date_joined});
+    addresses.add({0, uid, {u.name, u.phone, u.pin, u.house_no, u.landmark, u.city, u.state}});
+    cards.add({{0, uid, u.email, u.name, u.customer_id, u.card_id, u.brand, u.last4, u.exp_month,
+                u.exp_year, u.city, "USA", u.state, u.pin},
+               date_joined});
     if (!sandbox) continue;
     customers.add({u.customer_id, u.email, date_joined});
     sandbox_cards.add(sandbox_card(u, date_joined));
@@ -231,36 +232,27 @@ void add_users(ts::db::Pool& db, const LargeSetOptions& o, LargeSetResult& res,
 }
 
 std::vector<SeedUser> load_seed_users(ts::db::Pool& db) {
-  const auto rows = db.query(
-      "SELECT u.id, u.email, a.id, a.name, a.phone_number, a.house_no, a.landmark, a.city, "
-      "a.state, a.pin_code, c.last4 FROM shop_users u "
-      "JOIN shop_addresses a ON a.user_id = u.id "
-      "LEFT JOIN shop_cards c ON c.user_id = u.id "
-      "WHERE u.email LIKE $1 ORDER BY u.id, a.id",
-      {std::string("%") + kSeedDomain});
+  // The user's email and card, then the address (from cell 2 on).
+  const auto rows =
+      db.query("SELECT u.email, c.last4, " + storage::addresses_table().select_list("a") +
+                   " FROM shop_users u JOIN shop_addresses a ON a.user_id = u.id "
+                   "LEFT JOIN shop_cards c ON c.user_id = u.id "
+                   "WHERE u.email LIKE $1 ORDER BY u.id, a.id",
+               {std::string("%") + kSeedDomain});
   // Index by the number in the user name, so row i means the same user no
   // matter in which order the database handed out ids.
   std::map<std::int64_t, SeedUser> by_number;
   for (const auto& r : rows) {
-    const auto email = r.get<std::string>(1);
+    const auto email = r.get<std::string>(0);
     const auto at = email.find('@');
     std::size_t d = at;
     while (d > 0 && std::isdigit(static_cast<unsigned char>(email[d - 1]))) --d;
     const auto number = std::stoll(email.substr(d, at - d)) - kUserNumberBase;
     if (by_number.count(number)) continue;  // first address only
     SeedUser u;
-    u.id = r.get<std::int64_t>(0);
-    auto& a = u.address;
-    a.id = r.get<std::int64_t>(2);
-    a.user_id = u.id;
-    a.name = r.get<std::string>(3);
-    a.phone_number = r.get<std::string>(4);
-    a.house_no = r.get<std::string>(5);
-    a.landmark = r.get<std::string>(6);
-    a.city = r.get<std::string>(7);
-    a.state = r.get<std::string>(8);
-    a.pin_code = r.get<std::string>(9);
-    u.last4 = r.get<std::optional<std::string>>(10).value_or("4242");
+    u.address = storage::addresses_table().decode(r, 2);
+    u.id = u.address.user_id;
+    u.last4 = r.get<std::optional<std::string>>(1).value_or("4242");
     by_number.emplace(number, std::move(u));
   }
   std::vector<SeedUser> out;
@@ -289,14 +281,14 @@ storage::OrderRow make_order(std::uint64_t seed, std::int64_t i, Timestamp base,
   const auto paid_at = created + std::chrono::seconds(30 + r.below(600));
   const auto delivered_at = created + std::chrono::hours(48 + r.below(std::uint64_t{24} * 8));
   storage::OrderRow w;
-  const auto& a = u.address;
+  const auto& a = u.address.fields;
   w.user_id = u.id;
   w.name = a.name;
   w.ordered_item = pr.name;
   w.product_id = pr.id;
   w.card_number = u.last4;
   w.address = a.house_no + " " + a.landmark + ", " + a.city + ", " + a.state + " " + a.pin_code;
-  storage::ship_to(w, a);
+  storage::ship_to(w, {u.address.id, u.address.fields});
   w.paid_status = paid;
   if (paid) w.paid_at = domain::format_db_timestamp(paid_at);
   w.total_price_cents = pr.cents;

@@ -1,49 +1,27 @@
 #include "shop/storage/addresses.hpp"
 
-#include "platform/db/table.hpp"
+#include "shop/storage/tables.hpp"
 
 namespace shop::storage {
-namespace {
-// A saved address: its owner and the seven fields the forms edit.
-const ts::db::Table<Address>& columns() {
-  using F = domain::AddressFields;
-  static const ts::db::Table<Address> t("shop_addresses",
-                                        {{"id", &Address::id},
-                                         {"user_id", &Address::user_id},
-                                         {"name", &Address::fields, &F::name},
-                                         {"phone_number", &Address::fields, &F::phone_number},
-                                         {"pin_code", &Address::fields, &F::pin_code},
-                                         {"house_no", &Address::fields, &F::house_no},
-                                         {"landmark", &Address::fields, &F::landmark},
-                                         {"city", &Address::fields, &F::city},
-                                         {"state", &Address::fields, &F::state}});
-  return t;
-}
-}  // namespace
-
 std::vector<Address> list_addresses(ts::db::Pool& db, std::int64_t user_id) {
   const auto result =
-      db.query(columns().select_sql() + "WHERE user_id = $1 ORDER BY id", {user_id});
+      db.query(addresses_table().select_sql() + "WHERE user_id = $1 ORDER BY id", {user_id});
   std::vector<Address> out;
   out.reserve(result.size());
-  for (const auto& row : result) out.push_back(columns().decode(row));
+  for (const auto& row : result) out.push_back(addresses_table().decode(row));
   return out;
 }
 
 std::optional<Address> find_address(ts::db::Pool& db, std::int64_t id) {
-  const auto result = db.query(columns().select_sql() + "WHERE id = $1", {id});
+  const auto result = db.query(addresses_table().select_sql() + "WHERE id = $1", {id});
   if (result.empty()) return std::nullopt;
-  return columns().decode(result[0]);
+  return addresses_table().decode(result[0]);
 }
 
 std::int64_t insert_address(ts::db::Pool& db, std::int64_t user_id,
                             const domain::AddressFields& a) {
-  return db
-      .query(
-          "INSERT INTO shop_addresses (user_id, name, phone_number, pin_code, house_no, landmark, "
-          "city, state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-          {user_id, a.name, a.phone_number, a.pin_code, a.house_no, a.landmark, a.city, a.state})
-      .scalar<std::int64_t>();
+  static const ts::db::RowInserter<Address> addresses(addresses_table());
+  return addresses.insert(db, {0, user_id, a});
 }
 
 void update_address(ts::db::Pool& db, std::int64_t id, const domain::AddressFields& a) {

@@ -1,73 +1,46 @@
 #include "shop/storage/cards.hpp"
 
-#include "platform/db/table.hpp"
 #include "shop/domain/timestamps.hpp"
+#include "shop/storage/tables.hpp"
 
 namespace shop::storage {
 namespace {
-// A saved card as the API shows it (created_at is not shown).
-const ts::db::Table<SavedCard>& columns() {
-  using C = SavedCard;
-  static const ts::db::Table<C> t("shop_cards", {{"id", &C::id},
-                                                 {"user_id", &C::user_id},
-                                                 {"email", &C::email},
-                                                 {"name_on_card", &C::name_on_card},
-                                                 {"customer_id", &C::customer_id},
-                                                 {"card_id", &C::card_id},
-                                                 {"brand", &C::brand},
-                                                 {"last4", &C::last4},
-                                                 {"exp_month", &C::exp_month},
-                                                 {"exp_year", &C::exp_year},
-                                                 {"address_city", &C::address_city},
-                                                 {"address_country", &C::address_country},
-                                                 {"address_state", &C::address_state},
-                                                 {"address_zip", &C::address_zip}});
-  return t;
-}
 
 std::optional<SavedCard> first(const ts::db::Result& r) {
   if (r.empty()) return std::nullopt;
-  return columns().decode(r[0]);
+  return card_view().decode(r[0]);
 }
 }  // namespace
 
 std::vector<SavedCard> list_cards(ts::db::Pool& db, std::int64_t user_id) {
   const auto result =
-      db.query(columns().select_sql() + "WHERE user_id = $1 ORDER BY id", {user_id});
+      db.query(card_view().select_sql() + "WHERE user_id = $1 ORDER BY id", {user_id});
   std::vector<SavedCard> out;
   out.reserve(result.size());
-  for (const auto& row : result) out.push_back(columns().decode(row));
+  for (const auto& row : result) out.push_back(card_view().decode(row));
   return out;
 }
 
 std::optional<SavedCard> find_card(ts::db::Pool& db, std::int64_t id) {
-  return first(db.query(columns().select_sql() + "WHERE id = $1", {id}));
+  return first(db.query(card_view().select_sql() + "WHERE id = $1", {id}));
 }
 
 std::optional<SavedCard> find_card_by_gateway_id(ts::db::Pool& db, std::int64_t user_id,
                                                  const std::string& card_id) {
-  return first(
-      db.query(columns().select_sql() + "WHERE user_id = $1 AND card_id = $2", {user_id, card_id}));
+  return first(db.query(card_view().select_sql() + "WHERE user_id = $1 AND card_id = $2",
+                        {user_id, card_id}));
 }
 
 std::optional<SavedCard> find_card_by_last4(ts::db::Pool& db, std::int64_t user_id,
                                             const std::string& last4) {
   return first(db.query(
-      columns().select_sql() + "WHERE user_id = $1 AND last4 = $2 ORDER BY id DESC LIMIT 1",
+      card_view().select_sql() + "WHERE user_id = $1 AND last4 = $2 ORDER BY id DESC LIMIT 1",
       {user_id, last4}));
 }
 
 std::int64_t insert_card(ts::db::Connection& db, const SavedCard& c) {
-  return db
-      .query(
-          "INSERT INTO shop_cards (user_id, email, name_on_card, customer_id, card_id, brand, "
-          "last4, exp_month, exp_year, address_city, address_country, address_state, "
-          "address_zip, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
-          "$13, $14) RETURNING id",
-          {c.user_id, c.email, c.name_on_card, c.customer_id, c.card_id, c.brand, c.last4,
-           c.exp_month, c.exp_year, c.address_city, c.address_country, c.address_state,
-           c.address_zip, domain::format_db_timestamp(domain::now_timestamp())})
-      .scalar<std::int64_t>();
+  static const ts::db::RowInserter<CardRow> cards(cards_table());
+  return cards.insert(db, {c, domain::format_db_timestamp(domain::now_timestamp())});
 }
 
 void update_card(ts::db::Pool& db, const SavedCard& c) {

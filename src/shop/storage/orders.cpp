@@ -6,35 +6,17 @@
 
 #include "platform/core/json_text.hpp"
 #include "platform/core/paginate.hpp"
-#include "platform/db/table.hpp"
 #include "shop/domain/money.hpp"
 #include "shop/domain/timestamps.hpp"
+#include "shop/storage/tables.hpp"
 
 namespace shop::storage {
 namespace {
 
-// An order as the API shows it, plus its product reference.
-const ts::db::Table<Order>& columns() {
-  using O = Order;
-  static const ts::db::Table<O> t("shop_orders", {{"id", &O::id},
-                                                  {"name", &O::name},
-                                                  {"ordered_item", &O::ordered_item},
-                                                  {"card_number", &O::card_number},
-                                                  {"address", &O::address},
-                                                  {"paid_status", &O::paid_status},
-                                                  {"paid_at", &O::paid_at},
-                                                  {"total_price_cents", &O::total_price_cents},
-                                                  {"is_delivered", &O::is_delivered},
-                                                  {"delivered_at", &O::delivered_at},
-                                                  {"user_id", &O::user_id},
-                                                  {"product_id", &O::product_id}});
-  return t;
-}
-
 // What the JSON shows (append_order_row reads these cells by position, in
 // this order), without product_id.
 const std::string& json_select() {
-  static const std::string sql = columns().without({"product_id"}).select_sql();
+  static const std::string sql = order_view().without({"product_id"}).select_sql();
   return sql;
 }
 
@@ -296,7 +278,7 @@ std::string page_from_end_sql(const std::string& where, std::size_t nparams) {
   const auto p = [&](std::size_t i) { return "$" + std::to_string(nparams + i); };
   const std::string rest =
       "(SELECT COALESCE(SUM(n), 0) FROM counts_shop_orders" + where + ") - " + p(2);
-  return columns().select_sql() + where +
+  return order_view().select_sql() + where +
          " ORDER BY id DESC LIMIT (SELECT CASE WHEN r < 0 THEN 0 WHEN r < " + p(1) +
          " THEN r ELSE " + p(1) + " END FROM (SELECT " + rest +
          " AS r) x) OFFSET (SELECT CASE WHEN r > " + p(1) + " THEN r - " + p(1) +
@@ -310,8 +292,8 @@ std::string page_from_start_sql(const OrderFilter& f, const std::string& where,
                                 std::size_t nparams) {
   const auto limit = "$" + std::to_string(nparams + 1), offset = "$" + std::to_string(nparams + 2);
   if (!counted(f))
-    return columns().select_sql() + where + " ORDER BY id LIMIT " + limit + " OFFSET " + offset;
-  return columns().select_sql() + where + (where.empty() ? " WHERE " : " AND ") +
+    return order_view().select_sql() + where + " ORDER BY id LIMIT " + limit + " OFFSET " + offset;
+  return order_view().select_sql() + where + (where.empty() ? " WHERE " : " AND ") +
          "id >= (SELECT id FROM shop_orders" + where + " ORDER BY id LIMIT 1 OFFSET " + offset +
          ") ORDER BY id LIMIT " + limit;
 }
@@ -333,7 +315,7 @@ OrderPage list_orders(ts::db::Pool& db, const OrderFilter& filter) {
   const auto result = db.query(
       from_end ? page_from_end_sql(where, n) : page_from_start_sql(filter, where, n), params);
   page.results.reserve(result.size());
-  for (const auto& row : result) page.results.push_back(columns().decode(row));
+  for (const auto& row : result) page.results.push_back(order_view().decode(row));
   if (from_end) std::reverse(page.results.begin(), page.results.end());
   return page;
 }
@@ -344,47 +326,31 @@ std::optional<Order> find_order(ts::db::Pool& db, std::int64_t id) {
 }
 
 std::optional<Order> find_order(ts::db::Connection& db, std::int64_t id) {
-  const auto result = db.query(columns().select_sql() + "WHERE id = $1", {id});
+  const auto result = db.query(order_view().select_sql() + "WHERE id = $1", {id});
   if (result.empty()) return std::nullopt;
-  return columns().decode(result[0]);
+  return order_view().decode(result[0]);
 }
 
 std::int64_t insert_order(ts::db::Connection& db, std::int64_t user_id, const domain::OrderDraft& o,
                           const std::optional<std::string>& idempotency_key) {
-  const auto& a = o.shipping.fields;
-  std::optional<std::string> paid_at;
-  if (o.paid_at) paid_at = domain::format_db_timestamp(*o.paid_at);
-  return db
-      .query(
-          "INSERT INTO shop_orders (user_id, name, ordered_item, product_id, card_number, "
-          "address, address_id, shipping_name, shipping_phone_number, shipping_house_no, "
-          "shipping_landmark, shipping_city, shipping_state, shipping_pin_code, paid_status, "
-          "paid_at, total_price_cents, is_delivered, delivered_at, charge_id, idempotency_key, "
-          "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
-          "$16, $17, $18, $19, $20, $21, $22) RETURNING id",
-          {user_id,
-           o.name,
-           o.ordered_item,
-           o.product_id,
-           o.card_number,
-           o.address,
-           o.shipping.address_id,
-           a.name,
-           a.phone_number,
-           a.house_no,
-           a.landmark,
-           a.city,
-           a.state,
-           a.pin_code,
-           o.paid_status ? 1 : 0,
-           paid_at,
-           o.total_price.cents(),
-           o.is_delivered ? 1 : 0,
-           o.delivered_at,
-           o.charge_id.empty() ? ts::db::Value(nullptr) : ts::db::Value(o.charge_id),
-           idempotency_key,
-           domain::format_db_timestamp(domain::now_timestamp())})
-      .scalar<std::int64_t>();
+  static const ts::db::RowInserter<OrderRow> orders(orders_table());
+  OrderRow row;
+  row.user_id = user_id;
+  row.name = o.name;
+  row.ordered_item = o.ordered_item;
+  row.product_id = o.product_id;
+  row.card_number = o.card_number;
+  row.address = o.address;
+  ship_to(row, o.shipping);
+  row.paid_status = o.paid_status;
+  if (o.paid_at) row.paid_at = domain::format_db_timestamp(*o.paid_at);
+  row.total_price_cents = o.total_price.cents();
+  row.is_delivered = o.is_delivered;
+  row.delivered_at = o.delivered_at;
+  if (!o.charge_id.empty()) row.charge_id = o.charge_id;
+  row.idempotency_key = idempotency_key;
+  row.created_at = domain::format_db_timestamp(domain::now_timestamp());
+  return orders.insert(db, row);
 }
 
 bool update_delivery(ts::db::Pool& db, std::int64_t id, const domain::DeliveryUpdate& update) {

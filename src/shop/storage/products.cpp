@@ -1,26 +1,16 @@
 #include "shop/storage/products.hpp"
 
-#include "platform/db/table.hpp"
+#include "shop/storage/tables.hpp"
 
 #include "shop/domain/timestamps.hpp"
 
 namespace shop::storage {
 namespace {
-// The catalogue's view of shop_products (created_at is not shown).
-const ts::db::Table<Product>& columns() {
-  static const ts::db::Table<Product> t("shop_products", {{"id", &Product::id},
-                                                          {"name", &Product::name},
-                                                          {"description", &Product::description},
-                                                          {"price_cents", &Product::price_cents},
-                                                          {"stock", &Product::stock},
-                                                          {"image", &Product::image}});
-  return t;
-}
 
 std::vector<Product> decode_all(const ts::db::Result& rows) {
   std::vector<Product> out;
   out.reserve(rows.size());
-  for (const auto& row : rows) out.push_back(columns().decode(row));
+  for (const auto& row : rows) out.push_back(product_view().decode(row));
   return out;
 }
 
@@ -35,22 +25,18 @@ constexpr const char* kMatch =
 }  // namespace
 
 std::vector<Product> list_products(ts::db::Pool& db) {
-  return decode_all(db.query(columns().select_sql() + "ORDER BY id"));
+  return decode_all(db.query(product_view().select_sql() + "ORDER BY id"));
 }
 
 std::optional<Product> find_product(ts::db::Pool& db, std::int64_t id) {
-  const auto result = db.query(columns().select_sql() + "WHERE id = $1", {id});
+  const auto result = db.query(product_view().select_sql() + "WHERE id = $1", {id});
   if (result.empty()) return std::nullopt;
-  return columns().decode(result[0]);
+  return product_view().decode(result[0]);
 }
 
 std::int64_t insert_product(ts::db::Connection& db, const Product& p) {
-  const auto result = db.query(
-      "INSERT INTO shop_products (name, description, price_cents, stock, image, created_at) "
-      "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-      {p.name, p.description, p.price_cents, static_cast<std::int64_t>(p.stock ? 1 : 0),
-       image_value(p), domain::format_db_timestamp(domain::now_timestamp())});
-  return result.scalar<std::int64_t>();
+  static const ts::db::RowInserter<ProductRow> products(products_table());
+  return products.insert(db, {p, domain::format_db_timestamp(domain::now_timestamp())});
 }
 
 std::int64_t insert_product(ts::db::Pool& db, const Product& p) {
@@ -91,7 +77,7 @@ ProductPage search_products(ts::db::Pool& db, std::string_view q, std::int64_t o
   if (q.empty()) {
     page.count = count_products(db);
     page.items = decode_all(
-        db.query(columns().select_sql() + "ORDER BY id LIMIT $1 OFFSET $2", {limit, offset}));
+        db.query(product_view().select_sql() + "ORDER BY id LIMIT $1 OFFSET $2", {limit, offset}));
     return page;
   }
   const auto pattern = contains_pattern(q);
@@ -99,7 +85,7 @@ ProductPage search_products(ts::db::Pool& db, std::string_view q, std::int64_t o
       db.query(std::string("SELECT COUNT(*) FROM shop_products WHERE ") + kMatch, {pattern})
           .scalar<std::int64_t>();
   page.items = decode_all(
-      db.query(columns().select_sql() + "WHERE " + kMatch + " ORDER BY id LIMIT $2 OFFSET $3",
+      db.query(product_view().select_sql() + "WHERE " + kMatch + " ORDER BY id LIMIT $2 OFFSET $3",
                {pattern, limit, offset}));
   return page;
 }

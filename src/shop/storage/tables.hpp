@@ -1,68 +1,55 @@
 #pragma once
-// The shop's tables as stored, each column written once (tables.cpp), and a
-// bulk writer per table for the commands that load many rows: `shop seed`
-// and `shop import-django`. Rows are the columns as they are, not the
-// domain's view of them (see users.hpp, orders.hpp … for that).
+// The shop's tables, each column written once (tables.cpp): what the service
+// reads of each (the views users.cpp, orders.cpp … query), the tables as
+// stored (a view's columns and those only written), and a bulk writer per
+// table for the commands that load many rows: `shop seed` and
+// `shop import-django`.
 #include <cstdint>
 #include <optional>
 #include <string>
 
 #include "platform/db/table.hpp"
+#include "shop/storage/addresses.hpp"
+#include "shop/storage/cards.hpp"
+#include "shop/storage/orders.hpp"
+#include "shop/storage/products.hpp"
+#include "shop/storage/users.hpp"
 
 namespace shop::storage {
 
-struct UserRow {
-  std::int64_t id = 0;
-  std::string username, email, password_hash;
-  bool is_staff = false, is_active = true, is_superuser = false;
+// What the service reads of each table: the view its queries select and
+// decode (users.cpp, products.cpp, cards.cpp, orders.cpp). An address is read
+// whole, as stored (addresses_table()).
+const ts::db::Table<UserRecord>& user_view();
+const ts::db::Table<Product>& product_view();
+const ts::db::Table<SavedCard>& card_view();
+const ts::db::Table<Order>& order_view();
+
+// The stored rows: a read view's struct and the columns only written (the
+// tables below are the view's columns followed by these).
+struct UserRow : UserRecord {
   std::string date_joined;
   std::optional<std::string> last_login;
-  bool password_reset_required = false;
 };
 
-struct ProductRow {
-  std::int64_t id = 0;
-  std::string name, description;
-  std::int64_t price_cents = 0;
-  bool stock = false;
-  std::optional<std::string> image;
+struct ProductRow : Product {
   std::string created_at;
 };
 
-struct AddressRow {
-  std::int64_t id = 0, user_id = 0;
-  std::string name, phone_number, pin_code, house_no, landmark, city, state;
-};
-
-struct CardRow {
-  std::int64_t id = 0, user_id = 0;
-  std::optional<std::string> email, name_on_card, customer_id, card_id;
-  std::string brand = "other";
-  std::optional<std::string> last4;
-  std::optional<std::int64_t> exp_month, exp_year;
-  std::optional<std::string> address_city, address_country, address_state, address_zip;
+struct CardRow : SavedCard {
   std::string created_at;
 };
 
-struct OrderRow {
-  std::int64_t id = 0, user_id = 0;
-  std::string name;
-  std::optional<std::string> ordered_item;
-  std::optional<std::int64_t> product_id;
-  std::optional<std::string> card_number, address;
+struct OrderRow : Order {
   std::optional<std::int64_t> address_id;
   std::optional<std::string> shipping_name, shipping_phone_number, shipping_house_no,
       shipping_landmark, shipping_city, shipping_state, shipping_pin_code;
-  bool paid_status = false;
-  std::optional<std::string> paid_at;
-  std::optional<std::int64_t> total_price_cents;
-  bool is_delivered = false;
-  std::optional<std::string> delivered_at, charge_id, idempotency_key;
+  std::optional<std::string> charge_id, idempotency_key;
   std::string created_at;
 };
 
 // An order's address_id and shipping columns: the address it is shipped to.
-void ship_to(OrderRow& order, const AddressRow& address);
+void ship_to(OrderRow& order, const domain::ShippingAddress& address);
 
 struct SandboxCustomerRow {
   std::string id, email, created_at;
@@ -77,7 +64,7 @@ struct SandboxCardRow {
 
 const ts::db::Table<UserRow>& users_table();
 const ts::db::Table<ProductRow>& products_table();
-const ts::db::Table<AddressRow>& addresses_table();
+const ts::db::Table<Address>& addresses_table();
 const ts::db::Table<CardRow>& cards_table();
 const ts::db::Table<OrderRow>& orders_table();
 const ts::db::Table<SandboxCustomerRow>& sandbox_customers_table();

@@ -1,32 +1,13 @@
 #include "shop/storage/users.hpp"
 
-#include "platform/db/table.hpp"
 #include "shop/domain/timestamps.hpp"
+#include "shop/storage/tables.hpp"
 
 namespace shop::storage {
-namespace {
-// What a request needs of an account (its sign-up and last-login times are
-// shown nowhere).
-const ts::db::Table<UserRecord>& columns() {
-  using U = UserRecord;
-  static const ts::db::Table<U> t("shop_users",
-                                  {{"id", &U::id},
-                                   {"username", &U::username},
-                                   {"email", &U::email},
-                                   {"password_hash", &U::password_hash},
-                                   {"is_staff", &U::is_staff},
-                                   {"is_active", &U::is_active},
-                                   {"is_superuser", &U::is_superuser},
-                                   {"password_reset_required", &U::password_reset_required},
-                                   {"token_generation", &U::token_generation}});
-  return t;
-}
-}  // namespace
-
 std::optional<UserRecord> find_user(ts::db::Pool& db, std::int64_t id) {
-  auto r = db.query(columns().select_sql() + "WHERE id = $1", {id});
+  auto r = db.query(user_view().select_sql() + "WHERE id = $1", {id});
   if (r.empty()) return std::nullopt;
-  return columns().decode(r[0]);
+  return user_view().decode(r[0]);
 }
 
 std::optional<SessionLookup> find_session(ts::db::Pool& db, std::int64_t id,
@@ -34,17 +15,17 @@ std::optional<SessionLookup> find_session(ts::db::Pool& db, std::int64_t id,
   // One round trip per authenticated request: the revocation check rides
   // along with the account row, as the column after the account's.
   static const std::string sql =
-      "SELECT " + columns().select_list() +
+      "SELECT " + user_view().select_list() +
       ", EXISTS (SELECT 1 FROM shop_revoked_tokens WHERE jti = $2) FROM shop_users WHERE id = $1";
   auto r = db.query(sql, {id, jti});
   if (r.empty()) return std::nullopt;
-  return SessionLookup{columns().decode(r[0]), r[0].get<bool>(columns().size())};
+  return SessionLookup{user_view().decode(r[0]), r[0].get<bool>(user_view().size())};
 }
 
 std::optional<UserRecord> find_user_by_username(ts::db::Pool& db, std::string_view username) {
-  auto r = db.query(columns().select_sql() + "WHERE username = $1", {username});
+  auto r = db.query(user_view().select_sql() + "WHERE username = $1", {username});
   if (r.empty()) return std::nullopt;
-  return columns().decode(r[0]);
+  return user_view().decode(r[0]);
 }
 
 bool email_taken(ts::db::Pool& db, std::string_view email) {
@@ -52,16 +33,8 @@ bool email_taken(ts::db::Pool& db, std::string_view email) {
 }
 
 std::int64_t insert_user(ts::db::Connection& db, const UserRecord& u) {
-  return db
-      .query(
-          "INSERT INTO shop_users (username, email, password_hash, is_staff, is_active, "
-          "is_superuser, "
-          "date_joined, password_reset_required) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING "
-          "id",
-          {u.username, u.email, u.password_hash, u.is_staff ? 1 : 0, u.is_active ? 1 : 0,
-           u.is_superuser ? 1 : 0, domain::format_db_timestamp(domain::now_timestamp()),
-           u.password_reset_required ? 1 : 0})
-      .scalar<std::int64_t>();
+  static const ts::db::RowInserter<UserRow> users(users_table());
+  return users.insert(db, {u, domain::format_db_timestamp(domain::now_timestamp()), std::nullopt});
 }
 
 void set_password_hash(ts::db::Pool& db, std::int64_t id, std::string_view hash) {

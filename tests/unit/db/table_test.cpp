@@ -28,6 +28,16 @@ const Table<Tag>& tags() {
   return t;
 }
 
+// A stored row: the read view's columns and one only written.
+struct StoredTag : Tag {
+  std::string created_at;
+};
+
+const Table<StoredTag>& stored_tags() {
+  static const Table<StoredTag> t(tags(), {{"created_at", &StoredTag::created_at}});
+  return t;
+}
+
 TEST(TableSql, SelectListAndInsertForOneAndManyRows) {
   EXPECT_EQ(tags().select_list(), "id, name, pinned, note");
   EXPECT_EQ(tags().select_list("t"), "t.id, t.name, t.pinned, t.note");
@@ -45,6 +55,25 @@ TEST(TableSql, EncodesFlagsAsZeroOrOneAndMissingAsNull) {
   EXPECT_EQ(p[1], Value("a"));
   EXPECT_EQ(p[2], Value(1));
   EXPECT_TRUE(p[3].is_null());
+}
+
+TEST(TableSql, ADerivedRowsTableIsTheBaseColumnsThenItsOwn) {
+  EXPECT_EQ(stored_tags().name(), "tags");
+  EXPECT_EQ(stored_tags().size(), 5u);
+  EXPECT_EQ(stored_tags().select_list(), "id, name, pinned, note, created_at");
+  EXPECT_EQ(stored_tags().without({"id"}).insert_sql(),
+            "INSERT INTO tags (name, pinned, note, created_at) VALUES ($1,$2,$3,$4)");
+  StoredTag row;
+  row.id = 3;
+  row.name = "b";
+  row.pinned = true;
+  row.created_at = "2021-06-29T16:03:10.030860Z";
+  Params p;
+  stored_tags().encode(row, p);
+  EXPECT_EQ(p, (Params{Value(3), Value("b"), Value(1), Value(nullptr),
+                       Value("2021-06-29T16:03:10.030860Z")}));
+  // The base table is untouched by the derived one.
+  EXPECT_EQ(tags().size(), 4u);
 }
 
 class TableTest : public testing::EngineTest {
@@ -115,6 +144,51 @@ TEST_P(TableTest, NewRowsGetIdsPastTheKeptOnes) {
   move_identity_past_ids(*lease, "items");
   EXPECT_EQ(
       lease->query("INSERT INTO items (v) VALUES ('new') RETURNING id").scalar<std::int64_t>(), 42);
+}
+
+TEST_P(TableTest, ADerivedRowIsWrittenWholeAndReadBackThroughEitherTable) {
+  pool_->query("ALTER TABLE tags ADD COLUMN created_at TEXT");
+  auto lease = pool_->acquire();
+  Transaction tx(*lease);
+  BulkWriter<StoredTag> w(tx.connection(), stored_tags());
+  StoredTag row;
+  row.id = 9;
+  row.name = "kept";
+  row.pinned = true;
+  row.note = "n";
+  row.created_at = "2021-06-29T16:03:10.030860Z";
+  w.add(row);
+  w.flush();
+  tx.commit();
+  const auto back =
+      stored_tags().decode(pool_->query(stored_tags().select_sql() + "WHERE id = 9")[0]);
+  EXPECT_EQ(back.id, 9);
+  EXPECT_EQ(back.name, "kept");
+  EXPECT_TRUE(back.pinned);
+  EXPECT_EQ(back.note, "n");
+  EXPECT_EQ(back.created_at, "2021-06-29T16:03:10.030860Z");
+  const auto view = all();
+  ASSERT_EQ(view.size(), 1u);
+  EXPECT_EQ(view[0].name, "kept");
+  EXPECT_EQ(view[0].note, "n");
+}
+
+struct Item {
+  std::int64_t id = 0;
+  std::string v;
+};
+
+TEST_P(TableTest, RowInserterWritesAllButTheIdAndReturnsTheAssignedOne) {
+  pool_->query(
+      pg() ? "CREATE TABLE items (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, v TEXT)"
+           : "CREATE TABLE items (id INTEGER PRIMARY KEY, v TEXT)");
+  static const Table<Item> items("items", {{"id", &Item::id}, {"v", &Item::v}});
+  const RowInserter<Item> insert(items);
+  // The struct's id (99) is not written: the database assigns 1, then 2.
+  EXPECT_EQ(insert.insert(*pool_, {99, "first"}), 1);
+  auto lease = pool_->acquire();
+  EXPECT_EQ(insert.insert(*lease, {99, "second"}), 2);
+  EXPECT_EQ(pool_->query("SELECT v FROM items WHERE id = 2").scalar<std::string>(), "second");
 }
 
 TS_DB_INSTANTIATE_ENGINES(TableTest);
