@@ -7,7 +7,8 @@
 # measures the latency of the requests people make:
 #   shop       GET /api/products/ (the catalogue), a user's orders
 #              (/account/all-orders-list/ as that user), the admin order list
-#              page 1 and its last page (?page=N, 50 a page), every business
+#              page 1, a middle and the last page (?page=N, 50 a page), a page
+#              filtered by both statuses and by one, every business
 #              report (/api/reports/...), and the deliberately unpaginated admin
 #              list (curl, the whole table in one answer)
 #   microblog  /index, /explore, /user/<name> signed in, /search?q=<word>,
@@ -133,6 +134,7 @@ shop_round() {  # shop_round ENGINE SIZE
   measure "$e" "$s" admin-page-middle "$shop_port" "$rate" -H "Authorization: Bearer $admin_token" "/account/all-orders-list/?page=$((last_page / 2))"
   measure "$e" "$s" admin-page-last "$shop_port" "$rate" -H "Authorization: Bearer $admin_token" "/account/all-orders-list/?page=$last_page"
   measure "$e" "$s" admin-page-paid "$shop_port" "$rate" -H "Authorization: Bearer $admin_token" "/account/all-orders-list/?page=2&paid=true&delivered=false"
+  measure "$e" "$s" admin-page-undelivered "$shop_port" "$rate" -H "Authorization: Bearer $admin_token" "/account/all-orders-list/?page=2&delivered=false"
   for rep in "${reports[@]}"; do
     measure "$e" "$s" "report:$rep" "$shop_port" 2 -H "Authorization: Bearer $admin_token" "/api/reports/$rep"
   done

@@ -146,7 +146,9 @@ TEST_P(ShopOrders, EveryPageMatchesTheUnpaginatedList) {
   };
   const std::vector<Filter> filters = {{"", {}, {}},
                                        {"&paid=true", true, {}},
+                                       {"&paid=false", false, {}},
                                        {"&delivered=false", {}, false},
+                                       {"&delivered=true", {}, true},
                                        {"&paid=false&delivered=true", false, true},
                                        {"&paid=true&delivered=false", true, false}};
   for (const auto& f : filters) {
