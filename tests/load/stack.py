@@ -18,6 +18,27 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 PYTHON = "/usr/bin/python3"  # Debian's: the driver needs nothing beyond the standard library
 
 
+def _die_with_parent():
+    """In a child before exec: SIGTERM when the run's process dies, even by
+    SIGKILL, so a killed soak or chaos run leaves no workload behind."""
+    import ctypes
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def stop_on_signals():
+    """SIGTERM and SIGHUP end the run as Ctrl-C does: the caller's `finally`
+    stops the workload and takes its topology down (no process or directory
+    left behind). A second signal during that clean-up is ignored."""
+    def handler(signum, _frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        log("signal %d: stopping the run and taking the topology down" % signum)
+        raise SystemExit(128 + signum)
+    for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        signal.signal(s, handler)
+
+
 def log(*a):
     print(time.strftime("%H:%M:%S"), *a, flush=True)
 
@@ -220,7 +241,7 @@ class Driver:
         if netns:
             args = ["ip", "netns", "exec", netns] + args
         self.log = open(os.path.join(out, "driver.log"), "w")
-        self.p = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        self.p = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
         self.ready_file = os.path.join(out, "ready")
 
     def wait_ready(self, timeout=180):
