@@ -34,6 +34,8 @@ class WalShipper {
     // Our connections never checkpoint on their own.
     sqlite3_exec(r_, "PRAGMA wal_autocheckpoint=0", nullptr, nullptr, nullptr);
     sqlite3_exec(w_, "PRAGMA wal_autocheckpoint=0", nullptr, nullptr, nullptr);
+    // Our writes need no fsync of their own (the apps' commits sync the WAL).
+    sqlite3_exec(w_, "PRAGMA synchronous=NORMAL", nullptr, nullptr, nullptr);
     // One small write of our own, so the WAL has a header (and a generation
     // to name) from the start, before the first backup records it. The
     // table's name has no app prefix: backups' checksums and copies skip it.
@@ -44,7 +46,9 @@ class WalShipper {
                      nullptr, nullptr, nullptr) != SQLITE_OK)
       throw Failure(std::string("WAL shipping: ") + sqlite3_errmsg(w_));
     begin_read();
-    last_checkpoint_ = Clock::now();
+    // From here on the app writers wait at most 200 ms for our lock.
+    sqlite3_busy_timeout(w_, 200);
+    last_complete_ = next_checkpoint_ = Clock::now();
     ship();
   }
   ~WalShipper() {
@@ -60,9 +64,9 @@ class WalShipper {
 
   void tick() {
     ship();
-    const bool due = frames_ > 0 && (frames_since_checkpoint_ >= 1000 ||
-                                     Clock::now() - last_checkpoint_ > std::chrono::seconds(5));
-    if (due) checkpoint();
+    const auto now = Clock::now();
+    if (frames_ > 0 && (frames_since_checkpoint_ >= 1000 || now >= next_checkpoint_)) checkpoint();
+    warn_if_behind();
   }
 
  private:
@@ -73,15 +77,95 @@ class WalShipper {
       throw Failure(std::string("WAL shipping: read transaction: ") + sqlite3_errmsg(r_));
   }
 
+  // Every second (or 1,000 frames), in two steps. First a PASSIVE
+  // checkpoint without any lock of ours: it copies the frames up to our read
+  // snapshot, all shipped already (a checkpoint never passes a reader's
+  // snapshot, and the WAL cannot restart while we read). Then, only if frames
+  // remain past the snapshot, the short locked step. What did not complete is
+  // tried again 250 ms later.
   void checkpoint() {
-    if (sqlite3_exec(w_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) return;
+    frames_since_checkpoint_ = 0;
+    int log = -1, ckpt = -1;
+    const int rc = sqlite3_wal_checkpoint_v2(w_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &ckpt);
+    bool done = rc == SQLITE_OK && log >= 0 && ckpt == log;
+    if (done)
+      restarted_ = true;  // nothing new since our snapshot: nothing to restart for
+    else
+      done = locked_checkpoint();
+    const auto now = Clock::now();
+    // Complete but the WAL did not restart (an app reader was in it): the
+    // frames keep piling onto the same file, so the next round comes soon.
+    next_checkpoint_ = now + (!done         ? std::chrono::milliseconds(250)
+                              : !restarted_ ? std::chrono::milliseconds(100)
+                                            : std::chrono::milliseconds(1000));
+    if (done) {
+      if (warned_) {
+        std::cerr << now_text() << " WAL shipping: " << db_.string()
+                  << ": checkpoints complete again after "
+                  << std::chrono::duration_cast<std::chrono::seconds>(now - last_complete_).count()
+                  << " s\n";
+        warned_ = false;
+      }
+      last_complete_ = now;
+    }
+  }
+
+  // The write lock (200 ms at most), the frames that came since, our read
+  // snapshot released, a PASSIVE checkpoint of the rest, a new snapshot.
+  // Returns whether the checkpoint completed. The WAL restarts at the next
+  // write only once no reader uses it: a reader that starts on a fully
+  // checkpointed WAL reads the database file alone (SQLite's read mark 0) and
+  // would not hold the WAL back. So after a complete checkpoint our new
+  // snapshot is taken after a small write of our own (which restarts the
+  // WAL when no app reader holds it): every frame an app writes after that
+  // stays in the WAL until we have shipped it.
+  bool locked_checkpoint() {
+    if (sqlite3_exec(w_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
+      last_problem_ = "the write lock stayed busy";
+      return false;
+    }
     ship();  // nothing can be appended now
     sqlite3_exec(r_, "COMMIT", nullptr, nullptr, nullptr);
-    sqlite3_exec(r_, "PRAGMA wal_checkpoint(PASSIVE)", nullptr, nullptr, nullptr);
-    begin_read();
+    int log = -1, ckpt = -1;
+    const int rc = sqlite3_wal_checkpoint_v2(r_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &ckpt);
+    const bool done = rc == SQLITE_OK && log >= 0 && ckpt == log;
+    if (!done) {
+      last_problem_ = rc == SQLITE_OK ? "an app reader held an older snapshot"
+                                      : std::string("checkpoint: ") + sqlite3_errstr(rc);
+      begin_read();
+      sqlite3_exec(w_, "COMMIT", nullptr, nullptr, nullptr);
+      return false;
+    }
     sqlite3_exec(w_, "COMMIT", nullptr, nullptr, nullptr);
-    frames_since_checkpoint_ = 0;
-    last_checkpoint_ = Clock::now();
+    // An app writer that comes first restarts the WAL itself (everything
+    // is shipped); ours then only appends. Busy: the next round retries.
+    const bool wrote = sqlite3_exec(w_, "UPDATE _tierstack_wal_seq SET started = unixepoch()",
+                                    nullptr, nullptr, nullptr) == SQLITE_OK;
+    begin_read();
+    const int seq = seq_;
+    ship();  // a restarted WAL has new salts: a new generation
+    restarted_ = seq_ != seq;
+    if (!wrote) last_problem_ = "the write lock stayed busy";
+    return wrote;
+  }
+
+  // An operator's hint when the WAL is not checkpointed for long: at most
+  // one line per 30 s.
+  void warn_if_behind() {
+    const auto now = Clock::now();
+    if (now - last_complete_ < std::chrono::seconds(10) ||
+        now - last_warning_ < std::chrono::seconds(30))
+      return;
+    std::error_code ec;
+    const auto size = fs::file_size(wal_, ec);
+    char mib[32];
+    std::snprintf(mib, sizeof mib, "%.1f", ec ? 0.0 : static_cast<double>(size) / (1 << 20));
+    std::cerr << now_text() << " WAL shipping: " << db_.string() << ": no checkpoint completed for "
+              << std::chrono::duration_cast<std::chrono::seconds>(now - last_complete_).count()
+              << " s (" << wal_.filename().string() << " " << mib << " MiB; last: " << last_problem_
+              << ")\n";
+    last_warning_ = now;
+    warned_ = true;
   }
 
   void new_generation(const unsigned char* header) {
@@ -144,7 +228,9 @@ class WalShipper {
   std::uint32_t page_size_ = 4096;
   off_t pos_ = 0;
   std::int64_t frames_ = 0, frames_since_checkpoint_ = 0;
-  Clock::time_point last_checkpoint_;
+  Clock::time_point next_checkpoint_, last_complete_, last_warning_;
+  std::string last_problem_ = "none";
+  bool warned_ = false, restarted_ = true;
 };
 
 }  // namespace backup_detail
