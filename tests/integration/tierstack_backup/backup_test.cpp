@@ -485,8 +485,8 @@ TEST(PointInTime, RestoreToATimeBetweenTwoOrdersRestoresExactlyTheFirst) {
 }
 
 // Issue 16 ("WAL bounded"): under continuous checkouts `tierstack up`'s WAL
-// shipper checkpoints every second (the bulk without any lock, the rest
-// under a short write lock), so the shop's -wal file stays small; once the
+// shipper checkpoints every 1,000 frames or second (the copying without
+// its write lock), so the shop's -wal file stays small; once the
 // writes stop the WAL is fully checkpointed within seconds; and the shipped
 // WAL still restores every acknowledged order.
 TEST(WalShipping, KeepsTheShopsWalSmallUnderContinuousWritesAndShipsEveryOrder) {
@@ -515,11 +515,13 @@ TEST(WalShipping, KeepsTheShopsWalSmallUnderContinuousWritesAndShipsEveryOrder) 
   std::cout << "WalShipping: " << orders << " orders in 20 s, shop.db-wal at most " << peak
             << " bytes\n";
   EXPECT_GE(orders, 100) << "the writers did not write";
-  // Bound: a checkpoint completes about every second; the apps' own
-  // autocheckpoint is 1,000 pages (4 MiB). 8 MiB leaves room for a round
-  // missed on a busy machine; without the shipper's checkpoints completing
-  // the file grows past it within seconds at this rate.
-  EXPECT_LT(peak, 8u << 20) << "the WAL was not kept small";
+  // Bound: the shipper starts a round at 1,000 new frames (4 MiB) and the
+  // WAL restarts at the end of a round that finds no app reader in it; on
+  // a 2-core machine shared with other builds the file peaked at 6-10 MiB
+  // (old shipper: 6.3 and 8.5 MiB at this rate). 16 MiB leaves room for a
+  // busier machine; a shipper whose checkpoints do not complete lets the
+  // file grow by about 20 MiB/s at this rate.
+  EXPECT_LT(peak, 16u << 20) << "the WAL was not kept small";
 
   // Once the writes stop, the shipper's next round leaves nothing
   // uncheckpointed: a checkpoint of our own finds the whole WAL copied.

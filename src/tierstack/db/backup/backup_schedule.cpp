@@ -12,9 +12,11 @@ class WalShipper {
     fs::create_directories(out_);
     run_ = std::to_string(std::time(nullptr));
     if (sqlite3_open_v2(db.c_str(), &r_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK ||
+        sqlite3_open_v2(db.c_str(), &r2_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK ||
         sqlite3_open_v2(db.c_str(), &w_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK)
       throw Failure("WAL shipping: cannot open " + db.string());
     sqlite3_busy_timeout(r_, 5000);
+    sqlite3_busy_timeout(r2_, 5000);
     sqlite3_busy_timeout(w_, 5000);
     // Only a database in WAL mode (as the apps open theirs): in rollback
     // mode a held read transaction would block every writer.
@@ -27,12 +29,14 @@ class WalShipper {
       sqlite3_finalize(st);
       if (mode != "wal") {
         sqlite3_close_v2(r_);
+        sqlite3_close_v2(r2_);
         sqlite3_close_v2(w_);
         throw Failure("WAL shipping: " + db.string() + " is not in WAL mode (" + mode + ")");
       }
     }
     // Our connections never checkpoint on their own.
     sqlite3_exec(r_, "PRAGMA wal_autocheckpoint=0", nullptr, nullptr, nullptr);
+    sqlite3_exec(r2_, "PRAGMA wal_autocheckpoint=0", nullptr, nullptr, nullptr);
     sqlite3_exec(w_, "PRAGMA wal_autocheckpoint=0", nullptr, nullptr, nullptr);
     // Our writes need no fsync of their own (the apps' commits sync the WAL).
     sqlite3_exec(w_, "PRAGMA synchronous=NORMAL", nullptr, nullptr, nullptr);
@@ -50,6 +54,7 @@ class WalShipper {
     sqlite3_busy_timeout(w_, 200);
     last_complete_ = next_checkpoint_ = Clock::now();
     ship();
+    snapshot_at_most_ = shipped_frames();
   }
   ~WalShipper() {
     // No shipper, no generation to record (see current_generation).
@@ -59,39 +64,76 @@ class WalShipper {
     if (wal_fd_ >= 0) close(wal_fd_);
     sqlite3_exec(r_, "COMMIT", nullptr, nullptr, nullptr);
     sqlite3_close_v2(r_);
+    sqlite3_close_v2(r2_);
     sqlite3_close_v2(w_);
   }
 
   void tick() {
     ship();
     const auto now = Clock::now();
-    if (frames_ > 0 && (frames_since_checkpoint_ >= 1000 || now >= next_checkpoint_)) checkpoint();
+    if (frames_since_checkpoint_ >= 1000 ||
+        (frames_since_checkpoint_ > 0 && now >= next_checkpoint_))
+      checkpoint();
     warn_if_behind();
   }
 
  private:
-  void begin_read() {
+  void begin_read(sqlite3* c = nullptr) {
+    if (!c) c = r_;
     // A deferred transaction takes its read snapshot at the first SELECT.
-    if (sqlite3_exec(r_, "BEGIN; SELECT COUNT(*) FROM sqlite_master;", nullptr, nullptr, nullptr) !=
+    if (sqlite3_exec(c, "BEGIN; SELECT COUNT(*) FROM sqlite_master;", nullptr, nullptr, nullptr) !=
         SQLITE_OK)
-      throw Failure(std::string("WAL shipping: read transaction: ") + sqlite3_errmsg(r_));
+      throw Failure(std::string("WAL shipping: read transaction: ") + sqlite3_errmsg(c));
   }
 
-  // Every second (or 1,000 frames), in two steps. First a PASSIVE
-  // checkpoint without any lock of ours: it copies the frames up to our read
-  // snapshot, all shipped already (a checkpoint never passes a reader's
-  // snapshot, and the WAL cannot restart while we read). Then, only if frames
-  // remain past the snapshot, the short locked step. What did not complete is
-  // tried again 250 ms later.
+  // Frames of the current generation up to the last complete commit, all
+  // shipped. Under the write lock: the WAL's committed length itself.
+  std::int64_t shipped_frames() const {
+    return (pos_ - static_cast<off_t>(kWalHeader)) / static_cast<off_t>(kFrameHeader + page_size_);
+  }
+
+  // Our read snapshot moved to the end of the WAL (everything shipped, under
+  // the write lock for a moment), so that the unlocked checkpoint can copy
+  // all of it. The new snapshot is opened on the second connection before
+  // the old one ends: it holds the WAL from the start. It uses the WAL (a
+  // read mark other than 0) because it sees frames past the old one, which
+  // no checkpoint could pass.
+  bool advance_snapshot() {
+    if (sqlite3_exec(w_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
+      last_problem_ = "the write lock stayed busy";
+      return false;
+    }
+    ship();
+    if (const auto end = shipped_frames(); end > snapshot_at_most_) {
+      begin_read(r2_);
+      sqlite3_exec(r_, "COMMIT", nullptr, nullptr, nullptr);
+      std::swap(r_, r2_);
+      snapshot_at_most_ = end;
+    }
+    sqlite3_exec(w_, "COMMIT", nullptr, nullptr, nullptr);
+    return true;
+  }
+
+  // Every 1,000 frames (or second), in steps that hold the write lock only
+  // for moments: the snapshot moved to the end (advance_snapshot), then a
+  // PASSIVE checkpoint without any lock of ours, which copies the frames up
+  // to that snapshot, all shipped (a checkpoint never passes a reader's
+  // snapshot, and the WAL cannot restart while we read), then the locked
+  // step for the rest and the WAL's restart. A round that did not complete
+  // is tried again 250 ms later.
   void checkpoint() {
     frames_since_checkpoint_ = 0;
     int log = -1, ckpt = -1;
-    const int rc = sqlite3_wal_checkpoint_v2(w_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &ckpt);
-    bool done = rc == SQLITE_OK && log >= 0 && ckpt == log;
-    if (done)
-      restarted_ = true;  // nothing new since our snapshot: nothing to restart for
-    else
-      done = locked_checkpoint();
+    bool done = false;
+    if (advance_snapshot()) {
+      const int rc = sqlite3_wal_checkpoint_v2(w_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &ckpt);
+      done = rc == SQLITE_OK && log >= 0 && ckpt == log;
+      // A WAL of a few frames (ours, after a restart) is left as it is.
+      if (done && log < kRestartFrames)
+        restarted_ = true;
+      else
+        done = locked_checkpoint();
+    }
     const auto now = Clock::now();
     // Complete but the WAL did not restart (an app reader was in it): the
     // frames keep piling onto the same file, so the next round comes soon.
@@ -133,6 +175,7 @@ class WalShipper {
       last_problem_ = rc == SQLITE_OK ? "an app reader held an older snapshot"
                                       : std::string("checkpoint: ") + sqlite3_errstr(rc);
       begin_read();
+      snapshot_at_most_ = shipped_frames();
       sqlite3_exec(w_, "COMMIT", nullptr, nullptr, nullptr);
       return false;
     }
@@ -145,6 +188,7 @@ class WalShipper {
     const int seq = seq_;
     ship();  // a restarted WAL has new salts: a new generation
     restarted_ = seq_ != seq;
+    snapshot_at_most_ = shipped_frames();
     if (!wrote) last_problem_ = "the write lock stayed busy";
     return wrote;
   }
@@ -182,6 +226,7 @@ class WalShipper {
     std::memcpy(salts_, header + 16, 8);
     page_size_ = be32(header + 8);
     pos_ = kWalHeader;
+    snapshot_at_most_ = 0;
     write_file(out_ / "current",
                run_ + " " + std::to_string(seq_) + " " + std::to_string(getpid()) + "\n");
   }
@@ -220,7 +265,10 @@ class WalShipper {
   }
 
   fs::path db_, wal_, out_;
-  sqlite3 *r_ = nullptr, *w_ = nullptr;
+  // r_ holds the read snapshot (r2_ takes over from it), w_ writes.
+  sqlite3 *r_ = nullptr, *r2_ = nullptr, *w_ = nullptr;
+  static constexpr int kRestartFrames = 64;
+  std::int64_t snapshot_at_most_ = 0;  // our snapshot's WAL frames: no more than this
   int wal_fd_ = -1, out_fd_ = -1;
   std::string run_;
   int seq_ = 0;
