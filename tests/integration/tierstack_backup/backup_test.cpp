@@ -554,6 +554,45 @@ TEST(WalShipping, KeepsTheShopsWalSmallUnderContinuousWritesAndShipsEveryOrder) 
       << l.output;
 }
 
+// A reader that keeps an old snapshot (here the test's own connection, as
+// an operator's sqlite3 shell might) stops every checkpoint: after 10 s
+// `tierstack up` says so, with the WAL's size, and once the reader leaves
+// the checkpoints complete again.
+TEST(WalShipping, ACheckpointHeldBackByAReaderIsReportedAndCompletesWhenItLeaves) {
+  Stack s("sqlite", "0");
+  s.up();
+  if (HasFatalFailure()) return;
+  Writers writers(s.lb(), 2, 15ms);
+  const auto wait_orders = std::chrono::steady_clock::now() + 20s;
+  while (writers.orders() < 20 && std::chrono::steady_clock::now() < wait_orders)
+    std::this_thread::sleep_for(50ms);
+  {
+    auto db = ts::db::Pool::open(s.shop_url(), {.max_size = 1});
+    auto reader = db->acquire();
+    reader->query("BEGIN");
+    reader->query("SELECT COUNT(*) FROM shop_orders");
+    std::this_thread::sleep_for(14s);  // the warning comes after 10 s
+    reader->query("COMMIT");
+  }
+  std::string log;
+  for (const auto deadline = std::chrono::steady_clock::now() + 10s;
+       std::chrono::steady_clock::now() < deadline;) {
+    log = slurp(s.state() / "tierstack.log");
+    if (log.find("checkpoints complete again") != std::string::npos) break;
+    std::this_thread::sleep_for(200ms);
+  }
+  writers.stop();
+  EXPECT_GE(writers.orders(), 100) << "the writers did not write";
+  EXPECT_EQ(writers.errors(), 0) << writers.first_error();
+  const auto warned = log.find("shop.db: no checkpoint completed for ");
+  ASSERT_NE(warned, std::string::npos) << log;
+  std::cout << log.substr(warned, log.find('\n', warned) - warned) << "\n";
+  EXPECT_NE(log.find("shop.db-wal ", warned), std::string::npos) << log;
+  EXPECT_NE(log.find("an app reader held an older snapshot", warned), std::string::npos) << log;
+  EXPECT_NE(log.find("shop.db: checkpoints complete again after ", warned), std::string::npos)
+      << log;
+}
+
 // drill lose-db under checkout load: the database destroyed for real,
 // restored from the newest backup plus the shipped (SQLite) or archived
 // (PostgreSQL) WAL, the apps back. PostgreSQL loses no acknowledged order;
