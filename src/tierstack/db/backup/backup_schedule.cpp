@@ -12,9 +12,11 @@ class WalShipper {
     fs::create_directories(out_);
     run_ = std::to_string(std::time(nullptr));
     if (sqlite3_open_v2(db.c_str(), &r_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK ||
+        sqlite3_open_v2(db.c_str(), &r2_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK ||
         sqlite3_open_v2(db.c_str(), &w_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK)
       throw Failure("WAL shipping: cannot open " + db.string());
     sqlite3_busy_timeout(r_, 5000);
+    sqlite3_busy_timeout(r2_, 5000);
     sqlite3_busy_timeout(w_, 5000);
     // Only a database in WAL mode (as the apps open theirs): in rollback
     // mode a held read transaction would block every writer.
@@ -27,13 +29,17 @@ class WalShipper {
       sqlite3_finalize(st);
       if (mode != "wal") {
         sqlite3_close_v2(r_);
+        sqlite3_close_v2(r2_);
         sqlite3_close_v2(w_);
         throw Failure("WAL shipping: " + db.string() + " is not in WAL mode (" + mode + ")");
       }
     }
     // Our connections never checkpoint on their own.
     sqlite3_exec(r_, "PRAGMA wal_autocheckpoint=0", nullptr, nullptr, nullptr);
+    sqlite3_exec(r2_, "PRAGMA wal_autocheckpoint=0", nullptr, nullptr, nullptr);
     sqlite3_exec(w_, "PRAGMA wal_autocheckpoint=0", nullptr, nullptr, nullptr);
+    // Our writes need no fsync of their own (the apps' commits sync the WAL).
+    sqlite3_exec(w_, "PRAGMA synchronous=NORMAL", nullptr, nullptr, nullptr);
     // One small write of our own, so the WAL has a header (and a generation
     // to name) from the start, before the first backup records it. The
     // table's name has no app prefix: backups' checksums and copies skip it.
@@ -44,8 +50,11 @@ class WalShipper {
                      nullptr, nullptr, nullptr) != SQLITE_OK)
       throw Failure(std::string("WAL shipping: ") + sqlite3_errmsg(w_));
     begin_read();
-    last_checkpoint_ = Clock::now();
+    // From here on the app writers wait at most 200 ms for our lock.
+    sqlite3_busy_timeout(w_, 200);
+    last_complete_ = next_checkpoint_ = Clock::now();
     ship();
+    snapshot_at_most_ = shipped_frames();
   }
   ~WalShipper() {
     // No shipper, no generation to record (see current_generation).
@@ -55,33 +64,152 @@ class WalShipper {
     if (wal_fd_ >= 0) close(wal_fd_);
     sqlite3_exec(r_, "COMMIT", nullptr, nullptr, nullptr);
     sqlite3_close_v2(r_);
+    sqlite3_close_v2(r2_);
     sqlite3_close_v2(w_);
   }
 
   void tick() {
     ship();
-    const bool due = frames_ > 0 && (frames_since_checkpoint_ >= 1000 ||
-                                     Clock::now() - last_checkpoint_ > std::chrono::seconds(5));
-    if (due) checkpoint();
+    const auto now = Clock::now();
+    if (frames_since_checkpoint_ >= 1000 ||
+        (frames_since_checkpoint_ > 0 && now >= next_checkpoint_))
+      checkpoint();
+    warn_if_behind();
   }
 
  private:
-  void begin_read() {
+  void begin_read(sqlite3* c = nullptr) {
+    if (!c) c = r_;
     // A deferred transaction takes its read snapshot at the first SELECT.
-    if (sqlite3_exec(r_, "BEGIN; SELECT COUNT(*) FROM sqlite_master;", nullptr, nullptr, nullptr) !=
+    if (sqlite3_exec(c, "BEGIN; SELECT COUNT(*) FROM sqlite_master;", nullptr, nullptr, nullptr) !=
         SQLITE_OK)
-      throw Failure(std::string("WAL shipping: read transaction: ") + sqlite3_errmsg(r_));
+      throw Failure(std::string("WAL shipping: read transaction: ") + sqlite3_errmsg(c));
   }
 
+  // Frames of the current generation up to the last complete commit, all
+  // shipped. Under the write lock: the WAL's committed length itself.
+  std::int64_t shipped_frames() const {
+    return (pos_ - static_cast<off_t>(kWalHeader)) / static_cast<off_t>(kFrameHeader + page_size_);
+  }
+
+  // Our read snapshot moved to the end of the WAL (everything shipped, under
+  // the write lock for a moment), so that the unlocked checkpoint can copy
+  // all of it. The new snapshot is opened on the second connection before
+  // the old one ends: it holds the WAL from the start. It uses the WAL (a
+  // read mark other than 0) because it sees frames past the old one, which
+  // no checkpoint could pass.
+  bool advance_snapshot() {
+    if (sqlite3_exec(w_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
+      last_problem_ = "the write lock stayed busy";
+      return false;
+    }
+    ship();
+    if (const auto end = shipped_frames(); end > snapshot_at_most_) {
+      begin_read(r2_);
+      sqlite3_exec(r_, "COMMIT", nullptr, nullptr, nullptr);
+      std::swap(r_, r2_);
+      snapshot_at_most_ = end;
+    }
+    sqlite3_exec(w_, "COMMIT", nullptr, nullptr, nullptr);
+    return true;
+  }
+
+  // Every 1,000 frames (or second), in steps that hold the write lock only
+  // for moments: the snapshot moved to the end (advance_snapshot), then a
+  // PASSIVE checkpoint without any lock of ours, which copies the frames up
+  // to that snapshot, all shipped (a checkpoint never passes a reader's
+  // snapshot, and the WAL cannot restart while we read), then the locked
+  // step for the rest and the WAL's restart. A round that did not complete
+  // is tried again 250 ms later.
   void checkpoint() {
-    if (sqlite3_exec(w_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) return;
+    frames_since_checkpoint_ = 0;
+    int log = -1, ckpt = -1;
+    bool done = false;
+    if (advance_snapshot()) {
+      const int rc = sqlite3_wal_checkpoint_v2(w_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &ckpt);
+      done = rc == SQLITE_OK && log >= 0 && ckpt == log;
+      // A WAL of a few frames (ours, after a restart) is left as it is.
+      if (done && log < kRestartFrames)
+        restarted_ = true;
+      else
+        done = locked_checkpoint();
+    }
+    const auto now = Clock::now();
+    // Complete but the WAL did not restart (an app reader was in it): the
+    // frames keep piling onto the same file, so the next round comes soon.
+    next_checkpoint_ = now + (!done         ? std::chrono::milliseconds(250)
+                              : !restarted_ ? std::chrono::milliseconds(100)
+                                            : std::chrono::milliseconds(1000));
+    if (done) {
+      if (warned_) {
+        std::cerr << now_text() << " WAL shipping: " << db_.string()
+                  << ": checkpoints complete again after "
+                  << std::chrono::duration_cast<std::chrono::seconds>(now - last_complete_).count()
+                  << " s\n";
+        warned_ = false;
+      }
+      last_complete_ = now;
+    }
+  }
+
+  // The write lock (200 ms at most), the frames that came since, our read
+  // snapshot released, a PASSIVE checkpoint of the rest, a new snapshot.
+  // Returns whether the checkpoint completed. The WAL restarts at the next
+  // write only once no reader uses it: a reader that starts on a fully
+  // checkpointed WAL reads the database file alone (SQLite's read mark 0) and
+  // would not hold the WAL back. So after a complete checkpoint our new
+  // snapshot is taken after a small write of our own (which restarts the
+  // WAL when no app reader holds it): every frame an app writes after that
+  // stays in the WAL until we have shipped it.
+  bool locked_checkpoint() {
+    if (sqlite3_exec(w_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
+      last_problem_ = "the write lock stayed busy";
+      return false;
+    }
     ship();  // nothing can be appended now
     sqlite3_exec(r_, "COMMIT", nullptr, nullptr, nullptr);
-    sqlite3_exec(r_, "PRAGMA wal_checkpoint(PASSIVE)", nullptr, nullptr, nullptr);
-    begin_read();
+    int log = -1, ckpt = -1;
+    const int rc = sqlite3_wal_checkpoint_v2(r_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &ckpt);
+    const bool done = rc == SQLITE_OK && log >= 0 && ckpt == log;
+    if (!done) {
+      last_problem_ = rc == SQLITE_OK ? "an app reader held an older snapshot"
+                                      : std::string("checkpoint: ") + sqlite3_errstr(rc);
+      begin_read();
+      snapshot_at_most_ = shipped_frames();
+      sqlite3_exec(w_, "COMMIT", nullptr, nullptr, nullptr);
+      return false;
+    }
     sqlite3_exec(w_, "COMMIT", nullptr, nullptr, nullptr);
-    frames_since_checkpoint_ = 0;
-    last_checkpoint_ = Clock::now();
+    // An app writer that comes first restarts the WAL itself (everything
+    // is shipped); ours then only appends. Busy: the next round retries.
+    const bool wrote = sqlite3_exec(w_, "UPDATE _tierstack_wal_seq SET started = unixepoch()",
+                                    nullptr, nullptr, nullptr) == SQLITE_OK;
+    begin_read();
+    const int seq = seq_;
+    ship();  // a restarted WAL has new salts: a new generation
+    restarted_ = seq_ != seq;
+    snapshot_at_most_ = shipped_frames();
+    if (!wrote) last_problem_ = "the write lock stayed busy";
+    return wrote;
+  }
+
+  // An operator's hint when the WAL is not checkpointed for long: at most
+  // one line per 30 s.
+  void warn_if_behind() {
+    const auto now = Clock::now();
+    if (now - last_complete_ < std::chrono::seconds(10) ||
+        now - last_warning_ < std::chrono::seconds(30))
+      return;
+    std::error_code ec;
+    const auto size = fs::file_size(wal_, ec);
+    char mib[32];
+    std::snprintf(mib, sizeof mib, "%.1f", ec ? 0.0 : static_cast<double>(size) / (1 << 20));
+    std::cerr << now_text() << " WAL shipping: " << db_.string() << ": no checkpoint completed for "
+              << std::chrono::duration_cast<std::chrono::seconds>(now - last_complete_).count()
+              << " s (" << wal_.filename().string() << " " << mib << " MiB; last: " << last_problem_
+              << ")\n";
+    last_warning_ = now;
+    warned_ = true;
   }
 
   void new_generation(const unsigned char* header) {
@@ -98,6 +226,7 @@ class WalShipper {
     std::memcpy(salts_, header + 16, 8);
     page_size_ = be32(header + 8);
     pos_ = kWalHeader;
+    snapshot_at_most_ = 0;
     write_file(out_ / "current",
                run_ + " " + std::to_string(seq_) + " " + std::to_string(getpid()) + "\n");
   }
@@ -136,7 +265,10 @@ class WalShipper {
   }
 
   fs::path db_, wal_, out_;
-  sqlite3 *r_ = nullptr, *w_ = nullptr;
+  // r_ holds the read snapshot (r2_ takes over from it), w_ writes.
+  sqlite3 *r_ = nullptr, *r2_ = nullptr, *w_ = nullptr;
+  static constexpr int kRestartFrames = 64;
+  std::int64_t snapshot_at_most_ = 0;  // our snapshot's WAL frames: no more than this
   int wal_fd_ = -1, out_fd_ = -1;
   std::string run_;
   int seq_ = 0;
@@ -144,7 +276,9 @@ class WalShipper {
   std::uint32_t page_size_ = 4096;
   off_t pos_ = 0;
   std::int64_t frames_ = 0, frames_since_checkpoint_ = 0;
-  Clock::time_point last_checkpoint_;
+  Clock::time_point next_checkpoint_, last_complete_, last_warning_;
+  std::string last_problem_ = "none";
+  bool warned_ = false, restarted_ = true;
 };
 
 }  // namespace backup_detail
