@@ -66,7 +66,8 @@ run_wrk() {
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 # replace_section FILE NAME CONTENT_FILE — swaps the text between
-# <!-- bench:NAME:start --> and <!-- bench:NAME:end --> (appends if absent).
+# <!-- bench:NAME:start --> and <!-- bench:NAME:end --> (appends if absent), then
+# regenerates docs/performance.md's summary table (bench/summary.py).
 replace_section() {
   local file=$1 name=$2 content=$3
   local start="<!-- bench:$name:start -->" end="<!-- bench:$name:end -->"
@@ -78,5 +79,12 @@ replace_section() {
       !skip {print}' "$file" >"$file.tmp" && mv "$file.tmp" "$file"
   else
     { echo; echo "$start"; cat "$content"; echo "$end"; } >>"$file"
+  fi
+  # The summary table at the top of docs/performance.md follows every section written
+  # (bench/summary.py). If it cannot read a section the bench keeps going (its section is
+  # written) but says so loudly, and ctest's perf-summary fails until the script is updated.
+  if [ "$(basename "$file")" = performance.md ] && [ "$name" != summary ]; then
+    python3 "$BENCH_ROOT/bench/summary.py" --file "$file" ||
+      echo "bench: *** the summary table of $file was NOT regenerated (see above) ***" >&2
   fi
 }
