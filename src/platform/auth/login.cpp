@@ -144,17 +144,13 @@ PasswordLogin::PasswordLogin(const http::LoginThrottle::Policy& policy, HashLimi
 
 std::string PasswordLogin::hash(std::string_view password) {
   HashLimit::Slot slot(limit_);
-  std::string hashed;
-  limit_.run([&] { hashed = hash_password(password); });
-  return hashed;
+  return hash_password(password);
 }
 
 VerifyResult PasswordLogin::verify(std::string_view password,
                                    const std::optional<std::string>& stored) {
   HashLimit::Slot slot(limit_);
-  VerifyResult verdict{};
-  limit_.run([&] { verdict = verify_now(password, stored); });
-  return verdict;
+  return verify_now(password, stored);
 }
 
 bool PasswordLogin::check(std::string_view password, std::string_view stored) {
@@ -173,10 +169,10 @@ PasswordLogin::Result PasswordLogin::login(std::string_view account, std::string
   if (auto d = throttle_.attempt(account, address); !d.allowed)
     return Result{Status::throttled, d.retry_after};
   const auto found = find();
-  VerifyResult verdict{};
+  VerifyResult verdict;
   {
     HashLimit::Slot slot(limit_, std::move(*ticket));
-    limit_.run([&] { verdict = verify_now(password, found.stored_hash); });
+    verdict = verify_now(password, found.stored_hash);
   }
   if (!matches(verdict) || !found.may_sign_in) return Result{Status::rejected, {}};
   if (verdict == VerifyResult::ok_needs_rehash && found.store_hash)

@@ -8,8 +8,7 @@
 //   - time spent when there is no usable hash, so that the answer's timing
 //     does not tell which accounts exist;
 //   - bound on concurrent argon2id work (HashLimit), which registration and
-//     password changes share by hashing through hash(); the hashes run on
-//     the limit's lower-priority threads (hash_threads.hpp);
+//     password changes share by hashing through hash();
 //   - admission control: a login that would have to queue behind more than
 //     HashLimit::queue() others for a hash slot is refused at once (busy, with
 //     a Retry-After) instead of waiting, so that under overload the logins
@@ -25,7 +24,6 @@
 #include <string_view>
 #include <utility>
 
-#include "platform/auth/hash_threads.hpp"
 #include "platform/auth/password.hpp"
 #include "platform/http/login_throttle.hpp"
 
@@ -98,9 +96,6 @@ class HashLimit {
     std::optional<Ticket> ticket_;
   };
 
-  // Runs one hash on the limit's hash threads (one per slot, at lower
-  // priority: hash_threads.hpp) and waits for it. The caller holds a Slot.
-  void run(const std::function<void()>& fn) { threads_.run(fn); }
   unsigned slots() const { return slots_; }
   unsigned queue() const { return queue_; }
   unsigned running() const;       // slots taken now
@@ -114,7 +109,6 @@ class HashLimit {
 
   const unsigned slots_;
   const unsigned queue_;
-  HashThreads threads_{slots_};
   mutable std::mutex mutex_;
   std::condition_variable freed_;
   unsigned running_ = 0;

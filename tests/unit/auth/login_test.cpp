@@ -1,14 +1,9 @@
 #include "platform/auth/login.hpp"
 
 #include <gtest/gtest.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
-#include <algorithm>
-#include <atomic>
-#include <cerrno>
 #include <optional>
-#include <stdexcept>
+
 #include <string>
 #include <thread>
 #include <vector>
@@ -210,51 +205,6 @@ TEST(HashLimitTest, EveryKindOfPasswordWorkWaitsForASlot) {
     EXPECT_EQ(limit.running(), 0u);
     EXPECT_EQ(limit.waiting(), 0u);
   }
-}
-
-int nice_of_this_thread() {
-  errno = 0;
-  const int n = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
-  EXPECT_EQ(errno, 0);
-  return n;
-}
-
-// Hashes run on the limit's own threads, kNiceIncrement below the caller's
-// priority (the scheduler serves every other request's thread first), and
-// their results and exceptions come back to the caller.
-TEST(HashThreadsTest, HashesRunOnLowerPriorityThreadsAndReturnTheirOutcome) {
-  const int here = nice_of_this_thread();
-  HashLimit limit(2);
-  const auto caller = std::this_thread::get_id();
-  std::thread::id ran_on;
-  int nice = 0;
-  limit.run([&] {
-    ran_on = std::this_thread::get_id();
-    nice = nice_of_this_thread();
-  });
-  EXPECT_NE(ran_on, caller);
-  EXPECT_EQ(nice, std::min(here + HashThreads::kNiceIncrement, 19));
-  EXPECT_EQ(nice_of_this_thread(), here) << "the caller's priority is untouched";
-  EXPECT_THROW(limit.run([] { throw std::runtime_error("argon2 failed"); }), std::runtime_error);
-
-  // Every kind of password work goes through them.
-  PasswordLogin login(generous(), limit);
-  const auto hash = login.hash("right");
-  EXPECT_TRUE(hash.starts_with("$argon2id$"));
-  EXPECT_TRUE(login.check("right", hash));
-  EXPECT_FALSE(login.check("wrong", hash));
-  EXPECT_EQ(
-      login.login("ann", "a", "right", [&] { return PasswordLogin::Account{.stored_hash = hash}; })
-          .status,
-      Status::ok);
-
-  // As many hashes at once as there are slots: each finds a thread.
-  std::vector<std::thread> callers;
-  std::atomic<int> ok{0};
-  for (int i = 0; i < 6; ++i)
-    callers.emplace_back([&] { ok += login.check("right", hash) ? 1 : 0; });
-  for (auto& t : callers) t.join();
-  EXPECT_EQ(ok.load(), 6);
 }
 
 TEST(HashLimitTest, AdmitsSlotsPlusQueueLoginsAndRefusesTheRestAtOnce) {
