@@ -25,7 +25,7 @@ bool matches(VerifyResult v) {
 
 }  // namespace
 
-HashLimit::HashLimit(unsigned slots) : HashLimit(slots, kQueuePerSlot * std::max(slots, 1u)) {}
+HashLimit::HashLimit(unsigned slots) : HashLimit(slots, std::max(slots, 1u)) {}
 
 HashLimit::HashLimit(unsigned slots, unsigned queue) : slots_(std::max(slots, 1u)), queue_(queue) {}
 
@@ -61,8 +61,7 @@ HashLimit& HashLimit::process() {
     std::lock_guard lock(sizes.mutex);
     sizes.used = true;
     const unsigned slots = sizes.slots ? sizes.slots : default_slots();
-    const unsigned queue =
-        sizes.queue < 0 ? kQueuePerSlot * slots : static_cast<unsigned>(sizes.queue);
+    const unsigned queue = sizes.queue < 0 ? slots : static_cast<unsigned>(sizes.queue);
     static HashLimit made(slots, queue);
     return made;
   }();

@@ -44,22 +44,17 @@ namespace ts::auth {
 // they are rare and throttled by their callers.
 class HashLimit {
  public:
-  // Logins admitted to wait per slot unless told otherwise: an admitted login
-  // waits for at most four other hashes per slot (about 120 ms at 30 ms a
-  // hash), and ordinary bursts at half the machine (the soak's) are not
-  // refused, as they were with one per slot.
-  static constexpr unsigned kQueuePerSlot = 4;
-  // queue: logins admitted beyond the running ones; default kQueuePerSlot per slot.
+  // queue: logins admitted beyond the running ones; default one per slot.
   explicit HashLimit(unsigned slots);
   HashLimit(unsigned slots, unsigned queue);
   HashLimit(const HashLimit&) = delete;
   HashLimit& operator=(const HashLimit&) = delete;
 
-  // The process's limit, one slot per core (1 to 64) and kQueuePerSlot queue places per
+  // The process's limit, one slot per core (1 to 64) and one queue place per
   // slot unless configure_process() said otherwise: every PasswordLogin
   // shares it unless given another.
   static HashLimit& process();
-  // Sizes process(); slots 0: one per core, queue negative: kQueuePerSlot per slot.
+  // Sizes process(); slots 0: one per core, queue negative: one per slot.
   // Only before process() is first used (the service calls it at start-up,
   // from <PREFIX>_HASH_SLOTS and _LOGIN_QUEUE); false when too late.
   static bool configure_process(unsigned slots, int queue);

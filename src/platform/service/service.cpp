@@ -162,13 +162,11 @@ std::optional<http::Response> database_unavailable(const std::exception& e) {
 // Password hashing capacity (docs/performance.md, logins): hash slots, one
 // per core by default (a container's CPU quota can make the core count lie),
 // and logins admitted to wait for one beyond them before a login is answered
-// busy (429), HashLimit::kQueuePerSlot per slot by default.
+// busy (429), one per slot by default.
 void configure_hash_limit(Config& cfg) {
   const auto slots = static_cast<unsigned>(cfg.integer("HASH_SLOTS", 0, 0, 64));
-  const auto queue = static_cast<int>(cfg.integer(
-      "LOGIN_QUEUE",
-      auth::HashLimit::kQueuePerSlot * (slots ? slots : auth::HashLimit::default_slots()), 0,
-      1024));
+  const auto queue = static_cast<int>(
+      cfg.integer("LOGIN_QUEUE", slots ? slots : auth::HashLimit::default_slots(), 0, 1024));
   auth::HashLimit::configure_process(slots, queue);
 }
 
