@@ -333,18 +333,26 @@ def request_rows(f):
     return rows + [goal1_row(label, key, f) for key, label in GOAL1_REQUESTS[1:]]
 
 
-def goal1(f):
+def ratios(pairs, keys, goal_pct):
+    """Per key, the first figure of its (figure, reference) pair as a % of the
+    second: the parts of the cell, met or not (None: not measured) and the
+    figures the sources name."""
     parts, oks, figs = [], [], []
-    for key, _ in GOAL1_REQUESTS:
-        now, ref = f["reads"].get(key, (None, None))
+    for key in keys:
+        now, ref = pairs.get(key, (None, None))
         if now is None or ref is None:
             parts.append(f"{SHORT[key]} {NM}")
             oks.append(None)
             continue
         pct = 100 * now.value / ref.value
         parts.append(f"{SHORT[key]} {pct:.0f} %")
-        oks.append(pct >= 50)
+        oks.append(pct >= goal_pct)
         figs.append(now)
+    return parts, oks, figs
+
+
+def goal1(f):
+    parts, oks, figs = ratios(f["reads"], [key for key, _ in GOAL1_REQUESTS], 50)
     return ["goal 1: authenticated reads near the limit", "—",
             f"{sum(o is True for o in oks)} of 5 met: " + ", ".join(parts), "each ≥ 50 % of its nginx reference",
             verdict(oks), sources(*figs)]
@@ -358,17 +366,7 @@ def verdict(oks):
 
 
 def goal2(f):
-    parts, oks, figs = [], [], []
-    for key, _ in PG_ROWS:
-        pg, lite = f["pg"].get(key, (None, None))
-        if pg is None or lite is None:
-            parts.append(f"{SHORT[key]} {NM}")
-            oks.append(None)
-            continue
-        pct = 100 * pg.value / lite.value
-        parts.append(f"{SHORT[key]} {pct:.0f} %")
-        oks.append(pct >= 60)
-        figs.append(pg)
+    parts, oks, figs = ratios(f["pg"], [key for key, _ in PG_ROWS], 60)
     return ["goal 2: PostgreSQL close to SQLite", "—", "PostgreSQL / SQLite: " + ", ".join(parts),
             "each read ≥ 60 % of its SQLite rate", verdict(oks), sources(*figs)]
 
