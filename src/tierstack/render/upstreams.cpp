@@ -12,11 +12,20 @@ namespace {
 // meets such a closed connection is retried on the other web instance; a
 // failure count of 1 would take both out for a moment and answer 502
 // ("no live upstreams"). tierstack's readiness polling is the health check.
+//
+// Idle keep-alive connections close after 15 s (nginx's default is 60 s).
+// nginx reuses its most recently freed connection first, so the extra ones a
+// burst opened sit idle at the end of the cache until they time out: with 60
+// s, a burst keeps an app instance's open fds up for a whole minute, which
+// is the likeliest reading of the soak's two 30 s fd-floor windows at
+// +17-19 (docs/performance.md, "Soak"). The apps close idle connections
+// after 60 s, so nginx stays the side that closes first and never sends a
+// request on a connection the app is closing.
 std::string block(const std::string& name, const std::vector<std::string>& servers,
                   const char* check) {
   std::string s = "upstream " + name + " {\n";
   for (const auto& a : servers) s += "  server " + a + " " + check + ";\n";
-  return s + "  keepalive 32;\n}\n";
+  return s + "  keepalive 32;\n  keepalive_timeout 15s;\n}\n";
 }
 
 bool in_pool(const Component& c) {
