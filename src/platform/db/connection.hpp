@@ -16,6 +16,7 @@
 #include "platform/db/value.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -73,6 +74,10 @@ class Connection {
 std::unique_ptr<Connection> connect(std::string_view url, const ConnectOptions& options = {});
 // The dialect a URL names (throws Error for unknown schemes).
 Dialect dialect_of(std::string_view url);
+// Bytes SQLite holds in this process right now, over every connection: page
+// caches, prepared statements, schemas (sqlite3_memory_used; thread-safe).
+// A gauge, so that a memory trend can be told apart from caches filling.
+std::int64_t sqlite_memory_used() noexcept;
 // The URL with any password replaced by "***", for logs.
 std::string redact_url(std::string_view url);
 

@@ -348,3 +348,11 @@ std::unique_ptr<Connection> connect_sqlite(const std::string& path, const Connec
 }
 
 }  // namespace ts::db::detail
+
+namespace ts::db {
+
+std::int64_t sqlite_memory_used() noexcept {
+  return sqlite3_memory_used();
+}
+
+}  // namespace ts::db

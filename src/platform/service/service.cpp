@@ -43,6 +43,26 @@ void usage(const App& app) {
                app.env_prefix.c_str());
 }
 
+// Where the resident memory goes, so that a trend in RSS can be told apart:
+// live heap (a leak or a growing cache), free memory the allocator keeps in
+// its arenas (fragmentation), or SQLite's caches filling up to their bounds.
+void register_memory_metrics(metrics::Registry& registry) {
+  registry.add_callback("process_heap_bytes",
+                        "malloc heap by state: in use (including blocks mapped on their own), "
+                        "and free but kept by the allocator.",
+                        "gauge", [] {
+                          const auto mi = mallinfo2();
+                          return std::vector<metrics::Sample>{
+                              {"state=\"in_use\"", static_cast<double>(mi.uordblks + mi.hblkhd)},
+                              {"state=\"free\"", static_cast<double>(mi.fordblks)}};
+                        });
+  registry.add_callback(
+      "db_sqlite_memory_bytes", "Memory SQLite holds: page caches, prepared statements, schemas.",
+      "gauge", [] {
+        return std::vector<metrics::Sample>{{"", static_cast<double>(db::sqlite_memory_used())}};
+      });
+}
+
 void register_pool_metrics(metrics::Registry& registry, const std::shared_ptr<db::Pool>& pool) {
   std::weak_ptr<db::Pool> weak = pool;
   registry.add_callback("db_pool_connections", "Database connections by state.", "gauge", [weak] {
@@ -92,11 +112,23 @@ void configure_logging(Config& cfg) {
     cfg.fail("LOG_LEVEL", "must be debug, info, warn or error");
 }
 
-db::PoolOptions pool_options_from(Config& cfg) {
+// SQLite page cache of a one-shot command's connection (seed, import, ...),
+// in KiB, unless <PREFIX>_DB_CACHE_KIB says otherwise. A server keeps up to
+// DB_POOL_SIZE connections for days, so each gets a small cache (512 KiB);
+// a command works through one connection for minutes and may touch every
+// page of every index: loading 1,350,000 orders (ten indexes) through 512
+// KiB read and wrote the same index pages back and forth through the kernel
+// (docs/performance.md, "Cost as the data grows"). SQLite fills the cache
+// as pages are read, so a small command never holds more than it touched.
+constexpr std::int64_t kCommandCacheKib = 256 * 1024;
+
+db::PoolOptions pool_options_from(Config& cfg, bool serving) {
   db::PoolOptions pool_options;
   pool_options.max_size = static_cast<std::size_t>(cfg.integer("DB_POOL_SIZE", 16, 1, 512));
-  pool_options.sqlite_cache_kib = static_cast<std::size_t>(cfg.integer(
-      "DB_CACHE_KIB", static_cast<std::int64_t>(pool_options.sqlite_cache_kib), 16, 1 << 20));
+  const std::int64_t cache_kib =
+      serving ? static_cast<std::int64_t>(pool_options.sqlite_cache_kib) : kCommandCacheKib;
+  pool_options.sqlite_cache_kib =
+      static_cast<std::size_t>(cfg.integer("DB_CACHE_KIB", cache_kib, 16, 1 << 20));
   pool_options.acquire_timeout =
       cfg.millis("DB_ACQUIRE_TIMEOUT_MS", std::chrono::milliseconds(5000),
                  std::chrono::milliseconds(1), std::chrono::milliseconds(600'000));
@@ -195,6 +227,7 @@ void register_hash_metrics(metrics::Registry& registry) {
 void prepare_server(http::Server& server, metrics::Registry& registry,
                     const std::shared_ptr<db::Pool>& pool, unsigned db_fibers) {
   register_pool_metrics(registry, pool);
+  register_memory_metrics(registry);
   register_hash_metrics(registry);
   // PostgreSQL: database-only handlers run in fibers on the network threads,
   // db_fibers at a time per thread (0: on the worker pool, as on SQLite).
@@ -221,7 +254,7 @@ int run(App& app, int argc, char** argv) {
   const std::string url = app.default_database.empty()
                               ? cfg.required("DATABASE_URL")
                               : cfg.str("DATABASE_URL", app.default_database);
-  const db::PoolOptions pool_options = pool_options_from(cfg);
+  const db::PoolOptions pool_options = pool_options_from(cfg, command == "serve");
   const bool auto_migrate = cfg.boolean("AUTO_MIGRATE", true);
   const auto db_fibers = static_cast<unsigned>(cfg.integer("DB_FIBERS_PER_THREAD", 4, 0, 64));
 

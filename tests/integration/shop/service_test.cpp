@@ -6,6 +6,8 @@
 
 #include <boost/json.hpp>
 
+#include <cstring>
+#include <string>
 #include <thread>
 
 #include "platform/db/migrations.hpp"
@@ -88,8 +90,14 @@ TEST_P(ShopService, ServeAppliesPendingMigrationsAndIsReady) {
       << metrics;
   for (const char* name :
        {"db_pool_connections{state=\"in_use\"}", "db_pool_connections{state=\"idle\"}",
-        "db_pool_max_connections", "db_pool_waiting"})
+        "db_pool_max_connections", "db_pool_waiting", "process_heap_bytes{state=\"in_use\"}",
+        "process_heap_bytes{state=\"free\"}", "db_sqlite_memory_bytes"})
     EXPECT_NE(metrics.find(name), std::string::npos) << name;
+  // The heap in use is read from malloc (a running server holds megabytes).
+  const auto at = metrics.find("process_heap_bytes{state=\"in_use\"} ");
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_GT(std::stod(metrics.substr(at + std::strlen("process_heap_bytes{state=\"in_use\"} "))),
+            1e6);
 }
 
 TEST_P(ShopService, RefusesToServeAPendingSchemaWithoutAutoMigrate) {
