@@ -32,7 +32,13 @@ struct LargeSetOptions {
   std::int64_t users = 0;
   std::int64_t orders = 0;
   std::uint64_t seed = 1;
-  std::size_t batch = 5000;  // rows per transaction
+  // Rows per transaction. Each commit writes every index page its rows
+  // touched, and orders land at random places in ten indexes, so small
+  // batches write the same pages again and again: 1,000,000 orders took 78 s
+  // in batches of 5,000 and 44 s in batches of 50,000 (docs/performance.md,
+  // "Loading the data"). A batch holds SQLite's write lock for about 2 s,
+  // under the apps' 5 s busy timeout, should a seed run beside them.
+  std::size_t batch = 50000;
   // Every generated user has this password, stored as one argon2id hash
   // computed once per run (hashing thousands would take minutes).
   std::string password = "seed-password";
