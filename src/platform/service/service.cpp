@@ -120,7 +120,7 @@ void configure_logging(Config& cfg) {
 // KiB read and wrote the same index pages back and forth through the kernel
 // (docs/performance.md, "Cost as the data grows"). SQLite fills the cache
 // as pages are read, so a small command never holds more than it touched.
-constexpr std::int64_t kCommandCacheKib = 256 * 1024;
+constexpr std::int64_t kCommandCacheKib = std::int64_t{256} * 1024;
 
 db::PoolOptions pool_options_from(Config& cfg, bool serving) {
   db::PoolOptions pool_options;
