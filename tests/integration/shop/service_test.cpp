@@ -93,11 +93,12 @@ TEST_P(ShopService, ServeAppliesPendingMigrationsAndIsReady) {
         "db_pool_max_connections", "db_pool_waiting", "process_heap_bytes{state=\"in_use\"}",
         "process_heap_bytes{state=\"free\"}", "db_sqlite_memory_bytes"})
     EXPECT_NE(metrics.find(name), std::string::npos) << name;
-  // The heap in use is read from malloc (a running server holds megabytes).
+  // The heap in use is read from malloc: a server that has just started holds
+  // its routes, metrics and pools there (about 700 KB on PostgreSQL).
   const auto at = metrics.find("process_heap_bytes{state=\"in_use\"} ");
   ASSERT_NE(at, std::string::npos);
   EXPECT_GT(std::stod(metrics.substr(at + std::strlen("process_heap_bytes{state=\"in_use\"} "))),
-            1e6);
+            1e5);
 }
 
 TEST_P(ShopService, RefusesToServeAPendingSchemaWithoutAutoMigrate) {
